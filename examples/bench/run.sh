@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The single entry point for the project's benchmarks. Each prints its figures; none is a timed test.
+#   examples/bench/run.sh core        1,000 resources on one node: check jitter, CPU, heap
+#   examples/bench/run.sh heartbeat   detection time, CPU and allocation of heartbeat paths
+#   examples/bench/run.sh scsi        PREEMPT AND ABORT latency against tgtd
+#   examples/bench/run.sh ip          floating address takeover time seen by a client
+#   examples/bench/run.sh db          kill -9 to deep check passing again, PostgreSQL and MariaDB
+#   examples/bench/run.sh all         every benchmark above
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+what="${1:-}"
+shift || true
+run_one() {
+  local script="$here/$1.sh"
+  if [ ! -f "$script" ]; then
+    echo "bench: no benchmark named '$1' yet (expected $script)" >&2
+    return 2
+  fi
+  ROOT="$root" bash "$script" "$@"
+}
+case "$what" in
+  all) for b in core heartbeat scsi ip db; do [ -f "$here/$b.sh" ] && run_one "$b"; done ;;
+  ""|-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) run_one "$what" "$@" ;;
+esac

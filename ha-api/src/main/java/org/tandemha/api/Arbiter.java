@@ -1,0 +1,26 @@
+package org.tandemha.api;
+
+import java.time.Duration;
+
+/**
+ * One channel of the safety check: a probe of the peer over another network, a tie-breaker address, a witness,
+ * the shared disk. Consulted, in the configured order, only when every heartbeat path to a peer is down.
+ *
+ * <p>An arbiter that can fence (a SCSI preempt, a witness grant) may act when asked: answering
+ * {@link Verdict.Answer#PEER_DEAD} then means "the peer is fenced and this node holds the token".
+ * Implementations return within {@code timeout} and never throw for an unreachable channel; they answer
+ * {@link Verdict.Answer#UNKNOWN}.
+ */
+public interface Arbiter {
+    /** A short name for events ("witness", "scsi", "gateway"). */
+    String name();
+
+    /**
+     * Asks about a silent peer.
+     *
+     * @param peer       the peer's node id
+     * @param generation the highest group generation this node knows (a fencing token for arbiters that grant)
+     * @param timeout    how long the answer may take
+     */
+    Verdict ask(String peer, long generation, Duration timeout);
+}

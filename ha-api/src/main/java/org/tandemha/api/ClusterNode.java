@@ -1,0 +1,44 @@
+package org.tandemha.api;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A running cluster node, as an embedding application sees it. Built by {@link Tandem#builder()}.
+ *
+ * <p>Commands return a future that completes when the command is carried out, or is refused with a reason when
+ * the cluster's state does not allow it (the group is unknown, the target is down, the group is in maintenance).
+ * Futures never complete exceptionally for a refusal; they carry a {@link CommandResult}.
+ */
+public interface ClusterNode extends AutoCloseable {
+    /** This node's id. */
+    String nodeId();
+
+    /** Starts heartbeats and the engine. Groups start where the cluster decides. */
+    void start();
+
+    /** A snapshot of the cluster as this node sees it. */
+    ClusterStatus status();
+
+    /** Subscribes to events; they are delivered in order, on a thread of the node. */
+    AutoCloseable subscribe(Consumer<ClusterEvent> listener);
+
+    /** Graceful switchover: stops the group where it runs (top-down), then starts it on {@code targetNode}. */
+    CompletableFuture<CommandResult> switchover(String group, String targetNode);
+
+    /** Moves the group back to its most preferred available node (the administrator's switchback). */
+    CompletableFuture<CommandResult> switchback(String group);
+
+    /**
+     * Maintenance: with {@code on}, the cluster leaves the group alone (no start, stop or recovery; checks still
+     * report). With {@code off}, it manages it again.
+     */
+    CompletableFuture<CommandResult> maintenance(String group, boolean on);
+
+    /** Clears the failures recorded for a group (blocked nodes, a failed stop after manual cleanup). */
+    CompletableFuture<CommandResult> clear(String group);
+
+    /** Stops this node: its groups are stopped in order, then heartbeats stop. */
+    @Override
+    void close();
+}

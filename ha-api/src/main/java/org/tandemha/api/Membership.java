@@ -1,0 +1,53 @@
+package org.tandemha.api;
+
+import java.util.List;
+
+/**
+ * The cluster's eyes: heartbeats over one or more paths, implemented by {@code ha-heartbeat} (or a simulation in
+ * tests). It tells the engine which peers are reachable, carries the engine's state to its peers with every
+ * heartbeat, and carries the engine's requests and replies.
+ *
+ * <p>A peer is reachable while any path to it is up. A path going down while another is up is reported
+ * ({@link Listener#pathChanged}) but is not a peer loss.
+ */
+public interface Membership extends AutoCloseable {
+    /** Starts sending and receiving. Listener calls may come from any thread; the engine queues them. */
+    void start(Listener listener);
+
+    /**
+     * Sets the state this node announces: opaque bytes that go out with every heartbeat until replaced. Called by
+     * the engine whenever its state changes.
+     */
+    void announce(byte[] state);
+
+    /**
+     * Sends a message to one peer over its best path that is up, best effort. Returns {@code false} if no path is
+     * up. The engine retries what matters.
+     */
+    boolean send(String peer, byte[] message);
+
+    /** Every path to every peer, for the status view. */
+    List<PathStatus> paths();
+
+    /** Stops heartbeats and releases sockets. */
+    @Override
+    void close();
+
+    /** What a membership reports to the engine. */
+    interface Listener {
+        /** The peer is heard on at least one path; {@code incarnation} changes when the peer restarts. */
+        void peerReachable(String peer, long incarnation);
+
+        /** The peer is silent on every path. */
+        void peerUnreachable(String peer, String reason);
+
+        /** The peer's latest announced state (see {@link Membership#announce}). */
+        void peerState(String peer, long incarnation, byte[] state);
+
+        /** A message from the peer (see {@link Membership#send}). */
+        void message(String peer, byte[] message);
+
+        /** A path changed state; {@code reason} reads like "3 heartbeats missed, last seen 612 ms ago". */
+        void pathChanged(PathStatus path, String reason);
+    }
+}

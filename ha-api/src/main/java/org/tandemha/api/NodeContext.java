@@ -1,0 +1,46 @@
+package org.tandemha.api;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the node offers the plugins it runs: resources, arbiters, fencers.
+ */
+public interface NodeContext {
+    /** This node's id. */
+    String nodeId();
+
+    /** The cluster's name. */
+    String clusterName();
+
+    /** A directory for this node's own files (pid files, logs, scratch), created on demand. */
+    Path stateDirectory();
+
+    /**
+     * A service registered on the node builder ({@link NodeBuilder#service(Class, Object)}), such as a shared
+     * lock that a volume resource uses.
+     */
+    <T> Optional<T> service(Class<T> type);
+
+    /**
+     * Whether the safety check declared this peer dead or fenced during its current absence. A resource may use it
+     * to ignore what a dead peer leaves behind (a floating address its kernel still answers for).
+     */
+    boolean peerDeadOrFenced(String node);
+
+    /** Facts a peer published about itself (see {@link #publishFact}), as last heard; empty if never heard. */
+    Map<String, String> peerFacts(String node);
+
+    /** Publishes a fact about this node to its peers, such as the MAC address of an interface. */
+    void publishFact(String key, String value);
+
+    /**
+     * Tells the engine that this node has lost its hold on shared storage (its reservation key was preempted):
+     * it stands down every group at once and takes over nothing until the peer is heard again.
+     */
+    void reportFenced(String reason);
+
+    /** Adds a note to the event stream, attributed to this resource. */
+    void note(String group, String resource, String message);
+}

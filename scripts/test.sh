@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test of the project, as CI does. As root, it first installs from Debian's packages what the
+# tests of the outside world need (tgtd, libiscsi, PostgreSQL, MariaDB, resource-agents, iproute2).
+# Tests that need root (namespaces, tgtd, mounts) skip with a clear message when run as another user.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=(tgt libiscsi7 libiscsi-bin sg3-utils postgresql mariadb-server resource-agents iproute2 e2fsprogs util-linux procps)
+if [ "$(id -u)" = 0 ]; then
+  missing=()
+  for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "test.sh: not root; tests that need root (network namespaces, tgtd, loop mounts) will skip"
+fi
+exec mvn -B -ntp verify "$@"

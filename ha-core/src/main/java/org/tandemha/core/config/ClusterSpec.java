@@ -1,0 +1,38 @@
+package org.tandemha.core.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A whole cluster configuration, validated: what every node of the cluster reads from the same file.
+ */
+public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths,
+                          List<PluginSpec> arbiters, List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing,
+                          List<GroupSpec> groups, String fingerprint) {
+
+    /** One node and its address on each path. */
+    public record NodeSpec(String id, Map<String, String> addresses) {
+    }
+
+    /** One heartbeat path. */
+    public record PathSpec(String name, String transport, int priority, java.time.Duration interval, int misses,
+                           Map<String, Object> options) {
+    }
+
+    public ClusterSpec {
+        nodes = List.copyOf(nodes);
+        paths = List.copyOf(paths);
+        arbiters = List.copyOf(arbiters);
+        fencers = List.copyOf(fencers);
+        groups = List.copyOf(groups);
+    }
+
+    public List<String> nodeIds() {
+        return nodes.stream().map(NodeSpec::id).toList();
+    }
+
+    public Optional<GroupSpec> group(String id) {
+        return groups.stream().filter(g -> g.id().equals(id)).findFirst();
+    }
+}

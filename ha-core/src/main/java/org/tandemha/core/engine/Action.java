@@ -1,0 +1,38 @@
+package org.tandemha.core.engine;
+
+import java.time.Duration;
+import org.tandemha.api.ClusterEvent;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.CommandResult;
+
+/** What the engine asks the edge to do. Results come back as {@link Input}s carrying the same id. */
+public sealed interface Action {
+    enum ResourceOp { START, STOP, RECOVER }
+
+    enum CheckKind { QUICK, DEEP }
+
+    record RunResource(long id, ResourceOp op, String group, String resource, long generation, Duration timeout,
+                       CheckResult cause) implements Action { }
+
+    record RunCheck(long id, CheckKind kind, String group, String resource, long generation, Duration timeout)
+            implements Action { }
+
+    /** Replace the announced state (goes out with every heartbeat). */
+    record Announce(Announcement announcement) implements Action { }
+
+    record Send(String peer, Wire.Message message) implements Action { }
+
+    record RunSafetyCheck(long id, String peer, long generation, Duration timeout) implements Action { }
+
+    record FencePeer(long id, String peer, Duration timeout) implements Action { }
+
+    record Emit(ClusterEvent event) implements Action { }
+
+    record CompleteCommand(long id, CommandResult result) implements Action { }
+
+    /** Tell resources running here that a peer is back (they may re-announce addresses). */
+    record PeerRejoined(String peer) implements Action { }
+
+    /** The engine has stopped every group and left; the edge may close heartbeats. */
+    record Left() implements Action { }
+}

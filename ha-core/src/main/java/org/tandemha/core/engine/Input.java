@@ -1,0 +1,51 @@
+package org.tandemha.core.engine;
+
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.Verdict;
+
+/** Everything that can happen to a node's engine. The engine is a function of its state and these. */
+public sealed interface Input {
+    /** Time passed (also the wake-up the engine asked for with {@link Engine#nextWakeup()}). */
+    record Tick() implements Input { }
+
+    /** Starts the engine: clean-up of leftovers, then the cluster decides. */
+    record Boot() implements Input { }
+
+    /** Orderly shutdown: stop every group, then leave. */
+    record Shutdown() implements Input { }
+
+    record PeerReachable(String peer, long incarnation) implements Input { }
+
+    record PeerUnreachable(String peer, String reason) implements Input { }
+
+    record PeerState(String peer, long incarnation, Announcement announcement) implements Input { }
+
+    record PeerMessage(String peer, Wire.Message message) implements Input { }
+
+    /** A resource action (start, stop, recover) finished. */
+    record ActionDone(long id, ActionResult result) implements Input { }
+
+    /** A check finished. */
+    record CheckDone(long id, CheckResult result) implements Input { }
+
+    /** The safety check about a silent peer reached a verdict. */
+    record SafetyDone(long id, String peer, Verdict verdict) implements Input { }
+
+    /** Fencing a peer finished. */
+    record FenceDone(long id, String peer, ActionResult result) implements Input { }
+
+    /** The node finds it was frozen (a long pause, SIGSTOP, a clock jump) for {@code pausedMs}. */
+    record Resumed(long pausedMs) implements Input { }
+
+    /** A plugin publishes a fact about this node to its peers. */
+    record Fact(String key, String value) implements Input { }
+
+    /** A plugin found this node fenced off shared storage. */
+    record SelfFenced(String reason) implements Input { }
+
+    /** An administrator command, identified so that its answer can be matched. */
+    record Command(long id, Kind kind, String group, String target) implements Input {
+        public enum Kind { SWITCHOVER, SWITCHBACK, MAINTENANCE_ON, MAINTENANCE_OFF, CLEAR }
+    }
+}

@@ -1,0 +1,634 @@
+package org.tandemha.core.sim;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.ClusterEvent;
+import org.tandemha.api.CommandResult;
+import org.tandemha.api.Severity;
+import org.tandemha.api.Verdict;
+import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.config.GroupSpec;
+import org.tandemha.core.config.ResourceSpec;
+import org.tandemha.core.engine.Action;
+import org.tandemha.core.engine.Announcement;
+import org.tandemha.core.engine.Engine;
+import org.tandemha.core.engine.Input;
+import org.tandemha.core.engine.LocalState;
+
+/**
+ * A whole cluster in one thread and simulated time: engines, a network that can drop, delay and partition, a
+ * membership with a detection delay, an arbiter, and resources that can fail, crash, hang and time out.
+ * Deterministic for a given seed. After every step it checks that no group runs on two live, unfenced nodes.
+ */
+public final class SimCluster {
+    /** How the simulated safety check answers. */
+    public enum ArbiterMode {
+        /** Tells the truth: a crashed peer is dead, a live (even paused) one is alive. */
+        TRUTH,
+        /** A shared-disk race: the first node to ask about the other wins and fences it; the other lost. */
+        DISK_RACE,
+        /** No arbiter answers. */
+        SILENT
+    }
+
+    /** Faults a simulated resource can be given. */
+    public enum Fault { NONE, START_FAILS, START_HANGS, STOP_FAILS, STOP_HANGS, CHECK_FAILS_ONCE, CHECK_FAILS, CHECK_HANGS, RECOVER_FAILS }
+
+    private record Scheduled(long at, long seq, Runnable task) {
+    }
+
+    final class Node {
+        final String id;
+        Engine engine;
+        long incarnation;
+        boolean crashed;
+        boolean paused;
+        long pausedAt;
+        boolean fenced;
+        long wakeAt = Long.MAX_VALUE;
+        Announcement announced;
+        final List<Input> held = new ArrayList<>();
+        final Map<String, Boolean> reach = new HashMap<>(); // peer -> reachable as told
+        final Map<String, Boolean> running = new HashMap<>(); // group/resource -> running
+
+        Node(String id) {
+            this.id = id;
+        }
+    }
+
+    private final ClusterSpec spec;
+    private final Random random;
+    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Set<String> cut = new HashSet<>(); // "a>b"
+    private final Map<String, Fault> faults = new HashMap<>(); // node/group/resource
+    private final List<ClusterEvent> events = new ArrayList<>();
+    private final List<String> violations = new ArrayList<>();
+    private final Map<Long, CommandResult> commandResults = new HashMap<>();
+    private final List<String> log = new ArrayList<>();
+    private long now;
+    private long seq;
+    private long nextCommandId = 1;
+    private ArbiterMode arbiter = ArbiterMode.TRUTH;
+    private final long detectMs = 300;
+    private long netDelayMs = 5;
+    private double dropRate;
+    private String diskOwner;
+    private Consumer<ClusterEvent> eventSink = e -> { };
+    private int steps;
+
+    public SimCluster(ClusterSpec spec, long seed) {
+        this.spec = spec;
+        this.random = new Random(seed);
+        for (String n : spec.nodeIds()) {
+            nodes.put(n, new Node(n));
+        }
+    }
+
+    public SimCluster arbiter(ArbiterMode mode) {
+        this.arbiter = mode;
+        return this;
+    }
+
+    public SimCluster network(long delayMs, double drop) {
+        this.netDelayMs = delayMs;
+        this.dropRate = drop;
+        return this;
+    }
+
+    public SimCluster onEvent(Consumer<ClusterEvent> sink) {
+        this.eventSink = sink;
+        return this;
+    }
+
+    public long now() {
+        return now;
+    }
+
+    public List<ClusterEvent> events() {
+        return events;
+    }
+
+    public List<String> violations() {
+        return violations;
+    }
+
+    public List<String> log() {
+        return log;
+    }
+
+    // ------------------------------------------------------------------ control
+
+    public void startAll() {
+        for (Node n : nodes.values()) {
+            boot(n);
+        }
+    }
+
+    public void boot(String node) {
+        boot(nodes.get(node));
+    }
+
+    private void boot(Node n) {
+        n.engine = new Engine(spec, n.id, false, ms -> Instant.ofEpochMilli(1_700_000_000_000L + ms));
+        n.incarnation = now + 1 + random.nextInt(1000);
+        n.crashed = false;
+        n.paused = false;
+        n.fenced = false;
+        n.announced = null;
+        n.held.clear();
+        n.reach.clear();
+        log.add(now + " boot " + n.id);
+        deliver(n, new Input.Boot());
+        for (Node o : nodes.values()) {
+            if (o != n) {
+                linkChanged(n, o);
+                linkChanged(o, n);
+            }
+        }
+    }
+
+    /** A machine crash: the engine and every resource on the node are gone. */
+    public void crash(String node) {
+        Node n = nodes.get(node);
+        if (n.crashed) {
+            return;
+        }
+        log.add(now + " crash " + node);
+        n.crashed = true;
+        n.engine = null;
+        n.running.clear();
+        n.wakeAt = Long.MAX_VALUE;
+        for (Node o : nodes.values()) {
+            if (o != n) {
+                linkChanged(n, o);
+                linkChanged(o, n);
+            }
+        }
+    }
+
+    /** SIGSTOP: the engine stops, its resources keep running; peers stop hearing it. */
+    public void pause(String node) {
+        Node n = nodes.get(node);
+        if (n.crashed || n.paused) {
+            return;
+        }
+        log.add(now + " pause " + node);
+        n.paused = true;
+        n.pausedAt = now;
+        for (Node o : nodes.values()) {
+            if (o != n) {
+                linkChanged(n, o);
+                linkChanged(o, n);
+            }
+        }
+    }
+
+    public void resume(String node) {
+        Node n = nodes.get(node);
+        if (!n.paused) {
+            return;
+        }
+        log.add(now + " resume " + node);
+        n.paused = false;
+        List<Input> held = new ArrayList<>(n.held);
+        n.held.clear();
+        deliver(n, new Input.Resumed(now - n.pausedAt));
+        if (n.fenced) {
+            deliver(n, new Input.SelfFenced("sim: reservation key preempted"));
+        }
+        for (Input in : held) {
+            deliver(n, in);
+        }
+        for (Node o : nodes.values()) {
+            if (o != n) {
+                linkChanged(n, o);
+                linkChanged(o, n);
+            }
+        }
+    }
+
+    public void cut(String a, String b) {
+        log.add(now + " cut " + a + "-" + b);
+        cut.add(a + ">" + b);
+        cut.add(b + ">" + a);
+        linkChanged(nodes.get(a), nodes.get(b));
+        linkChanged(nodes.get(b), nodes.get(a));
+    }
+
+    public void heal(String a, String b) {
+        log.add(now + " heal " + a + "-" + b);
+        cut.remove(a + ">" + b);
+        cut.remove(b + ">" + a);
+        linkChanged(nodes.get(a), nodes.get(b));
+        linkChanged(nodes.get(b), nodes.get(a));
+    }
+
+    public void healAll() {
+        for (Node a : nodes.values()) {
+            for (Node b : nodes.values()) {
+                if (a != b && cut.contains(a.id + ">" + b.id)) {
+                    heal(a.id, b.id);
+                }
+            }
+        }
+    }
+
+    public void fault(String node, String group, String resource, Fault f) {
+        log.add(now + " fault " + node + "/" + group + "/" + resource + " " + f);
+        faults.put(node + "/" + group + "/" + resource, f);
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** Makes a running resource die (a crash of the process): its next check fails. */
+    public void kill(String node, String group, String resource) {
+        Node n = nodes.get(node);
+        log.add(now + " kill " + node + "/" + group + "/" + resource);
+        n.running.remove(group + "/" + resource);
+    }
+
+    public long command(String node, Input.Command.Kind kind, String group, String target) {
+        long id = nextCommandId++;
+        log.add(now + " command " + node + " " + kind + " " + group + (target == null ? "" : " " + target));
+        Node n = nodes.get(node);
+        if (n.engine == null) {
+            commandResults.put(id, CommandResult.refused("node down"));
+        } else {
+            deliver(n, new Input.Command(id, kind, group, target));
+        }
+        return id;
+    }
+
+    public CommandResult commandResult(long id) {
+        return commandResults.get(id);
+    }
+
+    public Set<String> nodesUp() {
+        Set<String> s = new HashSet<>();
+        for (Node n : nodes.values()) {
+            if (!n.crashed) {
+                s.add(n.id);
+            }
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ time
+
+    public void runFor(long ms) {
+        runUntil(now + ms);
+    }
+
+    public void runUntil(long t) {
+        while (true) {
+            long next = Long.MAX_VALUE;
+            Scheduled s = queue.peek();
+            if (s != null) {
+                next = s.at;
+            }
+            Node wake = null;
+            for (Node n : nodes.values()) {
+                if (n.engine != null && !n.paused && n.wakeAt < next) {
+                    next = n.wakeAt;
+                    wake = n;
+                }
+            }
+            if (next > t) {
+                now = t;
+                return;
+            }
+            now = Math.max(now, next);
+            if (wake != null) {
+                wake.wakeAt = Long.MAX_VALUE;
+                deliver(wake, new Input.Tick());
+            } else {
+                queue.poll().task.run();
+            }
+            if (++steps > 5_000_000) {
+                throw new IllegalStateException("simulation does not settle");
+            }
+        }
+    }
+
+    /** Runs until the predicate holds or {@code maxMs} passed; returns whether it held. */
+    public boolean runUntil(java.util.function.BooleanSupplier done, long maxMs) {
+        long end = now + maxMs;
+        while (now < end) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            runFor(Math.min(50, end - now));
+        }
+        return done.getAsBoolean();
+    }
+
+    private void at(long delay, Runnable r) {
+        queue.add(new Scheduled(now + Math.max(0, delay), seq++, r));
+    }
+
+    // ------------------------------------------------------------------ views
+
+    public LocalState state(String node, String group) {
+        Node n = nodes.get(node);
+        return n.engine == null ? null : n.engine.state(group);
+    }
+
+    public long generation(String node, String group) {
+        Node n = nodes.get(node);
+        return n.engine == null ? -1 : n.engine.generation(group);
+    }
+
+    public Engine engine(String node) {
+        return nodes.get(node).engine;
+    }
+
+    /** Nodes (live, not fenced) where any resource of the group runs. */
+    public List<String> runningOn(String group) {
+        List<String> r = new ArrayList<>();
+        GroupSpec g = spec.group(group).orElseThrow();
+        for (Node n : nodes.values()) {
+            if (n.crashed || n.fenced) {
+                continue;
+            }
+            for (ResourceSpec rs : g.resources()) {
+                if (Boolean.TRUE.equals(n.running.get(group + "/" + rs.id()))) {
+                    r.add(n.id);
+                    break;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** Nodes whose engine says the group is ONLINE. */
+    public List<String> onlineOn(String group) {
+        List<String> r = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            if (n.engine != null && n.engine.state(group) == LocalState.ONLINE) {
+                r.add(n.id);
+            }
+        }
+        return r;
+    }
+
+    // ------------------------------------------------------------------ the edge
+
+    private void deliver(Node n, Input in) {
+        if (n.crashed || n.engine == null) {
+            return;
+        }
+        if (n.paused) {
+            n.held.add(in);
+            return;
+        }
+        List<Action> actions = n.engine.handle(in, now);
+        for (Action a : actions) {
+            execute(n, a);
+        }
+        if (n.engine == null) {
+            return;
+        }
+        n.wakeAt = n.engine.nextWakeup();
+        if (n.fenced && spec.groups().stream().noneMatch(g -> n.engine.state(g.id()).active())) {
+            n.fenced = false; // stood down; it registers again before it may hold anything
+        }
+        checkInvariant();
+    }
+
+    private void checkInvariant() {
+        for (GroupSpec g : spec.groups()) {
+            List<String> on = runningOn(g.id());
+            if (on.size() > 1) {
+                violations.add("t=" + now + " group " + g.id() + " runs on " + on);
+            }
+        }
+    }
+
+    private Fault faultOf(Node n, String group, String resource) {
+        return faults.getOrDefault(n.id + "/" + group + "/" + resource, Fault.NONE);
+    }
+
+    private void execute(Node n, Action a) {
+        long inc = n.incarnation;
+        if (a instanceof Action.Emit e) {
+            events.add(e.event());
+            eventSink.accept(e.event());
+        } else if (a instanceof Action.Announce an) {
+            n.announced = an.announcement();
+            for (Node o : nodes.values()) {
+                if (o != n) {
+                    sendState(n, o);
+                }
+            }
+        } else if (a instanceof Action.Send s) {
+            Node o = nodes.get(s.peer());
+            if (linkUp(n, o) && random.nextDouble() >= dropRate) {
+                at(netDelayMs, () -> deliver(o, new Input.PeerMessage(n.id, s.message())));
+            }
+        } else if (a instanceof Action.RunResource r) {
+            runResource(n, inc, r);
+        } else if (a instanceof Action.RunCheck c) {
+            runCheck(n, inc, c);
+        } else if (a instanceof Action.RunSafetyCheck sc) {
+            at(50, () -> {
+                if (alive(n, inc)) {
+                    deliver(n, new Input.SafetyDone(sc.id(), sc.peer(), verdict(n, nodes.get(sc.peer()))));
+                }
+            });
+        } else if (a instanceof Action.FencePeer f) {
+            at(50, () -> {
+                Node o = nodes.get(f.peer());
+                crash(o.id);
+                if (alive(n, inc)) {
+                    deliver(n, new Input.FenceDone(f.id(), f.peer(), ActionResult.done("powered off")));
+                }
+            });
+        } else if (a instanceof Action.CompleteCommand cc) {
+            commandResults.put(cc.id(), cc.result());
+        }
+    }
+
+    private boolean alive(Node n, long inc) {
+        return !n.crashed && n.incarnation == inc && n.engine != null;
+    }
+
+    private Verdict verdict(Node asker, Node peer) {
+        switch (arbiter) {
+            case TRUTH -> {
+                return peer.crashed ? Verdict.of(Verdict.Answer.PEER_DEAD, "sim: " + peer.id + " is down")
+                        : Verdict.of(Verdict.Answer.PEER_ALIVE, "sim: " + peer.id + " is alive");
+            }
+            case SILENT -> {
+                return Verdict.of(Verdict.Answer.UNKNOWN, "sim: no arbiter answers");
+            }
+            default -> {
+                // A shared disk: a live owner keeps it; otherwise the asker preempts and the peer is fenced.
+                Node owner = diskOwner == null ? null : nodes.get(diskOwner);
+                if (owner != null && owner != asker && !owner.crashed && !owner.fenced) {
+                    return Verdict.of(Verdict.Answer.WE_LOST, "sim: " + diskOwner + " holds the disk");
+                }
+                diskOwner = asker.id;
+                if (!peer.crashed) {
+                    peer.fenced = true;
+                }
+                return Verdict.of(Verdict.Answer.PEER_DEAD, "sim: preempt won, " + peer.id + " fenced");
+            }
+        }
+    }
+
+    private void runResource(Node n, long inc, Action.RunResource r) {
+        Fault f = faultOf(n, r.group(), r.resource());
+        String key = r.group() + "/" + r.resource();
+        long latency = 10 + random.nextInt(40);
+        switch (r.op()) {
+            case START -> {
+                if (f == Fault.START_HANGS) {
+                    return;
+                }
+                at(latency, () -> {
+                    if (!alive(n, inc)) {
+                        return;
+                    }
+                    if (f == Fault.START_FAILS) {
+                        n.running.put(key, false);
+                        deliver(n, new Input.ActionDone(r.id(), ActionResult.failed("sim: start fails")));
+                    } else {
+                        n.running.put(key, true);
+                        deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: started")));
+                    }
+                });
+            }
+            case STOP -> {
+                if (f == Fault.STOP_HANGS) {
+                    return;
+                }
+                at(latency, () -> {
+                    if (!alive(n, inc)) {
+                        return;
+                    }
+                    if (f == Fault.STOP_FAILS) {
+                        deliver(n, new Input.ActionDone(r.id(), ActionResult.failed("sim: stop fails")));
+                    } else {
+                        n.running.put(key, false);
+                        deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: stopped")));
+                    }
+                });
+            }
+            case RECOVER -> at(latency, () -> {
+                if (!alive(n, inc)) {
+                    return;
+                }
+                if (f == Fault.RECOVER_FAILS) {
+                    n.running.put(key, false);
+                    deliver(n, new Input.ActionDone(r.id(), ActionResult.failed("sim: recovery fails")));
+                } else {
+                    n.running.put(key, true);
+                    if (f == Fault.CHECK_FAILS_ONCE) {
+                        faults.remove(n.id + "/" + key);
+                    }
+                    deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: restarted")));
+                }
+            });
+        }
+    }
+
+    private void runCheck(Node n, long inc, Action.RunCheck c) {
+        Fault f = faultOf(n, c.group(), c.resource());
+        if (f == Fault.CHECK_HANGS) {
+            return;
+        }
+        String key = c.group() + "/" + c.resource();
+        at(1 + random.nextInt(10), () -> {
+            if (!alive(n, inc)) {
+                return;
+            }
+            if (n.fenced) {
+                deliver(n, new Input.SelfFenced("sim: RESERVATION CONFLICT"));
+                return;
+            }
+            CheckResult res;
+            if (!Boolean.TRUE.equals(n.running.get(key))) {
+                res = CheckResult.notRunning("sim: not running");
+            } else if (f == Fault.CHECK_FAILS || f == Fault.CHECK_FAILS_ONCE) {
+                res = CheckResult.failed(Severity.SOFT, "sim: check fails");
+            } else {
+                res = CheckResult.ok("sim: ok");
+            }
+            deliver(n, new Input.CheckDone(c.id(), res));
+        });
+    }
+
+    // ------------------------------------------------------------------ membership
+
+    private boolean linkUp(Node a, Node b) {
+        return !a.crashed && !b.crashed && !a.paused && !b.paused && !cut.contains(a.id + ">" + b.id);
+    }
+
+    private void sendState(Node from, Node to) {
+        Announcement an = from.announced;
+        if (an == null || !linkUp(from, to)) {
+            return;
+        }
+        long inc = from.incarnation;
+        at(netDelayMs, () -> {
+            if (linkUp(from, to) && from.incarnation == inc && Boolean.TRUE.equals(to.reach.get(from.id))) {
+                deliver(to, new Input.PeerState(from.id, inc, an));
+            }
+        });
+    }
+
+    /** The membership of {@code to} re-evaluates whether it hears {@code from}, after the detection delay. */
+    private void linkChanged(Node from, Node to) {
+        boolean up = linkUp(from, to);
+        long delay = up ? netDelayMs : detectMs;
+        at(delay, () -> {
+            if (to.crashed || to.engine == null) {
+                return;
+            }
+            boolean nowUp = linkUp(from, to);
+            if (nowUp != up) {
+                return; // changed again meanwhile; that change has its own evaluation
+            }
+            Boolean was = to.reach.get(from.id);
+            if (up && !Boolean.TRUE.equals(was)) {
+                to.reach.put(from.id, true);
+                deliver(to, new Input.PeerReachable(from.id, from.incarnation));
+                sendState(from, to);
+            } else if (!up && !Boolean.FALSE.equals(was) && was != null) {
+                to.reach.put(from.id, false);
+                deliver(to, new Input.PeerUnreachable(from.id, "sim: " + detectMs + " ms without heartbeats"));
+            }
+        });
+    }
+
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (GroupSpec g : spec.groups()) {
+            sb.append(g.id()).append(':');
+            for (Node n : nodes.values()) {
+                sb.append(' ').append(n.id).append('=').append(n.engine == null ? "down" : n.engine.state(g.id()) + "/" + n.engine.generation(g.id()));
+            }
+            sb.append("; ");
+        }
+        return sb.toString();
+    }
+
+    public Duration elapsed() {
+        return Duration.ofMillis(now);
+    }
+}

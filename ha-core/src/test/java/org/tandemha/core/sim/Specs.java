@@ -1,0 +1,42 @@
+package org.tandemha.core.sim;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.config.GroupSpec;
+import org.tandemha.core.config.QuorumSpec;
+import org.tandemha.core.config.ResourceSpec;
+import org.tandemha.core.config.SwitchbackPolicy;
+import org.tandemha.core.config.TimingSpec;
+
+/** Small cluster specifications for simulations, built in code. */
+public final class Specs {
+    private Specs() {
+    }
+
+    public static ResourceSpec resource(String id, String... dependsOn) {
+        return new ResourceSpec(id, "sim", "groups[].resources[" + id + "]", Map.of(), List.of(dependsOn),
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(2));
+    }
+
+    public static GroupSpec group(String id, List<String> nodes, SwitchbackPolicy policy, String... resources) {
+        List<ResourceSpec> rs = new ArrayList<>();
+        String prev = null;
+        for (String r : resources) {
+            rs.add(prev == null ? resource(r) : resource(r, prev));
+            prev = r;
+        }
+        return new GroupSpec(id, nodes, policy, Duration.ofSeconds(3), 2, Duration.ofMinutes(10), rs);
+    }
+
+    public static ClusterSpec cluster(List<String> nodes, GroupSpec... groups) {
+        List<ClusterSpec.NodeSpec> ns = nodes.stream().map(n -> new ClusterSpec.NodeSpec(n, Map.of())).toList();
+        TimingSpec t = new TimingSpec(Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(4),
+                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofSeconds(5));
+        return new ClusterSpec("sim", new byte[32], ns, List.of(), List.of(), List.of(), QuorumSpec.defaults(), t,
+                List.of(groups), "fp-sim");
+    }
+}

@@ -265,43 +265,57 @@ public final class Engine {
         return out;
     }
 
-    /** The next time the engine wants a {@link Input.Tick}, or {@link Long#MAX_VALUE}. */
+    /**
+     * The next time the engine wants a {@link Input.Tick}, or {@link Long#MAX_VALUE}. Everything due at or before
+     * {@code now} was evaluated by the last {@link #handle}; what is still waiting then needs another input, so
+     * only future times count (a past time would spin the caller).
+     */
     public long nextWakeup() {
         if (!booted || left) {
             return Long.MAX_VALUE;
         }
         long t = Long.MAX_VALUE;
+        for (long c : wakeupTimes()) {
+            if (c > now && c < t) {
+                t = c;
+            }
+        }
+        return t;
+    }
+
+    private List<Long> wakeupTimes() {
+        List<Long> t = new ArrayList<>();
         for (Pending p : pending.values()) {
-            t = Math.min(t, p.deadline);
+            t.add(p.deadline);
         }
         for (Group g : groups.values()) {
             if (g.state == LocalState.ONLINE) {
                 for (Res r : g.res.values()) {
                     if (r.quickId == 0) {
-                        t = Math.min(t, r.nextQuick);
+                        t.add(r.nextQuick);
                     }
                     if (r.deepId == 0) {
-                        t = Math.min(t, r.nextDeep);
+                        t.add(r.nextDeep);
                     }
                 }
                 if (g.switchbackCandidate != null) {
-                    t = Math.min(t, g.switchbackSince + g.spec.settle().toMillis());
+                    t.add(g.switchbackSince + g.spec.settle().toMillis());
                 }
             }
             for (Waiter w : g.waiters) {
-                t = Math.min(t, w.deadline);
+                t.add(w.deadline);
             }
         }
         for (Waiter w : remoteCommands.values()) {
-            t = Math.min(t, w.deadline);
+            t.add(w.deadline);
         }
         for (Peer p : peers.values()) {
             if (!p.reachable && !p.deadOrFenced && p.safetyId == 0) {
-                t = Math.min(t, Math.max(p.nextSafetyAt, p.everHeard ? 0 : bootAt + spec.timing().startupWait().toMillis()));
+                t.add(Math.max(p.nextSafetyAt, p.everHeard ? 0 : bootAt + spec.timing().startupWait().toMillis()));
             }
         }
         if (quorumLostAt >= 0) {
-            t = Math.min(t, quorumLostAt + spec.quorum().lossGrace().toMillis());
+            t.add(quorumLostAt + spec.quorum().lossGrace().toMillis());
         }
         return t;
     }
@@ -695,9 +709,21 @@ public final class Engine {
         return a != null && !a.blocked() && a.state() != LocalState.FAILED && a.state() != LocalState.UNKNOWN;
     }
 
-    /** The handoff target of the latest planned release, if that release is the latest thing that happened. */
+    /** The highest generation anyone has held (claims do not count: they are only requests). */
+    private long heldGen(Group g) {
+        long k = g.gen;
+        for (Peer p : peers.values()) {
+            GroupAnn a = ann(p, g);
+            if (a != null && a.state() != LocalState.CLAIMING) {
+                k = Math.max(k, a.gen());
+            }
+        }
+        return k;
+    }
+
+    /** The handoff target of the latest planned release, if no generation was held since. */
     private String latestHandoff(Group g) {
-        long k = knownGen(g);
+        long k = heldGen(g);
         if (g.state == LocalState.OFFLINE && g.handoff != null && g.gen == k) {
             return g.handoff;
         }
@@ -899,14 +925,7 @@ public final class Engine {
         String best = null;
         long bestGen = 0;
         int bestPrec = Integer.MAX_VALUE;
-        long known = 0;
-        for (Peer p : peers.values()) {
-            GroupAnn a = ann(p, g);
-            if (a != null && a.state() != LocalState.CLAIMING) {
-                known = Math.max(known, a.gen());
-            }
-        }
-        known = Math.max(known, g.gen);
+        long known = heldGen(g);
         for (Peer p : peers.values()) {
             GroupAnn a = ann(p, g);
             if (!p.reachable || p.deadOrFenced || !trusted(p) || a == null || a.state() != LocalState.CLAIMING
@@ -1000,9 +1019,9 @@ public final class Engine {
     private void beginStart(Group g) {
         String id = g.spec.id();
         String handoff = latestHandoff(g);
-        long prevGen = previousHolderGen(g);
+        long prevGen = heldGen(g);
         g.byAdmin = self.equals(handoff);
-        g.transition = self.equals(handoff) ? "switchover" : previousHolderGen(g) > 0 ? "failover" : "start";
+        g.transition = self.equals(handoff) ? "switchover" : prevGen > 0 ? "failover" : "start";
         g.transitionAt = now;
         g.gen = g.claimGen;
         g.claimGen = 0;
@@ -1018,17 +1037,6 @@ public final class Engine {
                     + " (was " + prevGen + ")" + takeoverReasons(g), Map.of("generation", String.valueOf(g.gen)));
         }
         startNext(g);
-    }
-
-    private long previousHolderGen(Group g) {
-        long k = g.gen;
-        for (Peer p : peers.values()) {
-            GroupAnn a = ann(p, g);
-            if (a != null && a.state() != LocalState.CLAIMING) {
-                k = Math.max(k, a.gen());
-            }
-        }
-        return k;
     }
 
     private String takeoverReasons(Group g) {

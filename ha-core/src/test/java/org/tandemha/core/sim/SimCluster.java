@@ -616,6 +616,16 @@ public final class SimCluster {
         });
     }
 
+    /** What an operator does before "clear" after a failed stop: makes sure the group's leftovers are gone. */
+    public void operatorCleanup(String group) {
+        for (Node n : nodes.values()) {
+            if (n.engine != null && n.engine.state(group) == LocalState.FAILED) {
+                log.add(now + " operator cleans up " + group + " on " + n.id);
+                n.running.keySet().removeIf(k -> k.startsWith(group + "/"));
+            }
+        }
+    }
+
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (GroupSpec g : spec.groups()) {
@@ -630,5 +640,16 @@ public final class SimCluster {
 
     public Duration elapsed() {
         return Duration.ofMillis(now);
+    }
+
+    // ---- added for scenarios
+
+    /** How the machine is, as the test harness sees it: {@code up}, {@code down}, {@code paused} or {@code fenced}. */
+    public String condition(String node) {
+        Node n = nodes.get(node);
+        if (n.crashed || n.engine == null) {
+            return "down";
+        }
+        return n.paused ? "paused" : n.fenced ? "fenced" : "up";
     }
 }

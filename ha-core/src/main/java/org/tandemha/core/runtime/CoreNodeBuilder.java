@@ -1,0 +1,301 @@
+package org.tandemha.core.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.function.Consumer;
+import org.tandemha.api.Arbiter;
+import org.tandemha.api.ArbiterFactory;
+import org.tandemha.api.ClusterConfig;
+import org.tandemha.api.ClusterEvent;
+import org.tandemha.api.ClusterNode;
+import org.tandemha.api.Fencer;
+import org.tandemha.api.FencerFactory;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.Membership;
+import org.tandemha.api.MembershipFactory;
+import org.tandemha.api.NodeBuilder;
+import org.tandemha.api.NodeContext;
+import org.tandemha.api.PluginConfig;
+import org.tandemha.api.Problem;
+import org.tandemha.api.ResourceParts;
+import org.tandemha.api.ResourceType;
+import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.config.ConfigLoader;
+import org.tandemha.core.config.GroupSpec;
+import org.tandemha.core.config.PluginSpec;
+import org.tandemha.core.config.ResourceSpec;
+
+/**
+ * Builds a {@link NodeRuntime}: reads and validates the configuration, finds resource types, arbiters, fencers and
+ * the membership through {@link ServiceLoader} (plus what the application registers), and builds every resource
+ * this node may run, so that a bad parameter is reported before anything starts.
+ */
+public final class CoreNodeBuilder implements NodeBuilder {
+    private Path configFile;
+    private String configText;
+    private boolean yaml = true;
+    private String localNode;
+    private final Map<String, ResourceType> types = new LinkedHashMap<>();
+    private Membership membership;
+    private final List<Arbiter> arbiters = new ArrayList<>();
+    private final List<Fencer> fencers = new ArrayList<>();
+    private final Map<Class<?>, Object> services = new LinkedHashMap<>();
+    private Path stateDir;
+    private final List<Consumer<ClusterEvent>> listeners = new ArrayList<>();
+
+    @Override
+    public NodeBuilder config(Path file) {
+        this.configFile = file;
+        this.configText = null;
+        return this;
+    }
+
+    @Override
+    public NodeBuilder configText(String text, boolean isYaml) {
+        this.configText = text;
+        this.yaml = isYaml;
+        this.configFile = null;
+        return this;
+    }
+
+    @Override
+    public NodeBuilder localNode(String nodeId) {
+        this.localNode = nodeId;
+        return this;
+    }
+
+    @Override
+    public NodeBuilder resourceType(ResourceType type) {
+        types.put(type.name(), type);
+        return this;
+    }
+
+    @Override
+    public NodeBuilder membership(Membership m) {
+        this.membership = m;
+        return this;
+    }
+
+    @Override
+    public NodeBuilder arbiter(Arbiter arbiter) {
+        arbiters.add(arbiter);
+        return this;
+    }
+
+    @Override
+    public NodeBuilder fencer(Fencer fencer) {
+        fencers.add(fencer);
+        return this;
+    }
+
+    @Override
+    public <T> NodeBuilder service(Class<T> type, T service) {
+        services.put(type, service);
+        return this;
+    }
+
+    @Override
+    public NodeBuilder stateDirectory(Path dir) {
+        this.stateDir = dir;
+        return this;
+    }
+
+    @Override
+    public NodeBuilder listener(Consumer<ClusterEvent> listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    @Override
+    public ClusterNode build() throws InvalidConfigException {
+        Map<String, ResourceType> allTypes = new LinkedHashMap<>();
+        for (ResourceType t : ServiceLoader.load(ResourceType.class)) {
+            allTypes.putIfAbsent(t.name(), t);
+        }
+        allTypes.putAll(types);
+        ClusterSpec spec;
+        if (configFile != null) {
+            spec = ConfigLoader.load(configFile, allTypes.keySet());
+        } else if (configText != null) {
+            spec = ConfigLoader.parse(configText, yaml, allTypes.keySet());
+        } else {
+            throw new InvalidConfigException("config", "no configuration given", "call config(Path) or configText(...)");
+        }
+        if (localNode == null || !spec.nodeIds().contains(localNode)) {
+            throw new InvalidConfigException("localNode", localNode == null ? "which node this process is was not said"
+                    : "node '" + localNode + "' is not in the configuration", "call localNode(...) with one of " + spec.nodeIds());
+        }
+        Path dir = stateDir;
+        if (dir == null) {
+            dir = Path.of(System.getProperty("java.io.tmpdir"), "tandem-" + spec.cluster() + "-" + localNode);
+        }
+        List<Problem> problems = new ArrayList<>();
+        ClusterConfig cc = clusterConfig(spec, localNode);
+        // The runtime needs its plugins; the plugins need the runtime's context. Build it first, install after.
+        List<Arbiter> allArbiters = new ArrayList<>();
+        List<Fencer> allFencers = new ArrayList<>();
+        Membership m = membership;
+        NodeRuntime[] holder = new NodeRuntime[1];
+        NodeContext lateContext = new DeferredContext(() -> holder[0].context());
+        for (PluginSpec ps : spec.arbiters()) {
+            ArbiterFactory f = find(ArbiterFactory.class, ps.type(), ArbiterFactory::type);
+            if (f == null) {
+                problems.add(new Problem(ps.path() + ".type", "no arbiter of type '" + ps.type() + "' on the class path",
+                        "add the module that provides it (disk-lease and scsi: ha-scsi; peer-probe and witness: ha-heartbeat)"));
+                continue;
+            }
+            try {
+                allArbiters.add(f.create(new PluginConfig(ps.id(), ps.type(), ps.path(), ps.params()), cc, lateContext));
+            } catch (InvalidConfigException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        allArbiters.addAll(arbiters);
+        for (PluginSpec ps : spec.fencers()) {
+            FencerFactory f = find(FencerFactory.class, ps.type(), FencerFactory::type);
+            if (f == null) {
+                problems.add(new Problem(ps.path() + ".type", "no fencing method of type '" + ps.type() + "' on the class path",
+                        "add the module that provides it (scsi-preempt: ha-scsi)"));
+                continue;
+            }
+            try {
+                allFencers.add(f.create(new PluginConfig(ps.id(), ps.type(), ps.path(), ps.params()), cc, lateContext));
+            } catch (InvalidConfigException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        allFencers.addAll(fencers);
+        if (m == null) {
+            MembershipFactory mf = ServiceLoader.load(MembershipFactory.class).findFirst().orElse(null);
+            if (mf == null) {
+                problems.add(new Problem("paths", "no heartbeat implementation on the class path",
+                        "add the dependency org.tandemha:ha-heartbeat, or pass a Membership to the builder"));
+            } else {
+                try {
+                    m = mf.create(cc, lateContext);
+                } catch (InvalidConfigException e) {
+                    problems.addAll(e.problems());
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(allArbiters, spec.quorum().twoNodeWithoutArbiter()),
+                new FencingChain(allFencers), dir, services, listeners);
+        holder[0] = rt;
+        Map<String, ResourceParts> parts = new LinkedHashMap<>();
+        for (GroupSpec g : spec.groups()) {
+            if (g.priority(localNode) < 0) {
+                continue;
+            }
+            for (ResourceSpec r : g.resources()) {
+                ResourceType t = allTypes.get(r.type());
+                try {
+                    parts.put(g.id() + "/" + r.id(), t.create(new PluginConfig(r.id(), r.type(), r.path(), r.params()), rt.context()));
+                } catch (InvalidConfigException e) {
+                    problems.addAll(e.problems());
+                } catch (RuntimeException e) {
+                    problems.add(new Problem(r.path(), "resource type '" + r.type() + "' failed to build it: " + e,
+                            "check its parameters; this is a bug in the type if they are right"));
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            m.close();
+            throw new InvalidConfigException(problems);
+        }
+        rt.install(parts);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new InvalidConfigException("stateDirectory", "cannot create " + dir + ": " + e.getMessage(),
+                    "choose a writable directory with stateDirectory(...)");
+        }
+        return rt;
+    }
+
+    private static <F> F find(Class<F> kind, String type, java.util.function.Function<F, String> name) {
+        for (F f : ServiceLoader.load(kind)) {
+            if (name.apply(f).equals(type)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    static ClusterConfig clusterConfig(ClusterSpec spec, String local) {
+        List<ClusterConfig.Node> nodes = spec.nodes().stream().map(n -> new ClusterConfig.Node(n.id(), n.addresses())).toList();
+        List<ClusterConfig.Path> paths = spec.paths().stream().map(p -> new ClusterConfig.Path(p.name(), p.transport(),
+                p.priority(), p.interval(), p.misses(), p.options())).toList();
+        return new ClusterConfig(spec.cluster(), local, spec.key(), nodes, paths);
+    }
+
+    /** A context whose calls go to the runtime once it exists (plugins built before it only keep a reference). */
+    private static final class DeferredContext implements NodeContext {
+        private final java.util.function.Supplier<NodeContext> target;
+
+        DeferredContext(java.util.function.Supplier<NodeContext> target) {
+            this.target = target;
+        }
+
+        private NodeContext t() {
+            NodeContext c = target.get();
+            if (c == null) {
+                throw new IllegalStateException("the node is not built yet");
+            }
+            return c;
+        }
+
+        @Override
+        public String nodeId() {
+            return t().nodeId();
+        }
+
+        @Override
+        public String clusterName() {
+            return t().clusterName();
+        }
+
+        @Override
+        public Path stateDirectory() {
+            return t().stateDirectory();
+        }
+
+        @Override
+        public <T> java.util.Optional<T> service(Class<T> type) {
+            return t().service(type);
+        }
+
+        @Override
+        public boolean peerDeadOrFenced(String node) {
+            return t().peerDeadOrFenced(node);
+        }
+
+        @Override
+        public Map<String, String> peerFacts(String node) {
+            return t().peerFacts(node);
+        }
+
+        @Override
+        public void publishFact(String key, String value) {
+            t().publishFact(key, value);
+        }
+
+        @Override
+        public void reportFenced(String reason) {
+            t().reportFenced(reason);
+        }
+
+        @Override
+        public void note(String group, String resource, String message) {
+            t().note(group, resource, message);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.tandemha.core.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.tandemha.api.Arbiter;
+import org.tandemha.api.Verdict;
+
+/**
+ * The safety check: consults the arbiters in their configured order. The first answer that is not "unknown"
+ * decides; the reasons of every arbiter asked go into the verdict. No arbiter answering means "unknown", which
+ * never leads to a takeover. With no arbiter at all, only the explicit two-node-without-arbiter mode lets a
+ * silent peer count as dead.
+ */
+final class SafetyCheck {
+    private final List<Arbiter> arbiters;
+    private final boolean twoNodeWithoutArbiter;
+
+    SafetyCheck(List<Arbiter> arbiters, boolean twoNodeWithoutArbiter) {
+        this.arbiters = List.copyOf(arbiters);
+        this.twoNodeWithoutArbiter = twoNodeWithoutArbiter;
+    }
+
+    boolean hasArbiters() {
+        return !arbiters.isEmpty();
+    }
+
+    Verdict ask(String peer, long generation, Duration timeout) {
+        if (arbiters.isEmpty()) {
+            return twoNodeWithoutArbiter
+                    ? Verdict.of(Verdict.Answer.PEER_DEAD, "no arbiter configured (two-node without arbiter): a silent"
+                            + " peer counts as dead; this risks split brain")
+                    : Verdict.of(Verdict.Answer.UNKNOWN, "no arbiter configured");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> reasons = new ArrayList<>();
+        for (Arbiter a : arbiters) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                reasons.add(a.name() + ": not asked, the safety check ran out of time");
+                break;
+            }
+            Verdict v;
+            try {
+                v = a.ask(peer, generation, Duration.ofNanos(left));
+                if (v == null) {
+                    v = Verdict.of(Verdict.Answer.UNKNOWN, "no answer");
+                }
+            } catch (RuntimeException e) {
+                v = Verdict.of(Verdict.Answer.UNKNOWN, "failed: " + e);
+            }
+            reasons.add(a.name() + " says " + v.reason());
+            if (v.answer() != Verdict.Answer.UNKNOWN) {
+                return Verdict.of(v.answer(), String.join("; ", reasons));
+            }
+        }
+        return Verdict.of(Verdict.Answer.UNKNOWN, String.join("; ", reasons));
+    }
+}

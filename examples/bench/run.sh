@@ -12,9 +12,11 @@ root="$(cd "$here/../.." && pwd)"
 what="${1:-}"
 shift || true
 run_one() {
-  local script="$here/$1.sh"
+  local name="$1"
+  shift
+  local script="$here/$name.sh"
   if [ ! -f "$script" ]; then
-    echo "bench: no benchmark named '$1' yet (expected $script)" >&2
+    echo "bench: no benchmark named '$name' yet (expected $script)" >&2
     return 2
   fi
   ROOT="$root" bash "$script" "$@"

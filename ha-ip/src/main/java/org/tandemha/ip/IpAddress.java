@@ -1,0 +1,486 @@
+package org.tandemha.ip;
+
+import java.net.Inet6Address;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandemha.api.ActionContext;
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.Checker;
+import org.tandemha.api.ClusterConfig;
+import org.tandemha.api.NodeContext;
+import org.tandemha.api.PeerAware;
+import org.tandemha.api.Recoverer;
+import org.tandemha.api.Resource;
+import org.tandemha.api.Severity;
+
+/**
+ * A floating address: start adds it to an interface (after probing that nobody else answers for it) and announces
+ * it; stop removes it from every interface of this node. Everything goes through rtnetlink and packet sockets of
+ * the calling thread's network namespace; no external command runs.
+ *
+ * <p>Announcements after a takeover (gratuitous ARP for IPv4, unsolicited neighbour advertisements for IPv6): the
+ * first goes before start returns, the others follow on a shared daemon thread, {@code arpInterval} apart. A stop
+ * cancels the ones still pending. They are sent again whenever a peer rejoins.
+ */
+final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
+    private static final Logger LOG = LoggerFactory.getLogger(IpAddress.class);
+    private static final long NETLINK_TIMEOUT_MS = 2000;
+    private static final ScheduledExecutorService ANNOUNCER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-ip-announce");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final String id;
+    private final IpSettings settings;
+    private final NodeContext node;
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile String current;
+    private volatile boolean held;
+    private volatile String group = "";
+
+    IpAddress(String id, IpSettings settings, NodeContext node) {
+        this.id = id;
+        this.settings = settings;
+        this.node = node;
+        this.current = settings.iface();
+    }
+
+    // ---------------------------------------------------------------- start
+
+    @Override
+    public ActionResult start(ActionContext ctx) {
+        long t0 = System.nanoTime();
+        group = ctx.group();
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            long nlTimeout = netlinkTimeout(ctx);
+            Rtnetlink.Link primary;
+            try {
+                primary = nl.link(settings.iface(), nlTimeout);
+            } catch (NetException e) {
+                return fail(e, "interface " + settings.iface(), t0);
+            }
+            Rtnetlink.Link backup = backupLink(nl, nlTimeout, ctx);
+            List<Rtnetlink.Link> links = nl.links(nlTimeout);
+            publishMacs(links);
+            List<Rtnetlink.Addr> mine = ours(nl, nlTimeout);
+            for (Rtnetlink.Addr a : mine) {
+                if (a.index() == primary.index() || (backup != null && a.index() == backup.index())) {
+                    Rtnetlink.Link on = a.index() == primary.index() ? primary : backup;
+                    current = on.name();
+                    held = true;
+                    String sent = announce(on, ctx, null);
+                    return ActionResult.done(settings.text() + " already on " + on.name() + sent).withDuration(since(t0));
+                }
+            }
+            for (Rtnetlink.Addr a : mine) {
+                // on an interface that is neither ours nor the backup: an old configuration; we own the address
+                nl.deleteAddress(a.index(), nameOf(links, a.index()), a.address(), a.prefix(), nlTimeout);
+            }
+            Rtnetlink.Link target = primary.usable() ? primary : backup != null && backup.usable() ? backup : null;
+            if (target == null) {
+                return ActionResult.failed(Severity.SOFT, "cannot start " + settings.text() + " on node " + node.nodeId()
+                        + ": " + primary.name() + " is " + primary.state()
+                        + (backup == null ? "" : " and backup " + backup.name() + " is " + backup.state())
+                        + "; check the cable and 'ip link'").withDuration(since(t0));
+            }
+            // one packet socket for the probe and every announcement: closing one waits for an RCU grace period
+            // (10 to 20 ms), so it is closed off the takeover's path, after the last announcement
+            PacketSocket socket = PacketSocket.open(target.index(), target.name(), ethertype());
+            boolean handedOver = false;
+            try {
+                if (settings.probe()) {
+                    String refusal = probe(socket, target, links, ctx);
+                    if (refusal != null) {
+                        return ActionResult.failed(Severity.HARD, refusal).withDuration(since(t0));
+                    }
+                }
+                try {
+                    nl.addAddress(target, settings.address(), settings.prefix(), settings.labelFor(target.name()),
+                            nlTimeout);
+                } catch (NetException e) {
+                    if (e.errno() != LibC.EEXIST) {
+                        return fail(e, "address " + settings.text(), t0);
+                    }
+                }
+                current = target.name();
+                held = true;
+                handedOver = true;
+                String sent = announce(target, ctx, socket);
+                return ActionResult.done("added " + settings.text() + " to " + target.name() + sent)
+                        .withDuration(since(t0));
+            } finally {
+                if (!handedOver) {
+                    closeLater(socket);
+                }
+            }
+        } catch (NetException e) {
+            return fail(e, "address " + settings.text(), t0);
+        }
+    }
+
+    private Rtnetlink.Link backupLink(Rtnetlink nl, long timeout, ActionContext ctx) throws NetException {
+        if (settings.backup() == null) {
+            return null;
+        }
+        try {
+            return nl.link(settings.backup(), timeout);
+        } catch (NetException e) {
+            if (e.errno() != LibC.ENODEV) {
+                throw e;
+            }
+            node.note(ctx.group(), ctx.resource(), "backup interface " + settings.backup() + " does not exist on node "
+                    + node.nodeId() + ": no local recovery for " + settings.text());
+            return null;
+        }
+    }
+
+    private List<Rtnetlink.Addr> ours(Rtnetlink nl, long timeout) throws NetException {
+        List<Rtnetlink.Addr> out = new ArrayList<>();
+        for (Rtnetlink.Addr a : nl.addresses(settings.ipv4() ? LibC.AF_INET : LibC.AF_INET6, timeout)) {
+            if (a.address().equals(settings.address())) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- probe
+
+    /**
+     * Probes the address on {@code link}: an ARP probe (RFC 5227) or a duplicate address detection solicitation
+     * (RFC 4862). Returns null if nobody but a dead or fenced peer answered, else the reason to refuse.
+     */
+    private String probe(PacketSocket s, Rtnetlink.Link link, List<Rtnetlink.Link> links, ActionContext ctx)
+            throws NetException {
+        Set<String> local = new LinkedHashSet<>();
+        for (Rtnetlink.Link l : links) {
+            local.add(Rtnetlink.macText(l.mac()));
+        }
+        long budgetMs = Math.max(1, Math.min(settings.probeTimeout().toMillis(), ctx.remaining().toMillis() / 2));
+        boolean v4 = settings.ipv4();
+        Set<String> stale = new LinkedHashSet<>();
+        byte[] frame = v4 ? Packets.arpProbe(link.mac(), settings.address())
+                : Packets.dadSolicit((Inet6Address) settings.address());
+        byte[] dest = v4 ? Packets.BROADCAST : Packets.multicastMac(Packets.solicitedNode(settings.address()));
+        String what = "cannot send the " + (v4 ? "ARP probe" : "neighbour solicitation") + " for "
+                + settings.address().getHostAddress() + " on " + link.name();
+        s.send(frame, dest, what);
+        long start = System.nanoTime();
+        long deadline = start + budgetMs * 1_000_000L;
+        boolean second = false;
+        byte[] buf = new byte[2048];
+        while (true) {
+            long now = System.nanoTime();
+            if (!second && now - start >= budgetMs * 500_000L) {
+                s.send(frame, dest, what); // a second probe, in case the first was lost
+                second = true;
+            }
+            long wait = (second ? deadline - now : start + budgetMs * 500_000L - now) / 1_000_000L;
+            if (deadline - now <= 0) {
+                break;
+            }
+            PacketSocket.Frame f = s.receive(buf, Math.max(1, wait));
+            if (f == null) {
+                continue;
+            }
+            byte[] mac = v4 ? Packets.arpClaimant(buf, f.length(), settings.address())
+                    : Packets.advertClaimant(buf, f.length(), settings.address());
+            if (mac == null) {
+                continue;
+            }
+            if (mac.length == 0) {
+                mac = f.sourceMac();
+            }
+            String macText = Rtnetlink.macText(mac);
+            if (local.contains(macText) || stale.contains(macText)) {
+                continue;
+            }
+            String peer = peerWithMac(macText);
+            if (peer != null && node.peerDeadOrFenced(peer)) {
+                stale.add(macText);
+                node.note(ctx.group(), ctx.resource(), "stale address " + settings.address().getHostAddress()
+                        + " on " + peer + " (MAC " + macText + "): " + peer + " is dead or fenced, so its kernel's"
+                        + " answer does not block the takeover; " + peer + " removes it when it restarts");
+                continue;
+            }
+            return "address " + settings.address().getHostAddress() + " is in use: MAC " + macText
+                    + (peer == null ? " (not a cluster node)" : " (node " + peer + ", which is not known to be dead"
+                    + " or fenced)") + " answered the " + (v4 ? "ARP probe" : "neighbour solicitation") + " on "
+                    + link.name() + " of node " + node.nodeId() + "; refusing to start it here. Remove the address"
+                    + " from that host, or fix the configuration";
+        }
+        return null;
+    }
+
+    private String peerWithMac(String mac) {
+        Set<String> peers = new LinkedHashSet<>(settings.peers());
+        node.service(ClusterConfig.class).ifPresent(c -> c.peers().forEach(p -> peers.add(p.id())));
+        for (String peer : peers) {
+            for (Map.Entry<String, String> f : node.peerFacts(peer).entrySet()) {
+                if (f.getKey().startsWith("mac") && f.getValue().toLowerCase(java.util.Locale.ROOT).contains(mac)) {
+                    return peer;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Publishes the MAC of every Ethernet interface of this node, not only ours: with two interfaces on one
+     * segment, Linux may answer ARP for an address from either (ARP flux, unless arp_ignore is set).
+     */
+    private void publishMacs(List<Rtnetlink.Link> links) {
+        for (Rtnetlink.Link l : links) {
+            if (l.mac().length == 6 && !java.util.Arrays.equals(l.mac(), new byte[6])) {
+                node.publishFact("mac." + l.name(), l.macText());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- announce
+
+    /**
+     * Sends the first announcement now and schedules the rest on the announcer thread. Takes ownership of
+     * {@code given} (opens a socket if null): the packet socket is opened on the calling thread, so the whole series
+     * goes out in the caller's network namespace, whatever the announcer thread's is.
+     *
+     * @return a phrase for the result's reason
+     */
+    private String announce(Rtnetlink.Link link, ActionContext ctx, PacketSocket given) {
+        long myEpoch = epoch.incrementAndGet();
+        if (settings.arpCount() == 0) {
+            if (given != null) {
+                closeLater(given);
+            }
+            return ", not announced (arpCount is 0)";
+        }
+        PacketSocket socket = given;
+        String first;
+        try {
+            if (socket == null) {
+                socket = PacketSocket.open(link.index(), link.name(), ethertype());
+            }
+            sendAnnouncement(link, socket);
+            first = ", announced";
+        } catch (NetException e) {
+            first = ", but the announcement failed: " + e.getMessage();
+            node.note(ctx.group(), ctx.resource(), "cannot announce " + settings.text() + " on " + link.name() + ": "
+                    + e.getMessage());
+        }
+        if (socket != null) {
+            scheduleRest(link, socket, myEpoch, 1);
+        }
+        return first;
+    }
+
+    /**
+     * Schedules announcements number {@code from} to {@code arpCount - 1}, number i at i times the interval, then
+     * the closing of the socket. A later stop or takeover (a new epoch) cancels the announcements still pending.
+     */
+    private void scheduleRest(Rtnetlink.Link link, PacketSocket socket, long myEpoch, int from) {
+        long gap = settings.arpInterval().toNanos();
+        for (int i = from; i < settings.arpCount(); i++) {
+            ANNOUNCER.schedule(() -> {
+                if (epoch.get() != myEpoch || !held) {
+                    return;
+                }
+                try {
+                    sendAnnouncement(link, socket);
+                } catch (NetException | RuntimeException e) {
+                    LOG.warn("{}: announcement of {} on {} failed: {}", id, settings.text(), link.name(), e.getMessage());
+                }
+            }, gap * i, TimeUnit.NANOSECONDS);
+        }
+        // same delay as the last announcement, submitted after it: runs after it
+        ANNOUNCER.schedule(socket::close, gap * Math.max(from, settings.arpCount() - 1), TimeUnit.NANOSECONDS);
+    }
+
+    private int ethertype() {
+        return settings.ipv4() ? Packets.ETH_P_ARP : Packets.ETH_P_IPV6;
+    }
+
+    private static void closeLater(PacketSocket s) {
+        try {
+            ANNOUNCER.execute(s::close);
+        } catch (RuntimeException e) {
+            s.close();
+        }
+    }
+
+    private void sendAnnouncement(Rtnetlink.Link link, PacketSocket s) throws NetException {
+        boolean v4 = settings.ipv4();
+        if (v4) {
+            s.send(Packets.arpAnnouncement(link.mac(), settings.address()), Packets.BROADCAST,
+                    "cannot send a gratuitous ARP for " + settings.address().getHostAddress() + " on " + link.name());
+        } else {
+            s.send(Packets.unsolicitedAdvert(link.mac(), (Inet6Address) settings.address()),
+                    Packets.multicastMac(Packets.ALL_NODES), "cannot send a neighbour advertisement for "
+                            + settings.address().getHostAddress() + " on " + link.name());
+        }
+    }
+
+    /** Announces the address again, {@code arpCount} times, if it runs here. Opens its socket on the calling thread. */
+    @Override
+    public void peerRejoined(String peer) {
+        if (!held || settings.arpCount() == 0) {
+            return;
+        }
+        long myEpoch = epoch.incrementAndGet();
+        String ifname = current;
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            Rtnetlink.Link link = nl.link(ifname, NETLINK_TIMEOUT_MS);
+            PacketSocket socket = PacketSocket.open(link.index(), link.name(), ethertype());
+            node.note(group, id, "peer " + peer + " rejoined: announcing " + settings.text() + " on " + ifname
+                    + " again (" + settings.arpCount() + " times)");
+            scheduleRest(link, socket, myEpoch, 0);
+        } catch (NetException | RuntimeException e) {
+            node.note(group, id, "peer " + peer + " rejoined, but " + settings.text() + " cannot be announced again on "
+                    + ifname + ": " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- stop
+
+    @Override
+    public ActionResult stop(ActionContext ctx) {
+        long t0 = System.nanoTime();
+        held = false;
+        epoch.incrementAndGet();
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            long nlTimeout = netlinkTimeout(ctx);
+            List<Rtnetlink.Link> links = nl.links(nlTimeout);
+            publishMacs(links);
+            List<String> removed = new ArrayList<>();
+            for (Rtnetlink.Addr a : ours(nl, nlTimeout)) {
+                String name = nameOf(links, a.index());
+                if (nl.deleteAddress(a.index(), name, a.address(), a.prefix(), nlTimeout)) {
+                    removed.add(name);
+                }
+            }
+            if (!ours(nl, nlTimeout).isEmpty()) {
+                return ActionResult.failed(Severity.HARD, settings.text() + " is still on node " + node.nodeId()
+                        + " after removing it; remove it by hand with 'ip addr del'").withDuration(since(t0));
+            }
+            return ActionResult.done(removed.isEmpty() ? settings.text() + " was not on this node"
+                    : "removed " + settings.text() + " from " + String.join(", ", removed)).withDuration(since(t0));
+        } catch (NetException e) {
+            return fail(e, "address " + settings.text(), t0);
+        }
+    }
+
+    // ---------------------------------------------------------------- check and recover
+
+    @Override
+    public CheckResult quickCheck(ActionContext ctx) {
+        long t0 = System.nanoTime();
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            long nlTimeout = netlinkTimeout(ctx);
+            List<Rtnetlink.Addr> mine = ours(nl, nlTimeout);
+            if (mine.isEmpty()) {
+                return CheckResult.notRunning(settings.text() + " is not on node " + node.nodeId()).withDuration(since(t0));
+            }
+            List<Rtnetlink.Link> links = nl.links(nlTimeout);
+            Rtnetlink.Link on = null;
+            for (Rtnetlink.Link l : links) {
+                if (l.index() == mine.get(0).index()) {
+                    on = l;
+                }
+            }
+            if (on == null) {
+                return CheckResult.failed(settings.text() + " is on an interface that vanished").withDuration(since(t0));
+            }
+            current = on.name();
+            if (!on.usable()) {
+                return CheckResult.failed(settings.text() + " is on " + on.name() + ", which is " + on.state())
+                        .withDuration(since(t0));
+            }
+            return CheckResult.ok(settings.text() + " on " + on.name() + ", carrier up").withDuration(since(t0));
+        } catch (NetException e) {
+            return CheckResult.failed(e.permissionDenied() ? Severity.HARD : Severity.SOFT, e.getMessage())
+                    .withDuration(since(t0));
+        }
+    }
+
+    /**
+     * Local recovery: if the interface carrying the address lost its carrier, moves the address to the other of
+     * interface and backup interface that has one, and announces it; if the address vanished, adds it again.
+     */
+    @Override
+    public ActionResult recover(ActionContext ctx, CheckResult failure) {
+        long t0 = System.nanoTime();
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            long nlTimeout = netlinkTimeout(ctx);
+            Rtnetlink.Link primary = nl.link(settings.iface(), nlTimeout);
+            Rtnetlink.Link backup = backupLink(nl, nlTimeout, ctx);
+            Rtnetlink.Link from = backup != null && backup.name().equals(current) ? backup : primary;
+            Rtnetlink.Link other = from == primary ? backup : primary;
+            Rtnetlink.Link to = from.usable() ? from : other != null && other.usable() ? other : null;
+            if (to == null) {
+                return ActionResult.failed(Severity.SOFT, "no interface with carrier for " + settings.text() + ": "
+                        + primary.name() + " is " + primary.state() + (backup == null ? " and no backupInterface is"
+                        + " configured" : ", " + backup.name() + " is " + backup.state())).withDuration(since(t0));
+            }
+            try {
+                nl.addAddress(to, settings.address(), settings.prefix(), settings.labelFor(to.name()), nlTimeout);
+            } catch (NetException e) {
+                if (e.errno() != LibC.EEXIST) {
+                    throw e;
+                }
+            }
+            for (Rtnetlink.Addr a : ours(nl, nlTimeout)) {
+                if (a.index() != to.index()) {
+                    nl.deleteAddress(a.index(), "interface " + a.index(), a.address(), a.prefix(), nlTimeout);
+                }
+            }
+            current = to.name();
+            held = true;
+            String sent = announce(to, ctx, null);
+            String what = to == from ? "added " + settings.text() + " to " + to.name() + " again"
+                    : "moved " + settings.text() + " from " + from.name() + " (" + from.state() + ") to " + to.name();
+            node.note(ctx.group(), ctx.resource(), what + sent);
+            return ActionResult.done(what + sent).withDuration(since(t0));
+        } catch (NetException e) {
+            return fail(e, "recovery of " + settings.text(), t0);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private ActionResult fail(NetException e, String what, long t0) {
+        String where = " (node " + node.nodeId() + ", resource " + id + ")";
+        if (e.errno() == 0) {
+            return ActionResult.notInstalled(e.getMessage() + where).withDuration(since(t0));
+        }
+        Severity sev = e.permissionDenied() || e.errno() == LibC.ENODEV ? Severity.HARD : Severity.SOFT;
+        return ActionResult.failed(sev, e.getMessage() + where).withDuration(since(t0));
+    }
+
+    private static String nameOf(List<Rtnetlink.Link> links, int index) {
+        for (Rtnetlink.Link l : links) {
+            if (l.index() == index) {
+                return l.name();
+            }
+        }
+        return "interface #" + index;
+    }
+
+    private static long netlinkTimeout(ActionContext ctx) {
+        return Math.max(50, Math.min(NETLINK_TIMEOUT_MS, ctx.remaining().toMillis()));
+    }
+
+    private static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+}

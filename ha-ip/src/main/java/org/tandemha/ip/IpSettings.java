@@ -1,0 +1,164 @@
+package org.tandemha.ip;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.PluginConfig;
+
+/**
+ * The validated parameters of one {@code ip} resource.
+ *
+ * @param iface        the interface that carries the address
+ * @param address      the address (IPv4 or IPv6)
+ * @param prefix       its prefix length
+ * @param labelSuffix  IPv4 only: the label after the colon ({@code vip} gives {@code eth0:vip}); null for none
+ * @param backup       an interface on the same node to move the address to when {@code iface} loses carrier; null
+ * @param arpCount     announcements sent after each takeover (gratuitous ARP or unsolicited neighbour advertisement)
+ * @param arpInterval  the time between two announcements; the first goes at once
+ * @param probe        whether to check that nobody answers for the address before taking it
+ * @param probeTimeout how long to listen for an answer to the probe
+ * @param peers        peer node ids whose published MACs the probe recognises (besides the cluster configuration)
+ */
+record IpSettings(String iface, InetAddress address, int prefix, String labelSuffix, String backup, int arpCount,
+                  Duration arpInterval, boolean probe, Duration probeTimeout, List<String> peers) {
+
+    static final int DEFAULT_ARP_COUNT = 5;
+    static final Duration DEFAULT_ARP_INTERVAL = Duration.ofMillis(200);
+    static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(25);
+    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.@-]{1,15}");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+    private static final int IFNAMSIZ = 16;
+
+    boolean ipv4() {
+        return address instanceof Inet4Address;
+    }
+
+    /** The address as written by an operator: {@code 192.0.2.10/24}. */
+    String text() {
+        return address.getHostAddress() + "/" + prefix;
+    }
+
+    /** The kernel label for the address on {@code ifname}, or null. */
+    String labelFor(String ifname) {
+        return labelSuffix == null || !ipv4() ? null : ifname + ":" + labelSuffix;
+    }
+
+    static IpSettings read(PluginConfig config) throws InvalidConfigException {
+        PluginConfig.Reader r = config.reader();
+        String iface = r.string("interface");
+        if (iface != null && !IFNAME.matcher(iface).matches()) {
+            r.problem("interface", "'" + iface + "' is not a valid interface name (1 to 15 letters, digits, '-', '_',"
+                    + " '.' or '@')", "write the name as 'ip link' shows it, such as eth0");
+            iface = null;
+        }
+        String backup = r.string("backupInterface", null);
+        if (backup != null && !IFNAME.matcher(backup).matches()) {
+            r.problem("backupInterface", "'" + backup + "' is not a valid interface name", "write the name as 'ip link'"
+                    + " shows it, such as eth1");
+            backup = null;
+        }
+        if (backup != null && backup.equals(iface)) {
+            r.problem("backupInterface", "the backup interface is the same as 'interface' (" + iface + ")",
+                    "name another interface, or remove backupInterface");
+            backup = null;
+        }
+        InetAddress address = null;
+        int prefix = -1;
+        String text = r.string("address");
+        if (text != null) {
+            String t = text.trim();
+            int slash = t.indexOf('/');
+            if (slash < 0) {
+                r.problem("address", "'" + t + "' has no prefix length", "write it with one, such as 192.0.2.10/24 or"
+                        + " 2001:db8::10/64");
+            } else {
+                address = parseAddress(t.substring(0, slash));
+                if (address == null) {
+                    r.problem("address", "'" + t.substring(0, slash) + "' is not an IPv4 or IPv6 address",
+                            "write an address such as 192.0.2.10/24 or 2001:db8::10/64");
+                } else if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isMulticastAddress()) {
+                    r.problem("address", "'" + t + "' is a " + (address.isMulticastAddress() ? "multicast"
+                            : address.isLoopbackAddress() ? "loopback" : "wildcard") + " address, not one a service can"
+                            + " float on", "use a unicast address of the service's subnet");
+                    address = null;
+                }
+                int max = address instanceof Inet6Address ? 128 : 32;
+                String p = t.substring(slash + 1);
+                try {
+                    prefix = p.matches("\\d{1,3}") ? Integer.parseInt(p) : -1;
+                } catch (NumberFormatException e) {
+                    prefix = -1;
+                }
+                if (prefix < 0 || prefix > max) {
+                    r.problem("address", "the prefix length '/" + p + "' in '" + t + "' is not a number from 0 to " + max,
+                            "write it like 192.0.2.10/24");
+                    prefix = -1;
+                }
+            }
+        }
+        String label = r.string("label", null);
+        String suffix = null;
+        if (label != null) {
+            suffix = label.contains(":") ? label.substring(label.lastIndexOf(':') + 1) : label;
+            if (address instanceof Inet6Address) {
+                r.problem("label", "labels exist for IPv4 addresses only", "remove 'label' for an IPv6 address");
+            } else if (suffix.isEmpty() || !suffix.matches("[A-Za-z0-9_.-]+")) {
+                r.problem("label", "'" + label + "' is not a valid label", "write a short word such as vip, which"
+                        + " gives eth0:vip");
+            } else {
+                for (String ifn : new String[] {iface, backup}) {
+                    if (ifn != null && (ifn + ":" + suffix).length() >= IFNAMSIZ) {
+                        r.problem("label", "the label '" + ifn + ":" + suffix + "' is longer than 15 characters",
+                                "use a shorter label");
+                    }
+                }
+            }
+        }
+        int arpCount = r.integer("arpCount", DEFAULT_ARP_COUNT, 0, 100);
+        Duration arpInterval = r.duration("arpInterval", DEFAULT_ARP_INTERVAL);
+        if (arpInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+            r.problem("arpInterval", "'arpInterval' is longer than a minute", "use a value such as 200ms");
+        }
+        boolean probe = r.bool("probe", true);
+        Duration probeTimeout = r.duration("probeTimeout", DEFAULT_PROBE_TIMEOUT);
+        if (probeTimeout.compareTo(Duration.ofSeconds(10)) > 0) {
+            r.problem("probeTimeout", "'probeTimeout' is longer than 10 s, which delays every takeover",
+                    "use a value such as 25ms (a LAN answers within a millisecond)");
+        }
+        List<String> peers = r.strings("peers", List.of());
+        r.finish();
+        return new IpSettings(iface, address, prefix, suffix, backup, arpCount, arpInterval, probe, probeTimeout, peers);
+    }
+
+    /** Parses a literal address without any name lookup; null if it is not one. */
+    static InetAddress parseAddress(String s) {
+        try {
+            var m4 = IPV4.matcher(s);
+            if (m4.matches()) {
+                byte[] b = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    int v = Integer.parseInt(m4.group(i + 1));
+                    if (v > 255) {
+                        return null;
+                    }
+                    b[i] = (byte) v;
+                }
+                return InetAddress.getByAddress(b);
+            }
+            if (s.contains(":") && IPV6.matcher(s).matches()) {
+                // a literal with a colon is parsed, never looked up
+                InetAddress a = InetAddress.getByName("[" + s + "]");
+                return a instanceof Inet6Address ? a : null;
+            }
+        } catch (UnknownHostException | NumberFormatException e) {
+            return null;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,226 @@
+package org.tandemha.ip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ip resource against real network namespaces: a client and two nodes on one bridge, node1 with a backup link.
+ * Each node runs in its own JVM inside its namespace ({@link IpAgent}). Needs root; skipped otherwise.
+ */
+class IpNamespaceTest {
+    private static Lab lab;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        String why = Lab.unavailable();
+        assumeTrue(why == null, why);
+        lab = new Lab();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    private static String create(Lab.Agent a, String address, String extra) throws Exception {
+        return a.call("create interface=eth0 address=" + address + "/24 " + extra);
+    }
+
+    private static String act(Lab.Agent a, String what) throws Exception {
+        String r = a.call(what);
+        assertThat(r).startsWith("result ");
+        return r.split(" ", 4)[3];
+    }
+
+    private static void assertReaches(Lab.Agent client, String ip, String node) throws Exception {
+        String r = client.call("probe " + ip + " 7000 " + node + " 3000");
+        assertThat(r).isEqualTo("probing");
+        assertThat(client.expect("", Duration.ofSeconds(10))).as("client reaches %s at %s", node, ip)
+                .startsWith("reply ").endsWith(" " + node);
+    }
+
+    @Test
+    void moveBetweenNodesUpdatesTheClientsArpEntryWithoutAFlush() throws Exception {
+        Lab.Agent n1 = lab.agent("n1", "node1");
+        Lab.Agent n2 = lab.agent("n2", "node2");
+        Lab.Agent client = lab.agent("client", "client");
+        try {
+            n1.call("serve 7000");
+            n2.call("serve 7000");
+            create(n1, "192.0.2.10", "label=vip");
+            create(n2, "192.0.2.10", "peers=node1");
+            assertThat(act(n1, "start")).startsWith("DONE added 192.0.2.10/24 to eth0");
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr", "show", "dev", "eth0")).contains("192.0.2.10/24")
+                    .contains("eth0:vip");
+            assertThat(act(n1, "start")).as("start is idempotent").startsWith("DONE 192.0.2.10/24 already on eth0");
+            assertThat(act(n1, "check")).startsWith("OK");
+            assertReaches(client, "192.0.2.10", "node1");
+            String mac1 = n1.fact("mac.eth0");
+            assertThat(lab.ip("-n", lab.ns("client"), "neigh", "show", "192.0.2.10")).contains(mac1);
+
+            assertThat(act(n1, "stop")).startsWith("DONE removed 192.0.2.10/24 from eth0");
+            assertThat(act(n1, "stop")).as("stop is idempotent").startsWith("DONE 192.0.2.10/24 was not on this node");
+            assertThat(act(n1, "check")).startsWith("NOT_RUNNING");
+            assertThat(act(n2, "start")).startsWith("DONE added 192.0.2.10/24 to eth0, announced");
+            String mac2 = n2.fact("mac.eth0");
+            assertThat(mac2).isNotEqualTo(mac1);
+            // the first gratuitous ARP left before start returned: the client's entry now holds node2's MAC
+            assertThat(awaitNeighbour("192.0.2.10", mac2)).contains(mac2);
+            assertReaches(client, "192.0.2.10", "node2");
+            assertThat(act(n2, "stop")).startsWith("DONE");
+        } finally {
+            n1.kill();
+            n2.kill();
+            client.kill();
+        }
+    }
+
+    @Test
+    void refusesAnAddressALiveNodeHoldsButTakesItFromAKilledOne() throws Exception {
+        Lab.Agent n1 = lab.agent("n1", "node1");
+        Lab.Agent n2 = lab.agent("n2", "node2");
+        try {
+            create(n1, "192.0.2.11", "");
+            assertThat(act(n1, "start")).startsWith("DONE");
+            String mac1 = n1.fact("mac.eth0");
+            create(n2, "192.0.2.11", "peers=node1 probeTimeout=200ms");
+            for (String e : n1.events) { // what the heartbeat carries from node1 to node2
+                if (e.startsWith("fact ")) {
+                    n2.call("peerfact node1 " + e.substring(5));
+                }
+            }
+
+            String refused = act(n2, "start");
+            assertThat(refused).startsWith("ERROR").contains("192.0.2.11 is in use").contains("MAC " + mac1)
+                    .contains("node1");
+            assertThat(lab.ip("-n", lab.ns("n2"), "-4", "addr")).doesNotContain("192.0.2.11");
+
+            n1.kill(); // kill -9: node1's kernel keeps the address and still answers ARP for it
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr")).contains("192.0.2.11");
+            n2.call("dead node1 true");
+            assertThat(act(n2, "start")).startsWith("DONE added 192.0.2.11/24 to eth0");
+            assertThat(n2.events).anyMatch(e -> e.startsWith("note stale address 192.0.2.11 on node1"));
+
+            // node1 restarts: the engine's start-up stop removes the stale address before it joins
+            Lab.Agent again = lab.agent("n1", "node1");
+            create(again, "192.0.2.11", "");
+            assertThat(act(again, "stop")).startsWith("DONE removed 192.0.2.11/24 from eth0");
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr")).doesNotContain("192.0.2.11");
+            again.kill();
+            assertThat(act(n2, "stop")).startsWith("DONE");
+        } finally {
+            n1.kill();
+            n2.kill();
+        }
+    }
+
+    @Test
+    void carrierLossMovesTheAddressToTheBackupLink() throws Exception {
+        Lab.Agent n1 = lab.agent("n1", "node1");
+        Lab.Agent client = lab.agent("client", "client");
+        try {
+            n1.call("serve 7000");
+            create(n1, "192.0.2.12", "backupInterface=eth1 label=vip");
+            assertThat(act(n1, "start")).startsWith("DONE added 192.0.2.12/24 to eth0");
+            assertReaches(client, "192.0.2.12", "node1");
+            assertThat(n1.call("watch eth0 nocarrier 5000")).isEqualTo("watching");
+            lab.cable("n1", false);
+            // rtnetlink link-state notification: node1 hears of the carrier loss at once
+            assertThat(n1.expect("", Duration.ofSeconds(10))).isEqualTo("link eth0 nocarrier");
+            String check = awaitCheck(n1, "FAILED");
+            assertThat(check).contains("no carrier");
+            assertThat(act(n1, "recover")).startsWith("DONE moved 192.0.2.12/24 from eth0").contains("to eth1");
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr", "show", "dev", "eth1")).contains("192.0.2.12/24")
+                    .contains("eth1:vip");
+            assertThat(act(n1, "check")).startsWith("OK 192.0.2.12/24 on eth1");
+            assertReaches(client, "192.0.2.12", "node1");
+            assertThat(act(n1, "stop")).startsWith("DONE removed 192.0.2.12/24 from eth1");
+        } finally {
+            lab.cable("n1", true);
+            n1.kill();
+            client.kill();
+        }
+    }
+
+    @Test
+    void aRejoiningPeerTriggersANewAnnouncement() throws Exception {
+        Lab.Agent n2 = lab.agent("n2", "node2");
+        try {
+            create(n2, "192.0.2.13", "arpCount=2 arpInterval=50ms");
+            assertThat(act(n2, "start")).startsWith("DONE");
+            String mac2 = n2.fact("mac.eth0");
+            // the client still points at the node that lost the partition
+            lab.ip("-n", lab.ns("client"), "neigh", "replace", "192.0.2.13", "lladdr", "02:00:00:00:00:01", "dev", "eth0",
+                    "nud", "stale");
+            n2.call("rejoin node1");
+            assertThat(awaitNeighbour("192.0.2.13", mac2)).contains(mac2);
+            assertThat(n2.events).anyMatch(e -> e.startsWith("note peer node1 rejoined"));
+            assertThat(act(n2, "stop")).startsWith("DONE");
+        } finally {
+            n2.kill();
+        }
+    }
+
+    @Test
+    void badInputGivesClearErrors() throws Exception {
+        Lab.Agent n2 = lab.agent("n2", "node2");
+        Lab.Agent weak = lab.agent("n2", "weak", "setpriv", "--bounding-set=-net_admin,-net_raw", "--inh-caps=-all");
+        try {
+            assertThat(n2.call("create interface=nosuch0 address=192.0.2.14/24")).startsWith("ok");
+            assertThat(act(n2, "start")).startsWith("ERROR").contains("nosuch0").contains("no such interface");
+            assertThat(act(n2, "stop")).as("nothing to remove").startsWith("DONE");
+            assertThat(n2.call("create interface=eth0 address=192.0.2.300/24"))
+                    .startsWith("err").contains("'192.0.2.300' is not an IPv4 or IPv6 address");
+            assertThat(n2.call("create interface=eth0 address=192.0.2.14/40"))
+                    .startsWith("err").contains("prefix length '/40'");
+
+            // a host outside the cluster holds the address: refused, naming its MAC
+            lab.ip("-n", lab.ns("client"), "addr", "add", "192.0.2.15/24", "dev", "eth0");
+            String clientMac = lab.ip("-n", lab.ns("client"), "-br", "link", "show", "dev", "eth0").trim().split("\\s+")[2];
+            assertThat(n2.call("create interface=eth0 address=192.0.2.15/24 probeTimeout=200ms")).startsWith("ok");
+            assertThat(act(n2, "start")).startsWith("ERROR address 192.0.2.15 is in use: MAC " + clientMac
+                    + " (not a cluster node)");
+            lab.ip("-n", lab.ns("client"), "addr", "del", "192.0.2.15/24", "dev", "eth0");
+
+            assertThat(weak.call("create interface=eth0 address=192.0.2.14/24 probe=false")).startsWith("ok");
+            assertThat(act(weak, "start")).startsWith("ERROR").contains("permission denied")
+                    .contains("CAP_NET_ADMIN");
+            assertThat(lab.ip("-n", lab.ns("n2"), "-4", "addr")).doesNotContain("192.0.2.14");
+        } finally {
+            n2.kill();
+            weak.kill();
+        }
+    }
+
+    /** The client's neighbour entry for {@code ip}, once it holds {@code mac}; polled for at most about 5 s. */
+    private static String awaitNeighbour(String ip, String mac) throws Exception {
+        String neigh = "";
+        for (int i = 0; i < 100 && !neigh.contains(mac); i++) {
+            neigh = lab.ip("-n", lab.ns("client"), "neigh", "show", ip);
+            if (!neigh.contains(mac)) {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            }
+        }
+        return neigh;
+    }
+
+    /** Polls the quick check until it reports {@code health}; bounded to about 5 s. */
+    private static String awaitCheck(Lab.Agent a, String health) throws Exception {
+        String r = "";
+        for (int i = 0; i < 50; i++) {
+            r = act(a, "check");
+            if (r.startsWith(health)) {
+                return r;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+        }
+        return r;
+    }
+}

@@ -1,0 +1,123 @@
+package org.tandemha.ip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.PluginConfig;
+import org.tandemha.api.ResourceType;
+
+/** Configuration of the ip resource: defaults, and every bad parameter named with its fix. Pure; no network. */
+class IpSettingsTest {
+
+    private static IpSettings read(Object... kv) throws InvalidConfigException {
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            params.put((String) kv[i], kv[i + 1]);
+        }
+        return IpSettings.read(PluginConfig.of("vip", "ip", params));
+    }
+
+    private static String problems(Object... kv) {
+        try {
+            read(kv);
+        } catch (InvalidConfigException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("accepted a bad configuration");
+    }
+
+    @Test
+    void defaults() throws Exception {
+        IpSettings s = read("interface", "eth0", "address", "192.0.2.10/24");
+        assertThat(s.ipv4()).isTrue();
+        assertThat(s.text()).isEqualTo("192.0.2.10/24");
+        assertThat(s.arpCount()).isEqualTo(5);
+        assertThat(s.arpInterval()).isEqualTo(Duration.ofMillis(200));
+        assertThat(s.probe()).isTrue();
+        assertThat(s.probeTimeout()).isEqualTo(Duration.ofMillis(25));
+        assertThat(s.backup()).isNull();
+        assertThat(s.labelFor("eth0")).isNull();
+    }
+
+    @Test
+    void everyParameter() throws Exception {
+        IpSettings s = read("interface", "eth0", "address", "2001:db8::10/64", "backupInterface", "eth1",
+                "arpCount", 3, "arpInterval", "100ms", "probe", "false", "probeTimeout", "50ms", "peers", List.of("n1"));
+        assertThat(s.ipv4()).isFalse();
+        assertThat(s.prefix()).isEqualTo(64);
+        assertThat(s.backup()).isEqualTo("eth1");
+        assertThat(s.arpCount()).isEqualTo(3);
+        assertThat(s.arpInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(s.probe()).isFalse();
+        assertThat(s.peers()).containsExactly("n1");
+    }
+
+    @Test
+    void labelFollowsTheInterface() throws Exception {
+        IpSettings s = read("interface", "eth0", "address", "192.0.2.10/24", "label", "eth0:vip", "backupInterface", "eth1");
+        assertThat(s.labelFor("eth0")).isEqualTo("eth0:vip");
+        assertThat(s.labelFor("eth1")).isEqualTo("eth1:vip");
+    }
+
+    @Test
+    void missingParametersAreAllReported() {
+        String m = problems();
+        assertThat(m).contains("2 problems").contains("'interface' is missing").contains("'address' is missing");
+    }
+
+    @Test
+    void malformedAddressesAndPrefixes() {
+        assertThat(problems("interface", "eth0", "address", "192.0.2.300/24"))
+                .contains("'192.0.2.300' is not an IPv4 or IPv6 address");
+        assertThat(problems("interface", "eth0", "address", "banana/24")).contains("'banana' is not an IPv4 or IPv6");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10")).contains("has no prefix length")
+                .contains("192.0.2.10/24");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/33")).contains("prefix length '/33'")
+                .contains("from 0 to 32");
+        assertThat(problems("interface", "eth0", "address", "2001:db8::1/129")).contains("from 0 to 128");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/x")).contains("prefix length '/x'");
+        assertThat(problems("interface", "eth0", "address", "224.0.0.1/24")).contains("multicast");
+        assertThat(problems("interface", "eth0", "address", "0.0.0.0/0")).contains("wildcard");
+        assertThat(problems("interface", "eth0", "address", "example.org/24")).contains("not an IPv4 or IPv6 address");
+    }
+
+    @Test
+    void badInterfacesLabelsAndTimings() {
+        String m = problems("interface", "eth0 x", "address", "192.0.2.10/24", "backupInterface", "a/b",
+                "label", "averyverylonglabel", "arpCount", -1, "arpInterval", "200", "probeTimeout", "1h",
+                "probe", "maybe", "colour", "blue");
+        assertThat(m).contains("'eth0 x' is not a valid interface name")
+                .contains("'a/b' is not a valid interface name")
+                .contains("'arpCount' is -1, outside 0..100")
+                .contains("the unit is required")
+                .contains("'probeTimeout' is longer than 10 s")
+                .contains("'probe' is 'maybe', not true or false")
+                .contains("unknown parameter 'colour'");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "label", "averyverylonglabel"))
+                .contains("'eth0:averyverylonglabel' is longer than 15 characters");
+        assertThat(problems("interface", "eth0", "address", "2001:db8::1/64", "label", "vip"))
+                .contains("labels exist for IPv4 addresses only");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "backupInterface", "eth0"))
+                .contains("the backup interface is the same");
+    }
+
+    @Test
+    void theTypeIsFoundThroughServiceLoaderAndBuildsAllThreeParts() throws Exception {
+        ResourceType type = ServiceLoader.load(ResourceType.class).stream().map(ServiceLoader.Provider::get)
+                .filter(t -> t.name().equals("ip")).findFirst().orElseThrow();
+        var parts = type.create(PluginConfig.of("vip", "ip", Map.of("interface", "eth0", "address", "192.0.2.10/24")),
+                new FakeNodeContext("n1", e -> { }));
+        assertThat(parts.resource()).isInstanceOf(org.tandemha.api.PeerAware.class);
+        assertThat(parts.checker()).isSameAs(parts.resource());
+        assertThat(parts.recoverer()).isSameAs(parts.resource());
+        assertThatThrownBy(() -> type.create(PluginConfig.of("vip", "ip", Map.of()), new FakeNodeContext("n1", e -> { })))
+                .isInstanceOf(InvalidConfigException.class);
+    }
+}

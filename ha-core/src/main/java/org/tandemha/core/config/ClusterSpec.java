@@ -28,6 +28,13 @@ public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List
         groups = List.copyOf(groups);
     }
 
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+        return "ClusterSpec[cluster=" + cluster + ", nodes=" + nodeIds() + ", paths=" + paths.size() + ", groups="
+                + groups.stream().map(GroupSpec::id).toList() + ", fingerprint=" + fingerprint + "]";
+    }
+
     public List<String> nodeIds() {
         return nodes.stream().map(NodeSpec::id).toList();
     }

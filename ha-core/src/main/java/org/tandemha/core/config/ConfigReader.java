@@ -92,7 +92,7 @@ final class ConfigReader {
                     "add an arbiter (disk-lease, scsi, witness, peer-probe), or set quorum.twoNodeWithoutArbiter: true "
                             + "and accept the split-brain risk");
         }
-        List<GroupSpec> groups = groups(root.get("groups"), nodes);
+        List<GroupSpec> groups = groups(root.get("groups"), nodes, nodesNode);
         if (!problems.isEmpty()) {
             return null;
         }
@@ -395,11 +395,12 @@ final class ConfigReader {
 
     // ---- groups and resources ----
 
-    private List<GroupSpec> groups(JsonNode list, List<ClusterSpec.NodeSpec> nodes) {
+    private List<GroupSpec> groups(JsonNode list, List<ClusterSpec.NodeSpec> nodes, JsonNode nodesNode) {
         List<GroupSpec> out = new ArrayList<>();
         List<JsonNode> items = list(list, "groups", true, 1, "add at least one group, with its nodes and resources");
         Set<String> nodeIds = new LinkedHashSet<>();
         nodes.forEach(n -> nodeIds.add(n.id()));
+        boolean nodesListed = nodesNode != null && nodesNode.isArray();
         Set<String> groupIds = new HashSet<>();
         Map<String, String> resourceGroup = new HashMap<>(); // resource id -> group id, over the whole cluster
         Map<String, String> resourcePath = new HashMap<>();
@@ -443,7 +444,9 @@ final class ConfigReader {
                     continue;
                 }
                 String nid = n.asText();
-                if (!nodeIds.contains(nid)) {
+                if (!nodesListed) {
+                    members.add(nid); // the nodes list itself is broken (already reported): do not pile on
+                } else if (!nodeIds.contains(nid)) {
                     problem(f, "node '" + nid + "' is not configured" + suggestion(nid, nodeIds),
                             nodeIds.isEmpty() ? "define it under nodes"
                                     : "use one of the configured nodes (" + String.join(", ", nodeIds)
@@ -653,7 +656,7 @@ final class ConfigReader {
             return List.of();
         }
         if (!n.isArray()) {
-            problem(at, "expected a list, found " + kind(n), "write " + last(at) + " as a list (lines starting with '- ')");
+            problem(at, "expected a list, found " + kind(n), "write " + last(at) + " as a list ([a, b] or lines starting with '- ')");
             return List.of();
         }
         List<JsonNode> out = new ArrayList<>();

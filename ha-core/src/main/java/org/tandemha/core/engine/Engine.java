@@ -463,6 +463,7 @@ public final class Engine {
             if (p.everHeard) {
                 out.add(new Action.PeerRejoined(id));
             }
+            p.ann = null; // what it said before the silence is old: wait for a fresh announcement
             p.unreachableSince = -1;
             p.deadOrFenced = false;
             p.deadReason = null;
@@ -843,6 +844,10 @@ public final class Engine {
                 return false;
             }
             case CLAIMING -> {
+                if (g.claimGen <= heldGen(g)) {
+                    withdraw(g, "generation " + g.claimGen + " was already held elsewhere");
+                    return true;
+                }
                 String why = claimBlocker(g);
                 if (why != null) {
                     withdraw(g, why);

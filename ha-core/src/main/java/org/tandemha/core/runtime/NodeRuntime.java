@@ -75,6 +75,7 @@ public final class NodeRuntime implements ClusterNode {
     private final long t0 = System.nanoTime();
     private final CountDownLatch leftLatch = new CountDownLatch(1);
     private volatile ClusterStatus snapshot;
+    private volatile boolean snapshotStale = true;
     private volatile Map<String, Boolean> deadOrFenced = Map.of();
     private volatile Map<String, Map<String, String>> facts = Map.of();
     private volatile boolean started;
@@ -158,6 +159,18 @@ public final class NodeRuntime implements ClusterNode {
     @Override
     public ClusterStatus status() {
         ClusterStatus s = snapshot;
+        if (snapshotStale && !closed) {
+            // Built on the loop thread, which owns the engine; bounded wait, else the last one.
+            try {
+                s = loop.submit(() -> {
+                    snapshotStale = false;
+                    snapshot = engine.status(Instant.now());
+                    return snapshot;
+                }).get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                s = snapshot;
+            }
+        }
         List<PathStatus> paths;
         try {
             paths = membership.paths();
@@ -274,7 +287,7 @@ public final class NodeRuntime implements ClusterNode {
                 LOG.error("node {}: action {} failed", self, a, e);
             }
         }
-        snapshot = engine.status(Instant.now());
+        snapshotStale = true;
         Map<String, Boolean> dof = new ConcurrentHashMap<>();
         Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
         for (String n : spec.nodeIds()) {

@@ -55,6 +55,8 @@ public final class NodeRuntime implements ClusterNode {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
     /** How often the pause detector looks at the clock. */
     private static final long WATCH_MS = 100;
+    /** Threads that run checks; a check stuck past its timeout is interrupted, which frees its thread. */
+    private static final int CHECK_THREADS = 8;
 
     private final ClusterSpec spec;
     private final String self;
@@ -67,6 +69,8 @@ public final class NodeRuntime implements ClusterNode {
     private final Map<Class<?>, Object> services;
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
+    /** Checks are many and short: a bounded pool, so a thousand checks due at once do not make a thousand threads. */
+    private final ExecutorService checkers;
     private final ExecutorService eventThread;
     private final List<Consumer<ClusterEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, CompletableFuture<CommandResult>> commands = new ConcurrentHashMap<>();
@@ -98,6 +102,7 @@ public final class NodeRuntime implements ClusterNode {
         this.engine = new Engine(spec, self, !fencing.isEmpty(), this::wallTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(named("tandem-engine-" + self, false));
         this.workers = Executors.newCachedThreadPool(named("tandem-worker-" + self, true));
+        this.checkers = Executors.newFixedThreadPool(CHECK_THREADS, named("tandem-check-" + self, true));
         this.eventThread = Executors.newSingleThreadExecutor(named("tandem-events-" + self, true));
         this.snapshot = engine.status(Instant.now());
     }
@@ -250,6 +255,7 @@ public final class NodeRuntime implements ClusterNode {
         }
         loop.shutdownNow();
         workers.shutdownNow();
+        checkers.shutdownNow();
         eventThread.shutdown();
         try {
             eventThread.awaitTermination(2, TimeUnit.SECONDS);
@@ -368,7 +374,11 @@ public final class NodeRuntime implements ClusterNode {
 
     /** Runs a task on a worker; at its deadline the task is interrupted and {@code onTimeout} runs instead. */
     private void runOnWorker(Duration timeout, Runnable task, Runnable onTimeout) {
-        Future<?> f = workers.submit(task);
+        runOn(workers, timeout, task, onTimeout);
+    }
+
+    private void runOn(ExecutorService pool, Duration timeout, Runnable task, Runnable onTimeout) {
+        Future<?> f = pool.submit(task);
         loop.schedule(() -> {
             if (!f.isDone()) {
                 f.cancel(true);
@@ -411,7 +421,7 @@ public final class NodeRuntime implements ClusterNode {
         ResourceParts p = parts.get(c.group() + "/" + c.resource());
         ActionContext ctx = new ActionContext(self, c.group(), c.resource(), c.generation(), c.timeout(),
                 System.nanoTime() + c.timeout().toNanos());
-        runOnWorker(c.timeout(), () -> {
+        runOn(checkers, c.timeout(), () -> {
             long t = System.nanoTime();
             CheckResult res;
             try {

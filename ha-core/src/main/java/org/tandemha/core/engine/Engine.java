@@ -58,7 +58,7 @@ public final class Engine {
     /** Grace the engine adds to an action's timeout before it declares the timeout itself. */
     static final long DEADLINE_GRACE_MS = 1000;
 
-    enum StopReason { CLEANUP, SWITCHOVER, SWITCHBACK, FAILOVER, START_FAILED, STAND_DOWN, LOST_GENERATION, SHUTDOWN, QUORUM }
+    enum StopReason { CLEARED, CLEANUP, SWITCHOVER, SWITCHBACK, FAILOVER, START_FAILED, STAND_DOWN, LOST_GENERATION, SHUTDOWN, QUORUM }
 
     private enum PendingKind { RESOURCE, CHECK, SAFETY, FENCE }
 
@@ -178,6 +178,7 @@ public final class Engine {
     private boolean selfFenced;
     private String selfFencedReason;
     private long quorumLostAt = -1;
+    private boolean hadQuorum;
     private long nextId = 1;
     private long eventSeq;
     private long announceVersion;
@@ -317,6 +318,9 @@ public final class Engine {
         if (quorumLostAt >= 0) {
             t.add(quorumLostAt + spec.quorum().lossGrace().toMillis());
         }
+        if (!hadQuorum) {
+            t.add(bootAt + spec.timing().startupWait().toMillis());
+        }
         return t;
     }
 
@@ -408,7 +412,11 @@ public final class Engine {
                 emit(EventKind.NODE_WARNING, Level.INFO, null, null, "quorum regained", Map.of());
             }
             quorumLostAt = -1;
+            hadQuorum = true;
             return;
+        }
+        if (!hadQuorum && now - bootAt < spec.timing().startupWait().toMillis()) {
+            return; // still gathering peers after start: not a loss
         }
         if (quorumLostAt < 0) {
             quorumLostAt = now;
@@ -678,7 +686,10 @@ public final class Engine {
             r.failing = false;
         }
         if (g.state == LocalState.FAILED) {
-            setState(g, LocalState.OFFLINE, "cleared by the operator after a failed stop");
+            // The resources may still run here: stop them again; the group is offline only once that works.
+            emit(EventKind.GROUP_STATE, Level.WARNING, g.spec.id(), null, "group " + g.spec.id() + " cleared on " + self
+                    + " after a failed stop: stopping it again before anyone may start it", Map.of());
+            beginStop(g, StopReason.CLEARED);
         }
         if (any) {
             emit(EventKind.GROUP_STATE, Level.INFO, g.spec.id(), null, "failures of group " + g.spec.id() + " cleared on " + self, Map.of());
@@ -1026,7 +1037,8 @@ public final class Engine {
         String handoff = latestHandoff(g);
         long prevGen = heldGen(g);
         g.byAdmin = self.equals(handoff);
-        g.transition = self.equals(handoff) ? "switchover" : prevGen > 0 ? "failover" : "start";
+        boolean heldHereLast = g.gen > 0 && g.gen == prevGen; // restarting what this node itself held
+        g.transition = self.equals(handoff) ? "switchover" : prevGen > 0 && !heldHereLast ? "failover" : "start";
         g.transitionAt = now;
         g.gen = g.claimGen;
         g.claimGen = 0;
@@ -1122,6 +1134,7 @@ public final class Engine {
     private static String describe(StopReason r) {
         return switch (r) {
             case CLEANUP -> "clean-up at start";
+            case CLEARED -> "stopping again after the operator cleared a failed stop";
             case SWITCHOVER -> "switchover";
             case SWITCHBACK -> "switchback";
             case FAILOVER -> "failing over";

@@ -76,6 +76,10 @@ public final class SimCluster {
     private final Map<String, Fault> faults = new HashMap<>(); // node/group/resource
     private final List<ClusterEvent> events = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
+    /** The shared disk: per group, the highest generation started on it, and counts of writes. */
+    private final Map<String, Long> diskGeneration = new HashMap<>();
+    private long writesAccepted;
+    private long writesRejected;
     private final Map<Long, CommandResult> commandResults = new HashMap<>();
     private final List<String> log = new ArrayList<>();
     private long now;
@@ -509,6 +513,11 @@ public final class SimCluster {
                         deliver(n, new Input.ActionDone(r.id(), ActionResult.failed("sim: start fails")));
                     } else {
                         n.running.put(key, true);
+                        if (isDisk(r.group(), r.resource())) {
+                            // Volume start: register our key; the takeover generation is now on the disk.
+                            n.fenced = false;
+                            diskGeneration.merge(r.group(), r.generation(), Math::max);
+                        }
                         deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: started")));
                     }
                 });
@@ -556,6 +565,9 @@ public final class SimCluster {
         at(1 + random.nextInt(10), () -> {
             if (!alive(n, inc)) {
                 return;
+            }
+            if (isDisk(c.group(), c.resource()) && Boolean.TRUE.equals(n.running.get(key))) {
+                write(n, c.group(), c.generation());
             }
             if (n.fenced) {
                 deliver(n, new Input.SelfFenced("sim: RESERVATION CONFLICT"));
@@ -614,6 +626,36 @@ public final class SimCluster {
                 deliver(to, new Input.PeerUnreachable(from.id, "sim: " + detectMs + " ms without heartbeats"));
             }
         });
+    }
+
+    private boolean isDisk(String group, String resource) {
+        return spec.group(group).orElseThrow().resources().get(0).id().equals(resource);
+    }
+
+    /**
+     * A write to the shared disk by a node holding the group at {@code generation}. The disk accepts it only from
+     * a registered key (a fenced node's key was preempted). An accepted write from an older generation than one
+     * already started on the disk is a violation: the data of the new holder could be corrupted.
+     */
+    private void write(Node n, String group, long generation) {
+        if (n.fenced || n.crashed) {
+            writesRejected++;
+            return;
+        }
+        writesAccepted++;
+        long newest = diskGeneration.getOrDefault(group, 0L);
+        if (generation < newest) {
+            violations.add("t=" + now + " the disk accepted a write to " + group + " from " + n.id + " at generation "
+                    + generation + " after generation " + newest + " started");
+        }
+    }
+
+    public long writesAccepted() {
+        return writesAccepted;
+    }
+
+    public long writesRejected() {
+        return writesRejected;
     }
 
     /** What an operator does before "clear" after a failed stop: makes sure the group's leftovers are gone. */

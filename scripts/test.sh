@@ -4,7 +4,7 @@
 # Tests that need root (namespaces, tgtd, mounts) skip with a clear message when run as another user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=(tgt libiscsi7 libiscsi-bin sg3-utils postgresql mariadb-server resource-agents iproute2 e2fsprogs util-linux procps)
+need=(tgt libiscsi7 libiscsi-bin sg3-utils postgresql mariadb-server resource-agents kmod iproute2 e2fsprogs util-linux procps)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

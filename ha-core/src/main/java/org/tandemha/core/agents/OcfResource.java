@@ -1,0 +1,198 @@
+package org.tandemha.core.agents;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.tandemha.api.ActionContext;
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.Checker;
+import org.tandemha.api.Resource;
+import org.tandemha.core.exec.Command;
+import org.tandemha.core.exec.Execution;
+
+/**
+ * An OCF resource agent run as Pacemaker runs it: {@code <agent> <action>} with {@code OCF_ROOT},
+ * {@code OCF_RA_VERSION_MAJOR/MINOR}, {@code OCF_RESOURCE_INSTANCE}, {@code OCF_RESOURCE_TYPE},
+ * {@code OCF_RESOURCE_PROVIDER}, {@code OCF_RESKEY_<param>}, {@code OCF_RESKEY_CRM_meta_timeout} (ms) and, for
+ * monitor, {@code OCF_CHECK_LEVEL} and a non-zero {@code OCF_RESKEY_CRM_meta_interval} (so the agent does not take
+ * a regular check for a one-off probe). Exit codes are mapped by {@link ExitCodes}.
+ */
+final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatable {
+    private static final String STD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+    private final String id;
+    private final String provider;
+    private final String type;
+    private final Path agent;
+    private final Path root;
+    private final Map<String, String> params;
+    private final int quickLevel;
+    private final int deepLevel;
+    private final OcfMetadata meta;
+    private final Path log;
+
+    OcfResource(String id, String provider, String type, Path agent, Path root, Map<String, String> params,
+                int quickLevel, int deepLevel, OcfMetadata meta, Path stateDir) {
+        this.id = id;
+        this.provider = provider;
+        this.type = type;
+        this.agent = agent;
+        this.root = root;
+        this.params = Map.copyOf(params);
+        this.quickLevel = quickLevel;
+        this.deepLevel = deepLevel;
+        this.meta = meta;
+        this.log = stateDir.resolve(Params.fileName(id) + ".log");
+    }
+
+    private String what(String action) {
+        return id + " (ocf:" + provider + ":" + type + ") " + action;
+    }
+
+    /** The environment Pacemaker's executor gives an agent. */
+    Map<String, String> environment(ActionContext context, String action, Integer depth) {
+        Map<String, String> env = new LinkedHashMap<>();
+        String path = System.getenv().getOrDefault("PATH", "");
+        Set<String> dirs = new LinkedHashSet<>();
+        for (String d : (path + ":" + STD_PATH).split(":")) {
+            if (!d.isEmpty()) {
+                dirs.add(d);
+            }
+        }
+        env.put("PATH", String.join(":", dirs));
+        env.put("OCF_ROOT", root.toString());
+        env.put("OCF_RA_VERSION_MAJOR", "1");
+        env.put("OCF_RA_VERSION_MINOR", "1");
+        env.put("OCF_RESOURCE_INSTANCE", id);
+        env.put("OCF_RESOURCE_TYPE", type);
+        env.put("OCF_RESOURCE_PROVIDER", provider);
+        params.forEach((k, v) -> env.put("OCF_RESKEY_" + k, v));
+        env.put("OCF_RESKEY_CRM_meta_timeout", Long.toString(Math.max(1, context.timeout().toMillis())));
+        if (context.node() != null && !context.node().isEmpty()) {
+            env.put("OCF_RESKEY_CRM_meta_on_node", context.node());
+        }
+        if (depth != null) {
+            env.put("OCF_CHECK_LEVEL", Integer.toString(depth));
+            Duration interval = meta == null ? null : meta.interval("monitor", depth).orElse(null);
+            env.put("OCF_RESKEY_CRM_meta_interval", Long.toString((interval == null || interval.isZero()
+                    ? DEFAULT_INTERVAL : interval).toMillis()));
+        }
+        env.putAll(Params.actionEnv(context, action));
+        return env;
+    }
+
+    Execution runAction(String action, ActionContext context, Integer depth, boolean keepChildren, Path output) {
+        Command c = new Command(java.util.List.of(agent.toString(), action), environment(context, action, depth), null, null, output);
+        if (output != null) {
+            try {
+                Files.createDirectories(output.toAbsolutePath().getParent());
+            } catch (IOException e) {
+                c = c.withLogFile(null);
+            }
+        }
+        return Params.run(c, context, keepChildren);
+    }
+
+    /** Runs {@code meta-data} and returns the XML; throws IllegalArgumentException saying why it could not. */
+    String metaData(String node, Duration timeout) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("tandem-ocf-meta", ".xml");
+            Execution e = runAction("meta-data", ActionContext.of(node, "", id, timeout), null, false, tmp);
+            if (!e.ok()) {
+                throw new IllegalArgumentException("its meta-data action failed: " + e.describe());
+            }
+            long size = Files.size(tmp);
+            if (size > 4 << 20) {
+                throw new IllegalArgumentException("its meta-data is larger than 4 MiB");
+            }
+            String out = Files.readString(tmp, StandardCharsets.UTF_8);
+            // stderr shares the file: keep the XML only
+            int from = out.indexOf("<?xml");
+            if (from < 0) {
+                from = out.indexOf("<resource-agent");
+            }
+            int to = out.lastIndexOf("</resource-agent>");
+            if (from < 0 || to < 0) {
+                throw new IllegalArgumentException("its meta-data output has no <resource-agent> element");
+            }
+            return out.substring(from, to + "</resource-agent>".length());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read its meta-data: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }
+    }
+
+    @Override
+    public ActionResult start(ActionContext context) {
+        // start may leave the agent's daemon running: its output goes to the resource's log, which the daemon keeps
+        return ExitCodes.ocfAction(what("start"), "start", runAction("start", context, null, true, log));
+    }
+
+    @Override
+    public ActionResult stop(ActionContext context) {
+        return ExitCodes.ocfAction(what("stop"), "stop", runAction("stop", context, null, false, null));
+    }
+
+    @Override
+    public CheckResult quickCheck(ActionContext context) {
+        return ExitCodes.ocfCheck(what("monitor (OCF_CHECK_LEVEL=" + quickLevel + ")"),
+                runAction("monitor", context, quickLevel, false, null));
+    }
+
+    @Override
+    public CheckResult deepCheck(ActionContext context) {
+        return ExitCodes.ocfCheck(what("monitor (OCF_CHECK_LEVEL=" + deepLevel + ")"),
+                runAction("monitor", context, deepLevel, false, null));
+    }
+
+    @Override
+    public ActionResult validate(ActionContext context) {
+        return ExitCodes.ocfAction(what("validate-all"), "validate-all", runAction("validate-all", context, null, false, null));
+    }
+
+    @Override
+    public Optional<Duration> advised(String action) {
+        if (meta == null || action == null) {
+            return Optional.empty();
+        }
+        return switch (action) {
+            case "quickCheck" -> meta.timeout("monitor", quickLevel);
+            case "deepCheck" -> meta.timeout("monitor", deepLevel);
+            case "recover" -> sum(meta.timeout("stop", 0), meta.timeout("start", 0));
+            default -> meta.timeout(action, 0);
+        };
+    }
+
+    @Override
+    public Optional<Duration> advisedInterval(String action) {
+        if (meta == null || action == null) {
+            return Optional.empty();
+        }
+        return switch (action) {
+            case "quickCheck" -> meta.interval("monitor", quickLevel);
+            case "deepCheck" -> meta.interval("monitor", deepLevel);
+            default -> meta.interval(action, 0);
+        };
+    }
+
+    private static Optional<Duration> sum(Optional<Duration> a, Optional<Duration> b) {
+        return a.isPresent() && b.isPresent() ? Optional.of(a.get().plus(b.get())) : Optional.empty();
+    }
+}

@@ -1,0 +1,149 @@
+package org.tandemha.core.agents;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.NodeContext;
+import org.tandemha.api.PluginConfig;
+import org.tandemha.api.ResourceParts;
+import org.tandemha.api.ResourceType;
+
+/**
+ * Type {@code ocf}: an unchanged OCF resource agent (such as Pacemaker's resource-agents), run through its own
+ * interface.
+ *
+ * <p>Parameters: {@code agent} (required: {@code ocf:heartbeat:IPaddr2}, {@code heartbeat:IPaddr2}, or
+ * {@code IPaddr2} for provider heartbeat), {@code agentParams} (a map, passed as {@code OCF_RESKEY_<name>}),
+ * {@code ocfRoot} (default {@code /usr/lib/ocf}), {@code quickCheckLevel} and {@code deepCheckLevel} (the
+ * {@code OCF_CHECK_LEVEL} of each check: 0, 10 or 20; default 0 and 20).
+ *
+ * <p>{@link #create} runs the agent's {@code meta-data} (read-only) and rejects a missing required parameter, an
+ * unknown one, or a value of the wrong type before anything starts.
+ */
+public final class OcfType implements ResourceType {
+    static final Path DEFAULT_ROOT = Path.of("/usr/lib/ocf");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]*");
+    static final Duration META_DATA_TIMEOUT = Duration.ofSeconds(10);
+
+    @Override
+    public String name() {
+        return "ocf";
+    }
+
+    @Override
+    public ResourceParts create(PluginConfig config, NodeContext context) throws InvalidConfigException {
+        PluginConfig.Reader r = config.reader();
+        String spec = r.string("agent");
+        Map<String, String> agentParams = r.map("agentParams");
+        Path root = Params.path(r, "ocfRoot", DEFAULT_ROOT);
+        int quick = level(r, "quickCheckLevel", 0);
+        int deep = level(r, "deepCheckLevel", 20);
+        String provider = null;
+        String type = null;
+        if (spec != null) {
+            String[] parts = spec.split(":", -1);
+            if (parts.length == 3 && parts[0].equals("ocf")) {
+                provider = parts[1];
+                type = parts[2];
+            } else if (parts.length == 2) {
+                provider = parts[0];
+                type = parts[1];
+            } else if (parts.length == 1) {
+                provider = "heartbeat";
+                type = parts[0];
+            }
+            if (provider == null || !NAME.matcher(provider).matches() || !NAME.matcher(type).matches()) {
+                r.problem("agent", "'agent' is '" + spec + "', not an OCF agent name",
+                        "write ocf:<provider>:<agent>, such as ocf:heartbeat:IPaddr2");
+                provider = null;
+            }
+        }
+        OcfMetadata meta = null;
+        Path agent = null;
+        if (provider != null) {
+            agent = root.resolve("resource.d").resolve(provider).resolve(type);
+            if (!Files.isRegularFile(agent) || !Files.isExecutable(agent)) {
+                Path dir = agent.getParent();
+                r.problem("agent", "OCF agent " + provider + ":" + type + " not found at " + agent,
+                        Files.isDirectory(dir) ? "fix the name (ls " + dir + " lists the agents of provider " + provider
+                                + "), or install it on every node"
+                                : "install the package that provides it (resource-agents) on every node, or fix the provider or ocfRoot");
+            } else {
+                OcfResource probe = new OcfResource(config.id(), provider, type, agent, root, agentParams, quick, deep, null,
+                        context.stateDirectory());
+                try {
+                    meta = OcfMetadata.parse(probe.metaData(context.nodeId(), META_DATA_TIMEOUT));
+                } catch (IllegalArgumentException ex) {
+                    r.problem("agent", "OCF agent " + provider + ":" + type + ": " + ex.getMessage(),
+                            "run 'OCF_ROOT=" + root + " " + agent + " meta-data' to see why; fix or reinstall the agent");
+                }
+            }
+        }
+        if (meta != null) {
+            validate(r, meta, provider + ":" + type, agentParams);
+        }
+        r.finish();
+        OcfResource res = new OcfResource(config.id(), provider, type, agent, root, agentParams, quick, deep, meta,
+                context.stateDirectory());
+        return ResourceParts.of(res);
+    }
+
+    private static int level(PluginConfig.Reader r, String key, int dflt) {
+        int v = r.integer(key, dflt, 0, 20);
+        if (v != 0 && v != 10 && v != 20) {
+            r.problem(key, "'" + key + "' is " + v + "; OCF check levels are 0, 10 and 20", "use 0, 10 or 20");
+            return dflt;
+        }
+        return v;
+    }
+
+    /** Checks the agent's parameters against its meta-data: required present, none unknown, types right. */
+    static void validate(PluginConfig.Reader r, OcfMetadata meta, String agent, Map<String, String> values) {
+        for (OcfMetadata.Param p : meta.params()) {
+            if (p.required() && (!values.containsKey(p.name()) || values.get(p.name()).isEmpty())) {
+                r.problem("agentParams", "OCF agent " + agent + " requires parameter '" + p.name() + "'"
+                                + (p.shortdesc().isEmpty() ? "" : " (" + p.shortdesc() + ")"),
+                        "add '" + p.name() + ": ...' under params.agentParams");
+            }
+        }
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            var param = meta.param(e.getKey());
+            if (param.isEmpty()) {
+                TreeSet<String> names = new TreeSet<>();
+                meta.params().forEach(p -> names.add(p.name()));
+                r.problem("agentParams", "OCF agent " + agent + " has no parameter '" + e.getKey() + "'",
+                        "remove it, or use one of: " + String.join(", ", names));
+                continue;
+            }
+            String v = e.getValue();
+            OcfMetadata.Param p = param.get();
+            switch (p.type()) {
+                case "integer" -> {
+                    if (!v.trim().matches("[+-]?\\d+")) {
+                        r.problem("agentParams", "parameter '" + p.name() + "' of OCF agent " + agent + " is '" + v
+                                + "', not an integer", "write a whole number" + (p.dflt() == null ? "" : " such as " + p.dflt()));
+                    }
+                }
+                case "boolean" -> {
+                    if (!OcfMetadata.isBoolean(v)) {
+                        r.problem("agentParams", "parameter '" + p.name() + "' of OCF agent " + agent + " is '" + v
+                                + "', not a boolean", "write true or false");
+                    }
+                }
+                case "select" -> {
+                    if (!p.options().isEmpty() && !p.options().contains(v)) {
+                        r.problem("agentParams", "parameter '" + p.name() + "' of OCF agent " + agent + " is '" + v
+                                + "', not one of " + String.join(", ", p.options()), "use one of " + String.join(", ", p.options()));
+                    }
+                }
+                default -> {
+                    // string, or a type the agent invented: any value
+                }
+            }
+        }
+    }
+}

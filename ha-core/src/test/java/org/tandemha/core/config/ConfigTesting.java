@@ -14,7 +14,7 @@ final class ConfigTesting {
     static final Set<String> TYPES = Set.of("ip", "process", "filesystem", "postgresql");
     /** What must never reach an operator: Java class names, exception names, stack frames. */
     static final Pattern JAVA_LEAK = Pattern.compile(
-            "Exception|Error:|\\bat [a-z]+\\.|\\.java:\\d|com\\.fasterxml|org\\.yaml|java\\.[a-z]+\\.|org\\.tandemha|\\$[A-Z]|`");
+            "Exception|Error:|\\bat [a-z]+\\.|\\.java:\\d|com\\.fasterxml|org\\.yaml|java\\.[a-z]+\\.|org\\.tandemha|\\$[A-Z]");
 
     private ConfigTesting() {
     }
@@ -40,6 +40,8 @@ final class ConfigTesting {
 
     static void assertOperatorReadable(String message) {
         assertThat(message).as("operator message").isNotBlank();
-        assertThat(JAVA_LEAK.matcher(message).find()).as("no Java names or stack frames in:\n" + message).isFalse();
+        // What the loader quotes ('...') is the operator's own text echoed back: it may contain anything.
+        String ours = message.replaceAll("'[^'\n]*'", "''");
+        assertThat(JAVA_LEAK.matcher(ours).find()).as("no Java names or stack frames in:\n" + message).isFalse();
     }
 }

@@ -1,0 +1,103 @@
+package org.tandemha.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.PluginConfig;
+import org.tandemha.api.Problem;
+import org.tandemha.api.ResourceType;
+
+/** Configuration checks: every problem is reported at once, naming the field and the fix. No server needed. */
+class ConfigTest {
+    private final TestSupport.Node node = new TestSupport.Node("cfg");
+
+    private static List<Problem> problems(ThrowingCreate c) {
+        try {
+            c.run();
+        } catch (InvalidConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected an InvalidConfigException");
+    }
+
+    @FunctionalInterface
+    interface ThrowingCreate {
+        void run() throws InvalidConfigException;
+    }
+
+    @Test
+    void theThreeTypesAreFoundThroughTheServiceLoader() {
+        List<String> names = ServiceLoader.load(ResourceType.class).stream().map(p -> p.get().name()).toList();
+        assertThat(names).contains("postgresql", "mariadb", "jdbc");
+    }
+
+    @Test
+    void postgresqlReportsEveryProblem() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("dataDir", "/srv/pg");          // typo
+        p.put("port", 70000);
+        p.put("password", "secret");
+        p.put("heartbeatTable", "x; DROP TABLE y");
+        p.put("stopGrace", "10");
+        p.put("binDirectory", "relative/bin");
+        List<Problem> ps = problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node));
+        String all = ps.toString();
+        assertThat(all).contains("params.dataDirectory").contains("required parameter 'dataDirectory'");
+        assertThat(all).contains("params.port").contains("70000");
+        assertThat(all).contains("params.password").contains("passwordFile");
+        assertThat(all).contains("params.heartbeatTable");
+        assertThat(all).contains("params.stopGrace").contains("unit is required");
+        assertThat(all).contains("params.binDirectory").contains("absolute");
+        assertThat(all).contains("unknown parameter 'dataDir'");
+        assertThat(all).doesNotContain("secret");
+    }
+
+    @Test
+    void mariadbNeedsAnAccountAndAShortSocketPath() {
+        List<Problem> ps = problems(() -> new MariadbType().create(PluginConfig.of("m", "mariadb",
+                Map.of("dataDirectory", "/srv/" + "x".repeat(120), "heartbeatWrite", true, "serverArgs", List.of("--port=1", "-v"))), node));
+        String all = ps.toString();
+        assertThat(all).contains("params.user").contains("params.socket").contains("107 bytes");
+        assertThat(all).contains("heartbeatWrite needs a database");
+        assertThat(all).contains("'--port=1' is set by its own parameter").contains("'-v' is not a long server option");
+    }
+
+    @Test
+    void jdbcNamesTheMissingDriversMavenCoordinates() {
+        String oracle = problems(() -> new JdbcType().create(PluginConfig.of("o", "jdbc",
+                Map.of("url", "jdbc:oracle:thin:@//db-vip:1521/ORCL", "user", "app")), node)).toString();
+        assertThat(oracle).contains("com.oracle.database.jdbc:ojdbc11");
+        String sqlserver = problems(() -> new JdbcType().create(PluginConfig.of("s", "jdbc",
+                Map.of("url", "jdbc:sqlserver://db:1433", "driverClass", "com.microsoft.sqlserver.jdbc.SQLServerDriver")), node)).toString();
+        assertThat(sqlserver).contains("params.driverClass").contains("com.microsoft.sqlserver:mssql-jdbc");
+        assertThatThrownBy(() -> PostgresqlType.build(PluginConfig.of("pg", "postgresql", Map.of("dataDirectory", "/srv/pg")), node,
+                "org.postgresql.NoSuchDriver")).hasMessageContaining("org.postgresql:postgresql");
+        assertThatThrownBy(() -> MariadbType.build(PluginConfig.of("m", "mariadb", Map.of("dataDirectory", "/srv/m", "user", "u")), node,
+                "org.mariadb.jdbc.NoSuchDriver")).hasMessageContaining("org.mariadb.jdbc:mariadb-java-client");
+    }
+
+    @Test
+    void jdbcRejectsPasswordsInTheUrlAndHalfConfiguredCommands() {
+        String all = problems(() -> new JdbcType().create(PluginConfig.of("d", "jdbc", Map.of(
+                "url", "jdbc:postgresql://h/db?user=a&password=hunter22", "start", List.of("bin/start"),
+                "passwordFile", "/a", "passwordEnv", "B")), node)).toString();
+        assertThat(all).contains("the URL carries a password").contains("not an absolute path")
+                .contains("a start command without a stop command").contains("both passwordFile and passwordEnv");
+        assertThat(all).doesNotContain("hunter22");
+    }
+
+    @Test
+    void aGoodConfigurationBuilds() throws Exception {
+        assertThat(new PostgresqlType().create(PluginConfig.of("pg", "postgresql", Map.of("dataDirectory", "/srv/pg",
+                "passwordEnv", "PGPASSWORD", "heartbeatWrite", true, "settings", List.of("shared_buffers=64MB"))), node)).isNotNull();
+        assertThat(new MariadbType().create(PluginConfig.of("m", "mariadb", Map.of("dataDirectory", "/srv/m", "user", "tandem",
+                "database", "app", "heartbeatWrite", true)), node)).isNotNull();
+        assertThat(new JdbcType().create(PluginConfig.of("d", "jdbc", Map.of("url", "jdbc:postgresql://db/app")), node)).isNotNull();
+    }
+}

@@ -1,0 +1,558 @@
+package org.tandemha.heartbeat;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandemha.api.ClusterConfig;
+import org.tandemha.api.Membership;
+import org.tandemha.api.PathState;
+import org.tandemha.api.PathStatus;
+
+/**
+ * Heartbeats over several paths. One single-threaded event loop (thread {@code tandem-heartbeat-<node>}) owns every
+ * channel, every failure detector and all peer state: it sends heartbeats on time, decodes what arrives and calls
+ * the listener. {@link #announce} and {@link #send} may be called from any thread.
+ */
+final class HeartbeatMembership implements Membership {
+    private static final Logger LOG = LoggerFactory.getLogger(HeartbeatMembership.class);
+    private static final AtomicLong LAST_INCARNATION = new AtomicLong();
+
+    private final ClusterConfig config;
+    private final String local;
+    private final byte[] localId;
+    private final List<PathRuntime> paths = new ArrayList<>();
+    private final Map<String, Peer> peers = new LinkedHashMap<>();
+    private final List<Link> links = new ArrayList<>();
+    private final Peer[] peerArray;
+    private final long incarnation;
+    private final FrameCodec codec;
+    private final FrameCodec.Frame frame = new FrameCodec.Frame();
+    final byte[] scratchIn = new byte[FrameCodec.MAX_FRAME + 1];
+    private final byte[] scratchOut = new byte[FrameCodec.MAX_FRAME];
+    private final byte[] templateScratch = new byte[FrameCodec.MAX_FRAME];
+    private final AtomicLongArray drops = new AtomicLongArray(Drop.values().length);
+    private final AtomicLong heartbeatsSent = new AtomicLong();
+    private final AtomicLong stalls = new AtomicLong();
+    private final AtomicLong heartbeatsReceived = new AtomicLong();
+    private final long tickNanos;
+    private final long minIntervalNanos;
+
+    private volatile Announced announced = new Announced(0, new byte[0]);
+    private volatile Listener listener;
+    private volatile boolean closed;
+    private EventLoopGroup group;
+    private ScheduledFuture<?> ticker;
+    private long sequence;
+    private long lastTick;
+    private long announceVersion;
+
+    private record Announced(long version, byte[] bytes) {
+    }
+
+    HeartbeatMembership(ClusterConfig config, List<PathSpec> specs) {
+        this(config, specs, null);
+    }
+
+    /** With {@code stateDirectory}, the incarnation also stays above the last one saved there (clock steps back). */
+    HeartbeatMembership(ClusterConfig config, List<PathSpec> specs, java.nio.file.Path stateDirectory) {
+        this.config = config;
+        this.local = config.localNode();
+        this.localId = FrameCodec.utf8(local);
+        this.codec = new FrameCodec(config.cluster(), config.key());
+        this.incarnation = Incarnations.next(stateDirectory, local);
+        for (ClusterConfig.Node n : config.peers()) {
+            peers.put(n.id(), new Peer(n.id()));
+        }
+        peerArray = peers.values().toArray(new Peer[0]);
+        long min = Long.MAX_VALUE;
+        long start = System.nanoTime();
+        for (PathSpec s : specs) {
+            PathRuntime p = PathRuntime.of(s, this);
+            paths.add(p);
+            min = Math.min(min, s.intervalNanos);
+            for (Peer peer : peerArray) {
+                Link l = new Link(p, peer, s.peers.get(peer.id), start);
+                p.links.add(l);
+                peer.links.add(l);
+                links.add(l);
+            }
+        }
+        minIntervalNanos = min == Long.MAX_VALUE ? 100_000_000L : min;
+        tickNanos = Math.max(1_000_000L, Math.min(10_000_000L, minIntervalNanos / 10));
+    }
+
+    /** New at each start, increasing across restarts: wall-clock microseconds, made strictly increasing. */
+    static long nextIncarnation() {
+        long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+        return LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, micros));
+    }
+
+    String localNode() {
+        return local;
+    }
+
+    long incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public synchronized void start(Listener l) {
+        if (listener != null) {
+            throw new IllegalStateException("membership of " + local + " is already started");
+        }
+        if (closed) {
+            throw new IllegalStateException("membership of " + local + " is closed");
+        }
+        listener = java.util.Objects.requireNonNull(l, "listener");
+        DefaultThreadFactory tf = new DefaultThreadFactory("tandem-heartbeat-" + local, true, Thread.MAX_PRIORITY);
+        group = PathRuntime.EPOLL ? new EpollEventLoopGroup(1, tf) : new NioEventLoopGroup(1, tf);
+        group.execute(RealTime::applyToCurrentThread);
+        try {
+            for (PathRuntime p : paths) {
+                p.start(group);
+            }
+        } catch (Exception e) {
+            close();
+            throw e instanceof IllegalStateException ise ? ise
+                    : new IllegalStateException("heartbeats of " + local + " could not start: " + PathRuntime.why(e), e);
+        }
+        long now = System.nanoTime();
+        for (PathRuntime p : paths) {
+            p.nextSendAt = now;
+        }
+        lastTick = now;
+        ticker = group.scheduleAtFixedRate(this::tick, 0, tickNanos, TimeUnit.NANOSECONDS);
+        LOG.info("heartbeats of {} started: incarnation {}, {} transport, paths {}", local, incarnation,
+                PathRuntime.EPOLL ? "epoll" : "NIO", paths.stream().map(p -> p.spec.name + " (" + p.spec.transport + ", "
+                        + p.spec.intervalNanos / 1_000_000 + " ms x " + p.spec.misses + ")").toList());
+    }
+
+    @Override
+    public void announce(byte[] state) {
+        byte[] copy = state == null ? new byte[0] : state.clone();
+        if (copy.length > FrameCodec.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("announced state of " + copy.length + " bytes exceeds the heartbeat limit of "
+                    + FrameCodec.MAX_PAYLOAD + " bytes (frames are at most " + FrameCodec.MAX_FRAME + " bytes)");
+        }
+        synchronized (this) {
+            announced = new Announced(++announceVersion, copy);
+        }
+    }
+
+    @Override
+    public boolean send(String peer, byte[] message) {
+        Peer p = peers.get(peer);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown peer '" + peer + "'; known peers: " + peers.keySet());
+        }
+        if (message.length > FrameCodec.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("message of " + message.length + " bytes exceeds the limit of "
+                    + FrameCodec.MAX_PAYLOAD + " bytes");
+        }
+        EventLoopGroup g = group;
+        if (g == null || closed) {
+            return false;
+        }
+        Link best = bestLink(p);
+        if (best == null) {
+            return false;
+        }
+        byte[] copy = message.clone();
+        try {
+            g.execute(() -> sendMessage(p, copy));
+        } catch (RuntimeException e) {
+            return false; // shutting down
+        }
+        return true;
+    }
+
+    /** The up network path with the lowest priority number (paths are kept sorted by priority). */
+    private static Link bestLink(Peer p) {
+        for (Link l : p.links) {
+            if (l.state == PathState.UP && l.path.spec.network()) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private void sendMessage(Peer p, byte[] message) {
+        Link l = bestLink(p);
+        if (l == null) {
+            LOG.debug("message to {} dropped: no path up", p.id);
+            return;
+        }
+        long now = System.nanoTime();
+        int len = codec.encode(scratchOut, FrameCodec.MESSAGE, localId, p.idBytes, l.path.spec.nameBytes, incarnation,
+                ++sequence, 0, System.currentTimeMillis(), now, 0, 0, 0, message, 0, message.length);
+        l.path.send(l, scratchOut, len);
+    }
+
+    @Override
+    public List<PathStatus> paths() {
+        List<PathStatus> out = new ArrayList<>(links.size());
+        for (Link l : links) {
+            long rtt = l.rttNanos;
+            long seen = l.lastSeenWall;
+            out.add(new PathStatus(l.path.spec.name, l.peer.id, l.path.spec.transport, l.path.spec.priority, l.state,
+                    rtt < 0 ? null : Duration.ofNanos(rtt), l.lossPercent, seen == 0 ? null : Instant.ofEpochMilli(seen)));
+        }
+        return out;
+    }
+
+    /** Packets dropped so far, by reason (only reasons seen). */
+    Map<Drop, Long> dropped() {
+        Map<Drop, Long> m = new EnumMap<>(Drop.class);
+        for (Drop d : Drop.values()) {
+            long n = drops.get(d.ordinal());
+            if (n > 0) {
+                m.put(d, n);
+            }
+        }
+        return m;
+    }
+
+    /** How often the heartbeat thread found itself stalled (and widened its patience). */
+    long stalls() {
+        return stalls.get();
+    }
+
+    long heartbeatsSent() {
+        return heartbeatsSent.get();
+    }
+
+    long heartbeatsReceived() {
+        return heartbeatsReceived.get();
+    }
+
+    /** Test hook at the socket edge: cuts (or restores) one path in both directions. */
+    void cut(String path, boolean cut) {
+        for (PathRuntime p : paths) {
+            if (p.spec.name.equals(path)) {
+                p.cut = cut;
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no path named " + path);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        EventLoopGroup g = group;
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        if (g != null) {
+            for (PathRuntime p : paths) { // from this thread: closing waits, which the event loop may not do
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("heartbeat path `{}`: close failed: {}", p.spec.name, PathRuntime.why(e));
+                }
+            }
+            g.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).awaitUninterruptibly(3000);
+        } else {
+            paths.forEach(PathRuntime::close);
+        }
+        LOG.info("heartbeats of {} stopped", local);
+    }
+
+    // ---- heartbeat thread ----
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            long late = now - lastTick - tickNanos;
+            lastTick = now;
+            if (late > Math.max(minIntervalNanos, 50_000_000L)) {
+                stalls.incrementAndGet();
+                LOG.warn("heartbeats of {}: the heartbeat thread was stalled for {} ms (GC pause or CPU starvation?); "
+                        + "giving peers one more interval before declaring a path down", local, late / 1_000_000);
+                for (Link l : links) {
+                    l.detector.stalled(now);
+                }
+            }
+            for (int i = 0; i < paths.size(); i++) {
+                PathRuntime p = paths.get(i);
+                if (now - p.nextSendAt >= 0) {
+                    p.nextSendAt = now - p.nextSendAt > p.spec.intervalNanos ? now + p.spec.intervalNanos
+                            : p.nextSendAt + p.spec.intervalNanos;
+                    if (p.spec.network()) {
+                        for (int j = 0; j < p.links.size(); j++) {
+                            sendHeartbeat(p.links.get(j), now);
+                        }
+                    } else {
+                        p.beat(incarnation, ++sequence);
+                    }
+                }
+            }
+            for (int i = 0; i < links.size(); i++) {
+                Link l = links.get(i);
+                if (l.detector.tick(now) == FailureDetector.Change.DOWN) {
+                    pathChanged(l, l.detector.downReason(now));
+                    updatePeer(l.peer, now);
+                }
+            }
+        } catch (Throwable t) {
+            LOG.error("heartbeats of {}: tick failed (will go on): {}", local, PathRuntime.why(t), t);
+        }
+    }
+
+    private void sendHeartbeat(Link l, long now) {
+        Announced a = announced;
+        if (l.frameStateVersion != a.version) {
+            int len = codec.template(templateScratch, FrameCodec.HEARTBEAT, localId, l.peer.idBytes, l.path.spec.nameBytes,
+                    a.bytes, 0, a.bytes.length);
+            l.frame = Arrays.copyOf(templateScratch, len);
+            l.frameLen = len;
+            l.longsAt = FrameCodec.longsOffset(FrameCodec.utf8(config.cluster()).length, localId.length,
+                    l.peer.idBytes.length, l.path.spec.nameBytes.length);
+            l.frameStateVersion = a.version;
+        }
+        long hold = l.lastPeerMono == 0 ? 0 : now - l.lastPeerMonoAt;
+        codec.seal(l.frame, l.frameLen, l.longsAt, incarnation, ++sequence, ++l.pathSeqOut, System.currentTimeMillis(),
+                now, l.lastPeerMono, hold, a.version);
+        if (l.path.send(l, l.frame, l.frameLen)) {
+            heartbeatsSent.incrementAndGet();
+        }
+    }
+
+    void drop(Drop d, PathRuntime p) {
+        long n = drops.incrementAndGet(d.ordinal());
+        if (d == Drop.SELF || d == Drop.NOT_FOR_US) {
+            return;
+        }
+        if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, 8th...: bounded logging under a flood
+            LOG.warn("heartbeat path `{}` on {}: dropped a packet: {} ({} so far)", p.spec.name, local, d.text, n);
+        }
+    }
+
+    private Peer peerOf(FrameCodec.Frame f) {
+        for (Peer p : peerArray) {
+            if (f.senderIs(p.idBytes)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** A datagram or TCP frame arrived on {@code path}. Never throws. */
+    void onFrame(PathRuntime path, byte[] buf, int len) {
+        try {
+            FrameCodec.Frame f = frame;
+            Drop d = codec.decode(buf, len, f);
+            if (d != null) {
+                drop(d, path);
+                return;
+            }
+            if (f.senderIs(localId)) {
+                drop(Drop.SELF, path);
+                return;
+            }
+            Peer p = peerOf(f);
+            if (p == null) {
+                drop(Drop.UNKNOWN_SENDER, path);
+                return;
+            }
+            if (!f.destIsEveryone() && !f.destIs(localId)) {
+                drop(Drop.NOT_FOR_US, path);
+                return;
+            }
+            if (!f.pathIs(path.spec.nameBytes)) {
+                drop(Drop.WRONG_PATH, path);
+                return;
+            }
+            if (f.incarnation < p.incarnation) {
+                drop(Drop.STALE_INCARNATION, path);
+                return;
+            }
+            boolean restarted = false;
+            if (f.incarnation > p.incarnation) {
+                restarted = p.incarnation != 0;
+                if (restarted) {
+                    LOG.warn("peer {} restarted: incarnation {} -> {}", p.id, p.incarnation, f.incarnation);
+                }
+                p.incarnation = f.incarnation;
+                p.window.reset();
+                for (Link o : p.links) {
+                    o.detector.resetSequence();
+                }
+                p.stateVersion = -1;
+                p.stateDelivered = false;
+            }
+            if (!p.window.accept(f.sequence)) {
+                drop(Drop.REPLAY, path);
+                return;
+            }
+            long now = System.nanoTime();
+            Link l = linkOf(path, p);
+            if (f.type == FrameCodec.HEARTBEAT) {
+                heartbeatsReceived.incrementAndGet();
+                if (f.echoMono != 0) {
+                    long rtt = now - f.echoMono - f.echoHold;
+                    if (rtt >= 0 && rtt < 60_000_000_000L) {
+                        l.rttNanos = rtt;
+                    }
+                }
+                l.lastPeerMono = f.monoNanos;
+                l.lastPeerMonoAt = now;
+            }
+            boolean wasReachable = p.reach == Peer.Reach.REACHABLE;
+            heard(l, now, f.type == FrameCodec.HEARTBEAT ? f.pathSeq : -1);
+            if (restarted && wasReachable) {
+                Listener li = listener;
+                try {
+                    li.peerReachable(p.id, p.incarnation);
+                } catch (RuntimeException e) {
+                    LOG.error("listener failed on peerReachable({}): {}", p.id, PathRuntime.why(e), e);
+                }
+            }
+            switch (f.type) {
+                case FrameCodec.HEARTBEAT -> {
+                    if (f.stateVersion != p.stateVersion) {
+                        p.state = f.payload();
+                        p.stateVersion = f.stateVersion;
+                        p.stateDelivered = false;
+                    }
+                    if (!p.stateDelivered && p.reach == Peer.Reach.REACHABLE) {
+                        p.stateDelivered = true;
+                        try {
+                            listener.peerState(p.id, p.incarnation, p.state.clone());
+                        } catch (RuntimeException e) {
+                            LOG.error("listener failed on peerState({}): {}", p.id, PathRuntime.why(e), e);
+                        }
+                    }
+                }
+                case FrameCodec.MESSAGE -> {
+                    try {
+                        listener.message(p.id, f.payload());
+                    } catch (RuntimeException e) {
+                        LOG.error("listener failed on message({}): {}", p.id, PathRuntime.why(e), e);
+                    }
+                }
+                default -> {
+                    // PROBE / PROBE_REPLY belong to the peer-probe arbiter, which has its own socket.
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("heartbeat path `{}`: unexpected error on a received frame (dropped): {}", path.spec.name,
+                    PathRuntime.why(e), e);
+        }
+    }
+
+    /** A plugin path heard a peer's heartbeat. */
+    void onHeard(PathRuntime path, String peer, long inc, long seq) {
+        Peer p = peers.get(peer);
+        if (p == null) {
+            drop(Drop.UNKNOWN_SENDER, path);
+            return;
+        }
+        if (inc < p.incarnation) {
+            drop(Drop.STALE_INCARNATION, path);
+            return;
+        }
+        if (p.incarnation == 0) {
+            p.incarnation = inc;
+        }
+        heard(linkOf(path, p), System.nanoTime(), seq);
+    }
+
+    private static Link linkOf(PathRuntime path, Peer p) {
+        for (int i = 0; i < path.links.size(); i++) {
+            Link l = path.links.get(i);
+            if (l.peer == p) {
+                return l;
+            }
+        }
+        throw new IllegalStateException("no link " + path.spec.name + " -> " + p.id);
+    }
+
+    private void heard(Link l, long now, long pathSeq) {
+        l.lastSeenWall = System.currentTimeMillis();
+        FailureDetector.Change c = l.detector.heard(now, pathSeq);
+        l.lossPercent = l.detector.lossPercent();
+        if (c == FailureDetector.Change.UP) {
+            pathChanged(l, l.detector.upReason(now));
+            updatePeer(l.peer, now);
+        }
+    }
+
+    private void pathChanged(Link l, String reason) {
+        l.state = l.detector.state();
+        l.lossPercent = l.detector.lossPercent();
+        PathState s = l.state;
+        if (s == PathState.DOWN) {
+            boolean other = l.peer.links.stream().anyMatch(o -> o != l && o.state == PathState.UP);
+            if (other) {
+                LOG.warn("path `{}` to {} down: {} (peer still reachable on another path)", l.path.spec.name, l.peer.id, reason);
+            } else {
+                LOG.warn("path `{}` to {} down: {}", l.path.spec.name, l.peer.id, reason);
+            }
+        } else {
+            LOG.info("path `{}` to {} up: {}", l.path.spec.name, l.peer.id, reason);
+        }
+        long seen = l.lastSeenWall;
+        long rtt = l.rttNanos;
+        PathStatus st = new PathStatus(l.path.spec.name, l.peer.id, l.path.spec.transport, l.path.spec.priority, s,
+                rtt < 0 ? null : Duration.ofNanos(rtt), l.lossPercent, seen == 0 ? null : Instant.ofEpochMilli(seen));
+        try {
+            listener.pathChanged(st, reason);
+        } catch (RuntimeException e) {
+            LOG.error("listener failed on pathChanged: {}", PathRuntime.why(e), e);
+        }
+    }
+
+    private void updatePeer(Peer p, long now) {
+        boolean anyUp = false;
+        boolean allDown = true;
+        for (int i = 0; i < p.links.size(); i++) {
+            Link l = p.links.get(i);
+            anyUp |= l.state == PathState.UP;
+            allDown &= l.state == PathState.DOWN;
+        }
+        if (anyUp && p.reach != Peer.Reach.REACHABLE) {
+            p.reach = Peer.Reach.REACHABLE;
+            p.stateDelivered = false;
+            LOG.info("peer {} reachable (incarnation {})", p.id, p.incarnation);
+            try {
+                listener.peerReachable(p.id, p.incarnation);
+            } catch (RuntimeException e) {
+                LOG.error("listener failed on peerReachable({}): {}", p.id, PathRuntime.why(e), e);
+            }
+        } else if (allDown && !p.links.isEmpty() && p.reach != Peer.Reach.UNREACHABLE) {
+            p.reach = Peer.Reach.UNREACHABLE;
+            StringBuilder why = new StringBuilder("silent on every path: ");
+            for (int i = 0; i < p.links.size(); i++) {
+                Link l = p.links.get(i);
+                why.append(i == 0 ? "" : ", ").append(l.path.spec.name).append(" (").append(l.detector.downReason(now)).append(')');
+            }
+            LOG.warn("peer {} unreachable: {}", p.id, why);
+            try {
+                listener.peerUnreachable(p.id, why.toString());
+            } catch (RuntimeException e) {
+                LOG.error("listener failed on peerUnreachable({}): {}", p.id, PathRuntime.why(e), e);
+            }
+        }
+    }
+}

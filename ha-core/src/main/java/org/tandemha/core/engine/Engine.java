@@ -125,6 +125,8 @@ public final class Engine {
         final Map<String, Res> res = new LinkedHashMap<>();
         LocalState state = LocalState.UNKNOWN;
         long gen;
+        /** The highest generation known from before this node's last start (persisted by the runtime). */
+        long floor;
         long claimGen;
         String ackNode;
         long ackGen;
@@ -178,6 +180,8 @@ public final class Engine {
     private boolean selfFenced;
     private String selfFencedReason;
     private long quorumLostAt = -1;
+    /** The highest generation an arbiter reported: claims go above it (see {@link Verdict#generation()}). */
+    private long generationFloor;
     private boolean hadQuorum;
     private long nextId = 1;
     private long eventSeq;
@@ -216,8 +220,8 @@ public final class Engine {
     public List<Action> handle(Input input, long nowMs) {
         out = new ArrayList<>();
         now = Math.max(now, nowMs);
-        if (input instanceof Input.Boot) {
-            boot();
+        if (input instanceof Input.Boot b) {
+            boot(b.generations());
         } else if (input instanceof Input.Shutdown) {
             shutdown();
         } else if (input instanceof Input.PeerReachable r) {
@@ -326,11 +330,14 @@ public final class Engine {
 
     // ------------------------------------------------------------------ lifecycle
 
-    private void boot() {
+    private void boot(Map<String, Long> remembered) {
         if (booted) {
             return;
         }
         booted = true;
+        for (Group g : groups.values()) {
+            g.floor = Math.max(0, remembered.getOrDefault(g.spec.id(), 0L));
+        }
         bootAt = now;
         for (Peer p : peers.values()) {
             p.nextSafetyAt = now + spec.timing().startupWait().toMillis();
@@ -370,6 +377,9 @@ public final class Engine {
     }
 
     private void resumed(long pausedMs) {
+        // The pause is not the actions' fault: their results may be waiting in the queue. Widen every deadline.
+        pending.replaceAll((id, p) -> new Pending(p.kind, p.group, p.resource, p.epoch, p.deadline + pausedMs, p.op,
+                p.check, p.peer, p.timeout));
         if (pausedMs < spec.timing().pauseThreshold().toMillis()) {
             emit(EventKind.NODE_WARNING, Level.WARNING, null, null, "node " + self + " was frozen for "
                     + Durations.format(Duration.ofMillis(pausedMs)) + " (a long pause or a starved thread)", Map.of("pausedMs", String.valueOf(pausedMs)));
@@ -565,6 +575,7 @@ public final class Engine {
             return;
         }
         p.safetyId = 0;
+        generationFloor = Math.max(generationFloor, verdict.generation());
         if (p.reachable) {
             return;
         }
@@ -633,7 +644,7 @@ public final class Engine {
     // ------------------------------------------------------------------ groups
 
     private long knownGen(Group g) {
-        long k = Math.max(Math.max(g.gen, g.claimGen), g.ackGen);
+        long k = Math.max(Math.max(Math.max(g.gen, g.claimGen), g.ackGen), g.floor);
         for (Peer p : peers.values()) {
             if (p.ann != null) {
                 GroupAnn a = p.ann.group(g.spec.id());
@@ -723,7 +734,7 @@ public final class Engine {
 
     /** The highest generation anyone has held (claims do not count: they are only requests). */
     private long heldGen(Group g) {
-        long k = g.gen;
+        long k = Math.max(g.gen, g.floor);
         for (Peer p : peers.values()) {
             GroupAnn a = ann(p, g);
             if (a != null && a.state() != LocalState.CLAIMING) {
@@ -842,7 +853,7 @@ public final class Engine {
             }
             case OFFLINE -> {
                 if (claimBlocker(g) == null) {
-                    g.claimGen = knownGen(g) + 1;
+                    g.claimGen = Math.max(knownGen(g), generationFloor) + 1;
                     g.ackNode = null;
                     g.ackGen = 0;
                     setState(g, LocalState.CLAIMING, "claiming generation " + g.claimGen);
@@ -1598,7 +1609,8 @@ public final class Engine {
     private void announceIfChanged() {
         List<GroupAnn> gs = new ArrayList<>();
         for (Group g : groups.values()) {
-            long gen = g.state == LocalState.CLAIMING ? g.claimGen : g.gen;
+            // Idle, a node announces the highest generation it holds or remembers, so that claims go above it.
+            long gen = g.state == LocalState.CLAIMING ? g.claimGen : g.state.active() ? g.gen : Math.max(g.gen, g.floor);
             gs.add(new GroupAnn(g.spec.id(), g.state, gen, g.ackNode, g.ackGen, g.handoff, g.blocked, g.fatal,
                     g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin));
         }
@@ -1614,6 +1626,18 @@ public final class Engine {
     }
 
     // ------------------------------------------------------------------ views
+
+    /**
+     * The highest generation this node knows for each group (held, claimed, acknowledged or seen). The runtime
+     * persists it before it carries out the actions of the same step, and gives it back at the next {@link Input.Boot}.
+     */
+    public Map<String, Long> knownGenerations() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Group g : groups.values()) {
+            m.put(g.spec.id(), knownGen(g));
+        }
+        return m;
+    }
 
     /** The local state of a group (for tests and the runtime). */
     public LocalState state(String group) {

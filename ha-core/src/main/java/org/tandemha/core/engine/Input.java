@@ -9,8 +9,20 @@ public sealed interface Input {
     /** Time passed (also the wake-up the engine asked for with {@link Engine#nextWakeup()}). */
     record Tick() implements Input { }
 
-    /** Starts the engine: clean-up of leftovers, then the cluster decides. */
-    record Boot() implements Input { }
+    /**
+     * Starts the engine: clean-up of leftovers, then the cluster decides. {@code generations} are the group
+     * generations this node knew when it last ran (see {@link Engine#knownGenerations()}), so that generations
+     * keep growing across restarts of the whole cluster.
+     */
+    record Boot(java.util.Map<String, Long> generations) implements Input {
+        public Boot {
+            generations = generations == null ? java.util.Map.of() : java.util.Map.copyOf(generations);
+        }
+
+        public Boot() {
+            this(java.util.Map.of());
+        }
+    }
 
     /** Orderly shutdown: stop every group, then leave. */
     record Shutdown() implements Input { }

@@ -80,6 +80,7 @@ public final class NodeRuntime implements ClusterNode {
     private final CountDownLatch leftLatch = new CountDownLatch(1);
     private volatile ClusterStatus snapshot;
     private volatile boolean snapshotStale = true;
+    private Map<String, Long> savedGenerations = Map.of();
     private volatile Map<String, Boolean> deadOrFenced = Map.of();
     private volatile Map<String, Map<String, String>> facts = Map.of();
     private volatile boolean started;
@@ -154,7 +155,7 @@ public final class NodeRuntime implements ClusterNode {
             LOG.warn("node {}: two-node cluster without arbiter: a silent peer counts as dead, which risks split brain"
                     + " when only the heartbeat paths fail; configure an arbiter (disk-lease, scsi, witness)", self);
         }
-        submit(new Input.Boot());
+        submit(new Input.Boot(GenerationStore.load(stateDir, self)));
         membership.start(new Listener());
         watcher = new Thread(this::watchPauses, "tandem-pause-watch-" + self);
         watcher.setDaemon(true);
@@ -285,6 +286,12 @@ public final class NodeRuntime implements ClusterNode {
             dispatch(new ClusterEvent(0, Instant.now(), EventKind.NODE_WARNING, ClusterEvent.Level.ERROR, self, null, null,
                     "internal error in the engine while handling " + in.getClass().getSimpleName() + ": " + e, Map.of()));
             return;
+        }
+        // Write-ahead: a generation is on disk before any action of the step that first used it runs.
+        Map<String, Long> gens = engine.knownGenerations();
+        if (!gens.equals(savedGenerations)) {
+            GenerationStore.save(stateDir, gens, self);
+            savedGenerations = gens;
         }
         for (Action a : actions) {
             try {

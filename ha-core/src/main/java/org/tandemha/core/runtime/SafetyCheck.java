@@ -34,6 +34,7 @@ final class SafetyCheck {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> reasons = new ArrayList<>();
+        long seen = 0;
         for (Arbiter a : arbiters) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -50,10 +51,11 @@ final class SafetyCheck {
                 v = Verdict.of(Verdict.Answer.UNKNOWN, "failed: " + e);
             }
             reasons.add(a.name() + " says " + v.reason());
+            seen = Math.max(seen, v.generation());
             if (v.answer() != Verdict.Answer.UNKNOWN) {
-                return Verdict.of(v.answer(), String.join("; ", reasons));
+                return Verdict.of(v.answer(), String.join("; ", reasons), seen);
             }
         }
-        return Verdict.of(Verdict.Answer.UNKNOWN, String.join("; ", reasons));
+        return Verdict.of(Verdict.Answer.UNKNOWN, String.join("; ", reasons), seen);
     }
 }

@@ -48,9 +48,12 @@ class EmbeddingTest {
     private ClusterNode node1;
     private ClusterNode node2;
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path stateDir;
+
     private ClusterNode node(String id) throws Exception {
         ClusterNode n = Tandem.builder().configText(CONFIG, true).localNode(id).membership(net.member(id))
-                .listener(events::add).build();
+                .stateDirectory(stateDir.resolve(id)).listener(events::add).build();
         n.start();
         return n;
     }

@@ -56,12 +56,15 @@ public final class SimCluster {
         boolean crashed;
         boolean paused;
         long pausedAt;
+        long resumedAt;
         boolean fenced;
+        long fencedSince = -1;
         long wakeAt = Long.MAX_VALUE;
         Announcement announced;
         final List<Input> held = new ArrayList<>();
         final Map<String, Boolean> reach = new HashMap<>(); // peer -> reachable as told
         final Map<String, Boolean> running = new HashMap<>(); // group/resource -> running
+        Map<String, Long> persisted = Map.of(); // survives crashes, as the runtime's state directory does
 
         Node(String id) {
             this.id = id;
@@ -155,7 +158,7 @@ public final class SimCluster {
         n.held.clear();
         n.reach.clear();
         log.add(now + " boot " + n.id);
-        deliver(n, new Input.Boot());
+        deliver(n, new Input.Boot(n.persisted));
         for (Node o : nodes.values()) {
             if (o != n) {
                 linkChanged(n, o);
@@ -207,6 +210,7 @@ public final class SimCluster {
         }
         log.add(now + " resume " + node);
         n.paused = false;
+        n.resumedAt = now;
         List<Input> held = new ArrayList<>(n.held);
         n.held.clear();
         deliver(n, new Input.Resumed(now - n.pausedAt));
@@ -401,6 +405,7 @@ public final class SimCluster {
             return;
         }
         List<Action> actions = n.engine.handle(in, now);
+        n.persisted = n.engine.knownGenerations(); // write-ahead, as NodeRuntime does
         for (Action a : actions) {
             execute(n, a);
         }
@@ -414,7 +419,24 @@ public final class SimCluster {
         checkInvariant();
     }
 
+    /** A fenced node that runs (not frozen) must have stopped its groups within this time. */
+    static final long FENCED_STOP_BOUND_MS = 15_000;
+
     private void checkInvariant() {
+        for (Node n : nodes.values()) {
+            if (n.fenced && !n.crashed && !n.paused && n.engine != null && n.fencedSince >= 0
+                    && now - Math.max(n.fencedSince, n.resumedAt) > FENCED_STOP_BOUND_MS) {
+                for (GroupSpec g : spec.groups()) {
+                    LocalState st = n.engine.state(g.id());
+                    if (st.active() && st != LocalState.FAILED && st != LocalState.UNKNOWN) {
+                        violations.add("t=" + now + " " + n.id + " was fenced at " + n.fencedSince + " and still has "
+                                + g.id() + " " + st);
+                        n.fencedSince = -1; // report once
+                        break;
+                    }
+                }
+            }
+        }
         for (GroupSpec g : spec.groups()) {
             List<String> on = runningOn(g.id());
             if (on.size() > 1) {
@@ -451,7 +473,9 @@ public final class SimCluster {
         } else if (a instanceof Action.RunSafetyCheck sc) {
             at(50, () -> {
                 if (alive(n, inc)) {
-                    deliver(n, new Input.SafetyDone(sc.id(), sc.peer(), verdict(n, nodes.get(sc.peer()))));
+                    Verdict v = verdict(n, nodes.get(sc.peer()));
+                    long diskGen = diskGeneration.values().stream().mapToLong(Long::longValue).max().orElse(0);
+                    deliver(n, new Input.SafetyDone(sc.id(), sc.peer(), Verdict.of(v.answer(), v.reason(), diskGen)));
                 }
             });
         } else if (a instanceof Action.FencePeer f) {
@@ -489,6 +513,7 @@ public final class SimCluster {
                 diskOwner = asker.id;
                 if (!peer.crashed) {
                     peer.fenced = true;
+                    peer.fencedSince = now;
                 }
                 return Verdict.of(Verdict.Answer.PEER_DEAD, "sim: preempt won, " + peer.id + " fenced");
             }

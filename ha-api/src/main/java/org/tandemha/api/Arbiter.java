@@ -11,9 +11,21 @@ import java.time.Duration;
  * Implementations return within {@code timeout} and never throw for an unreachable channel; they answer
  * {@link Verdict.Answer#UNKNOWN}.
  */
-public interface Arbiter {
+public interface Arbiter extends AutoCloseable {
     /** A short name for events ("witness", "scsi", "gateway"). */
     String name();
+
+    /**
+     * Called once when the node starts, before any question: an arbiter that must keep something up (answer the
+     * peer's probes, report to a witness, renew a lease) starts it here.
+     */
+    default void start() {
+    }
+
+    /** Called once when the node stops. */
+    @Override
+    default void close() {
+    }
 
     /**
      * Asks about a silent peer.

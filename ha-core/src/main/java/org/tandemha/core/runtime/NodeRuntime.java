@@ -156,6 +156,7 @@ public final class NodeRuntime implements ClusterNode {
                     + " when only the heartbeat paths fail; configure an arbiter (disk-lease, scsi, witness)", self);
         }
         submit(new Input.Boot(GenerationStore.load(stateDir, self)));
+        safety.start();
         membership.start(new Listener());
         watcher = new Thread(this::watchPauses, "tandem-pause-watch-" + self);
         watcher.setDaemon(true);
@@ -249,6 +250,7 @@ public final class NodeRuntime implements ClusterNode {
         if (watcher != null) {
             watcher.interrupt();
         }
+        safety.close();
         try {
             membership.close();
         } catch (RuntimeException e) {

@@ -21,6 +21,26 @@ final class SafetyCheck {
         this.twoNodeWithoutArbiter = twoNodeWithoutArbiter;
     }
 
+    void start() {
+        for (Arbiter a : arbiters) {
+            try {
+                a.start();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(SafetyCheck.class).error("arbiter {} failed to start: {}", a.name(), e.toString());
+            }
+        }
+    }
+
+    void close() {
+        for (Arbiter a : arbiters) {
+            try {
+                a.close();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(SafetyCheck.class).warn("arbiter {} failed to close: {}", a.name(), e.toString());
+            }
+        }
+    }
+
     boolean hasArbiters() {
         return !arbiters.isEmpty();
     }

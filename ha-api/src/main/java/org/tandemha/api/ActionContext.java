@@ -20,6 +20,12 @@ public record ActionContext(String node, String group, String resource, long gen
         return new ActionContext(node, group, resource, 0, timeout, System.nanoTime() + timeout.toNanos());
     }
 
+    /** The same action with a shorter deadline: {@code timeout} from now, but never past this one's deadline. */
+    public ActionContext withTimeout(Duration shorter) {
+        long d = Math.min(deadlineNanos, System.nanoTime() + shorter.toNanos());
+        return new ActionContext(node, group, resource, generation, shorter, d);
+    }
+
     /** The time left before the deadline, never negative. */
     public Duration remaining() {
         long left = deadlineNanos - System.nanoTime();

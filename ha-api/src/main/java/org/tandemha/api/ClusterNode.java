@@ -35,6 +35,12 @@ public interface ClusterNode extends AutoCloseable {
      */
     CompletableFuture<CommandResult> maintenance(String group, boolean on);
 
+    /**
+     * Takes a heartbeat path out of service on this node (it goes down like a cut cable: a warning, never a
+     * failover while another path is up), or puts it back.
+     */
+    CompletableFuture<CommandResult> pathEnabled(String path, boolean enabled);
+
     /** Clears the failures recorded for a group (blocked nodes, a failed stop after manual cleanup). */
     CompletableFuture<CommandResult> clear(String group);
 

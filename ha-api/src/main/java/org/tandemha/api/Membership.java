@@ -26,6 +26,15 @@ public interface Membership extends AutoCloseable {
      */
     boolean send(String peer, byte[] message);
 
+    /**
+     * Takes a path out of service, or puts it back (maintenance of a NIC, a drill): out of service, the path
+     * neither sends nor accepts heartbeats, so it goes down like a cut cable. Returns {@code false} if there is no
+     * such path or the membership cannot do it.
+     */
+    default boolean setPathEnabled(String path, boolean enabled) {
+        return false;
+    }
+
     /** Every path to every peer, for the status view. */
     List<PathStatus> paths();
 

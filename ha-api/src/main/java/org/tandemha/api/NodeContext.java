@@ -14,6 +14,11 @@ public interface NodeContext {
     /** The cluster's name. */
     String clusterName();
 
+    /** Every other configured node, in configuration order. */
+    default java.util.List<String> peers() {
+        return java.util.List.of();
+    }
+
     /** A directory for this node's own files (pid files, logs, scratch), created on demand. */
     Path stateDirectory();
 

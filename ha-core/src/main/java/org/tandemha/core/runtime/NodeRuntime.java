@@ -209,6 +209,31 @@ public final class NodeRuntime implements ClusterNode {
     }
 
     @Override
+    public CompletableFuture<CommandResult> pathEnabled(String path, boolean enabled) {
+        if (!started || closed) {
+            return CompletableFuture.completedFuture(CommandResult.refused("node " + self + " is not running"));
+        }
+        boolean known = spec.paths().stream().anyMatch(p -> p.name().equals(path));
+        if (!known) {
+            return CompletableFuture.completedFuture(CommandResult.refused("no heartbeat path named '" + path + "'; paths: "
+                    + spec.paths().stream().map(p -> p.name()).toList()));
+        }
+        boolean done;
+        try {
+            done = membership.setPathEnabled(path, enabled);
+        } catch (RuntimeException e) {
+            done = false;
+        }
+        if (!done) {
+            return CompletableFuture.completedFuture(CommandResult.refused("this node's heartbeats cannot take path '" + path
+                    + "' out of service"));
+        }
+        dispatch(new ClusterEvent(0, Instant.now(), EventKind.NOTE, ClusterEvent.Level.WARNING, self, null, null,
+                "path " + path + (enabled ? " put back in service" : " taken out of service by the operator"), Map.of("path", path)));
+        return CompletableFuture.completedFuture(CommandResult.ok("path " + path + (enabled ? " in service" : " out of service"), Duration.ZERO));
+    }
+
+    @Override
     public CompletableFuture<CommandResult> clear(String group) {
         return command(Input.Command.Kind.CLEAR, group, null);
     }
@@ -547,6 +572,11 @@ public final class NodeRuntime implements ClusterNode {
         @Override
         public String clusterName() {
             return spec.cluster();
+        }
+
+        @Override
+        public List<String> peers() {
+            return spec.nodeIds().stream().filter(n -> !n.equals(self)).toList();
         }
 
         @Override

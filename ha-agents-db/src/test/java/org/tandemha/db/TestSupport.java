@@ -54,62 +54,27 @@ final class TestSupport {
                 && MariadbResource.BINARIES.stream().anyMatch(Files::isExecutable);
     }
 
-    /** A fake node context: a state directory of its own and the notes it got. */
-    static final class Node implements NodeContext {
+    /** A fake node context with a state directory of its own (ha-core's test context). */
+    static final class Node extends org.tandemha.core.testing.FakeNodeContext {
         final String id;
         final Path state;
-        final List<String> notes = Collections.synchronizedList(new ArrayList<>());
 
         Node(String id) {
+            this(id, stateDir(id));
+        }
+
+        private Node(String id, Path state) {
+            super(id, state);
             this.id = id;
+            this.state = state;
+        }
+
+        private static Path stateDir(String id) {
             try {
-                this.state = Files.createDirectories(base().resolve("state-" + id));
+                return Files.createDirectories(base().resolve("state-" + id));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        }
-
-        @Override
-        public String nodeId() {
-            return id;
-        }
-
-        @Override
-        public String clusterName() {
-            return "test";
-        }
-
-        @Override
-        public Path stateDirectory() {
-            return state;
-        }
-
-        @Override
-        public <T> Optional<T> service(Class<T> type) {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean peerDeadOrFenced(String node) {
-            return false;
-        }
-
-        @Override
-        public Map<String, String> peerFacts(String node) {
-            return Map.of();
-        }
-
-        @Override
-        public void publishFact(String key, String value) {
-        }
-
-        @Override
-        public void reportFenced(String reason) {
-        }
-
-        @Override
-        public void note(String group, String resource, String message) {
-            notes.add(message);
         }
     }
 

@@ -26,49 +26,7 @@ final class TestSupport {
     }
 
     static NodeContext node(Path state) {
-        return new NodeContext() {
-            @Override
-            public String nodeId() {
-                return "node1";
-            }
-
-            @Override
-            public String clusterName() {
-                return "test";
-            }
-
-            @Override
-            public Path stateDirectory() {
-                return state;
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-
-            @Override
-            public boolean peerDeadOrFenced(String node) {
-                return false;
-            }
-
-            @Override
-            public Map<String, String> peerFacts(String node) {
-                return Map.of();
-            }
-
-            @Override
-            public void publishFact(String key, String value) {
-            }
-
-            @Override
-            public void reportFenced(String reason) {
-            }
-
-            @Override
-            public void note(String group, String resource, String message) {
-            }
-        };
+        return new org.tandemha.core.testing.FakeNodeContext("node1", state);
     }
 
     static ActionContext ctx(Duration timeout) {

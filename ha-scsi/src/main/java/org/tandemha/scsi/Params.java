@@ -1,0 +1,62 @@
+package org.tandemha.scsi;
+
+import java.time.Duration;
+import java.util.List;
+import org.tandemha.api.ClusterConfig;
+import org.tandemha.api.PluginConfig;
+
+/** Parameter reading shared by the plugins of this module. */
+final class Params {
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration DEFAULT_CHECK = Duration.ofSeconds(2);
+
+    private Params() {
+    }
+
+    /** Reads {@code device} as an iSCSI URL or /dev path, recording a problem for anything else. */
+    static String device(PluginConfig.Reader r, String key) {
+        String d = r.string(key);
+        if (d != null && !d.startsWith("iscsi://") && !d.startsWith("/dev/")) {
+            r.problem(key, "'" + key + "' is '" + d + "', neither an iSCSI URL nor a device path",
+                    "write iscsi://host:port/iqn.2001-04.com.example:target/1 or /dev/disk/by-id/...");
+            return null;
+        }
+        return d;
+    }
+
+    /** The lock of this node on {@code device}, with its monitor interval, reporting fencing to the engine. */
+    static SharedLock lock(String device, ClusterConfig cluster, org.tandemha.api.NodeContext context, Duration timeout, Duration check) {
+        SharedLock lock = SharedLock.shared(device, cluster.cluster(), cluster.localNode(), timeout);
+        lock.monitorEvery(check);
+        lock.reportTo(context);
+        return lock;
+    }
+
+    private static final java.util.concurrent.ExecutorService WORKERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "scsi-arbiter");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Runs {@code work} with a deadline: the caller gets {@code onTimeout} when it passes, while the work (itself
+     * bounded by the per-command timeouts) finishes on its own thread.
+     */
+    static <T> T within(Duration timeout, java.util.concurrent.Callable<T> work, java.util.function.Supplier<T> onTimeout) {
+        java.util.concurrent.Future<T> f = WORKERS.submit(work);
+        try {
+            return f.get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return onTimeout.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return onTimeout.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    static List<String> nodeIds(ClusterConfig cluster) {
+        return cluster.nodes().stream().map(ClusterConfig.Node::id).toList();
+    }
+}

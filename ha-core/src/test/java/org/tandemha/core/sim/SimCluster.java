@@ -59,6 +59,7 @@ public final class SimCluster {
         long resumedAt;
         boolean fenced;
         long fencedSince = -1;
+        long activeSince = -1; // start of the current streak of running groups while fenced
         long wakeAt = Long.MAX_VALUE;
         Announcement announced;
         final List<Input> held = new ArrayList<>();
@@ -149,7 +150,7 @@ public final class SimCluster {
     }
 
     private void boot(Node n) {
-        n.engine = new Engine(spec, n.id, false, ms -> Instant.ofEpochMilli(1_700_000_000_000L + ms));
+        n.engine = new Engine(spec, n.id, fencing, ms -> Instant.ofEpochMilli(1_700_000_000_000L + ms));
         n.incarnation = now + 1 + random.nextInt(1000);
         n.crashed = false;
         n.paused = false;
@@ -424,17 +425,25 @@ public final class SimCluster {
 
     private void checkInvariant() {
         for (Node n : nodes.values()) {
-            if (n.fenced && !n.crashed && !n.paused && n.engine != null && n.fencedSince >= 0
-                    && now - Math.max(n.fencedSince, n.resumedAt) > FENCED_STOP_BOUND_MS) {
-                for (GroupSpec g : spec.groups()) {
-                    LocalState st = n.engine.state(g.id());
-                    if (st.active() && st != LocalState.FAILED && st != LocalState.UNKNOWN) {
-                        violations.add("t=" + now + " " + n.id + " was fenced at " + n.fencedSince + " and still has "
-                                + g.id() + " " + st);
-                        n.fencedSince = -1; // report once
-                        break;
-                    }
+            if (!n.fenced || n.crashed || n.paused || n.engine == null || n.fencedSince < 0) {
+                n.activeSince = -1;
+                continue;
+            }
+            String still = null;
+            for (GroupSpec g : spec.groups()) {
+                LocalState st = n.engine.state(g.id());
+                if (st.active() && st != LocalState.FAILED && st != LocalState.UNKNOWN) {
+                    still = g.id() + " " + st;
+                    break;
                 }
+            }
+            if (still == null) {
+                n.activeSince = -1; // stopped, or FAILED after a stop that failed (a watchdog's case)
+            } else if (n.activeSince < 0) {
+                n.activeSince = now;
+            } else if (now - Math.max(n.activeSince, n.resumedAt) > FENCED_STOP_BOUND_MS) {
+                violations.add("t=" + now + " " + n.id + " was fenced at " + n.fencedSince + " and still has " + still);
+                n.fencedSince = -1; // report once
             }
         }
         for (GroupSpec g : spec.groups()) {
@@ -475,15 +484,17 @@ public final class SimCluster {
                 if (alive(n, inc)) {
                     Verdict v = verdict(n, nodes.get(sc.peer()));
                     long diskGen = diskGeneration.values().stream().mapToLong(Long::longValue).max().orElse(0);
-                    deliver(n, new Input.SafetyDone(sc.id(), sc.peer(), Verdict.of(v.answer(), v.reason(), diskGen)));
+                    Verdict answer = scripted(n, sc.peer(), Verdict.of(v.answer(), v.reason(), diskGen));
+                    if (answer != null) {
+                        deliver(n, new Input.SafetyDone(sc.id(), sc.peer(), answer));
+                    }
                 }
             });
         } else if (a instanceof Action.FencePeer f) {
             at(50, () -> {
-                Node o = nodes.get(f.peer());
-                crash(o.id);
-                if (alive(n, inc)) {
-                    deliver(n, new Input.FenceDone(f.id(), f.peer(), ActionResult.done("powered off")));
+                ActionResult fenced = fence(nodes.get(f.peer()));
+                if (fenced != null && alive(n, inc)) {
+                    deliver(n, new Input.FenceDone(f.id(), f.peer(), fenced));
                 }
             });
         } else if (a instanceof Action.CompleteCommand cc) {
@@ -718,5 +729,92 @@ public final class SimCluster {
             return "down";
         }
         return n.paused ? "paused" : n.fenced ? "fenced" : "up";
+    }
+
+    // ---- added for arbiter scenarios
+
+    /** Whether fencing methods are configured: engines booted from now on may fence a peer whose stop failed. */
+    private boolean fencing;
+    /** Scripted safety-check answers: key "asker>peer", or "asker>*" for any peer of that asker. */
+    private final Map<String, ScriptedAnswer> script = new HashMap<>();
+    private boolean scriptOn;
+    /** How fencing goes: null = the peer is powered off and fencing reports done. */
+    private ScriptedFence fenceScript;
+
+    /**
+     * A scripted safety-check answer. {@code answer} null: the arbiter never answers (the engine's own deadline turns
+     * that into UNKNOWN). {@code generation} is the Verdict's generation. {@code fences}: a PEER_DEAD answer that
+     * also preempts the peer's reservation (as a disk arbiter does): the peer counts as fenced from then on.
+     */
+    public record ScriptedAnswer(Verdict.Answer answer, String reason, long generation, boolean fences) {
+    }
+
+    /** A scripted fencing outcome: {@code result} null means fencing never answers (the engine times it out). */
+    public record ScriptedFence(ActionResult result) {
+    }
+
+    /** Fencing methods configured or not (the engines' {@code canFence}); takes effect at the next boot. */
+    public SimCluster fencing(boolean on) {
+        this.fencing = on;
+        return this;
+    }
+
+    /** Turns the scripted arbiter on (answers come from {@link #arbiterAnswers}) or off (back to the mode). */
+    public SimCluster scriptedArbiter(boolean on) {
+        log.add(now + " scripted arbiter " + (on ? "on" : "off"));
+        this.scriptOn = on;
+        if (on) {
+            this.arbiter = ArbiterMode.TRUTH; // side-effect free; its answer is replaced by the script
+        }
+        return this;
+    }
+
+    /** From now on, {@code asker}'s safety check about {@code peer} (null: about any peer) answers this. */
+    public void arbiterAnswers(String asker, String peer, ScriptedAnswer a) {
+        log.add(now + " arbiter " + asker + " about " + (peer == null ? "*" : peer) + " answers " + a);
+        script.put(asker + ">" + (peer == null ? "*" : peer), a);
+    }
+
+    /** From now on, fencing goes like this (null: it works, the peer is powered off). */
+    public void fencerAnswers(ScriptedFence f) {
+        log.add(now + " fencer answers " + f);
+        this.fenceScript = f;
+    }
+
+    /** The answer {@code asker} gets about {@code peer}: {@code real} unless scripted; null for no answer at all. */
+    private Verdict scripted(Node asker, String peer, Verdict real) {
+        if (!scriptOn) {
+            return real;
+        }
+        ScriptedAnswer a = script.get(asker.id + ">" + peer);
+        if (a == null) {
+            a = script.get(asker.id + ">*");
+        }
+        if (a == null) {
+            return Verdict.of(Verdict.Answer.UNKNOWN, "script: no answer scripted for " + asker.id + " about " + peer);
+        }
+        if (a.answer() == null) {
+            return null;
+        }
+        if (a.fences() && a.answer() == Verdict.Answer.PEER_DEAD) {
+            Node p = nodes.get(peer);
+            if (!p.crashed && !p.fenced) {
+                log.add(now + " " + peer + " fenced by " + asker.id + "'s arbiter");
+                p.fenced = true;
+                p.fencedSince = now;
+            }
+        }
+        return Verdict.of(a.answer(), a.reason(), a.generation());
+    }
+
+    /** Carries out a fencing request against {@code peer}; returns its result, or null if it never answers. */
+    private ActionResult fence(Node peer) {
+        ScriptedFence f = fenceScript;
+        if (f == null || (f.result() != null && f.result().isDone())) {
+            crash(peer.id);
+            return f == null ? ActionResult.done("powered off") : f.result();
+        }
+        log.add(now + " fencing " + peer.id + " " + (f.result() == null ? "hangs" : "fails: " + f.result()));
+        return f.result();
     }
 }

@@ -389,6 +389,7 @@ public final class NodeRuntime implements ClusterNode {
                 f.complete(cc.result());
             }
         } else if (a instanceof Action.PeerRejoined pr) {
+            workers.execute(() -> safety.peerRejoined(pr.peer()));
             for (Map.Entry<String, ResourceParts> e : parts.entrySet()) {
                 String group = e.getKey().substring(0, e.getKey().indexOf('/'));
                 if (e.getValue().resource() instanceof PeerAware pa && engine.state(group) == LocalState.ONLINE) {

@@ -41,6 +41,19 @@ final class SafetyCheck {
         }
     }
 
+    /** Tells arbiters that keep a sticky "we lost" (a lost reservation race, a poisoned lease) that the peer is back. */
+    void peerRejoined(String peer) {
+        for (Arbiter a : arbiters) {
+            if (a instanceof org.tandemha.api.PeerAware pa) {
+                try {
+                    pa.peerRejoined(peer);
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(SafetyCheck.class).warn("arbiter {} failed on peer rejoin: {}", a.name(), e.toString());
+                }
+            }
+        }
+    }
+
     boolean hasArbiters() {
         return !arbiters.isEmpty();
     }

@@ -48,6 +48,9 @@ final class Canonical {
         }
         plugins(b, "arbiter", s.arbiters());
         plugins(b, "fencer", s.fencers());
+        if (s.watchdog().enabled()) {
+            b.append("watchdog ").append(s.watchdog().device()).append(' ').append(s.watchdog().interval().toNanos()).append('\n');
+        }
         QuorumSpec q = s.quorum();
         b.append("quorum ");
         value(b, List.of(q.twoNodeWithoutArbiter(), q.lossGrace(), q.witnessVote()));

@@ -9,7 +9,14 @@ import java.util.Optional;
  */
 public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths,
                           List<PluginSpec> arbiters, List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing,
-                          List<GroupSpec> groups, String fingerprint) {
+                          List<GroupSpec> groups, String fingerprint, WatchdogSpec watchdog) {
+
+    /** A configuration without a watchdog. */
+    public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
+                       List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
+                       String fingerprint) {
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, WatchdogSpec.none());
+    }
 
     /** One node and its address on each path. */
     public record NodeSpec(String id, Map<String, String> addresses) {
@@ -26,6 +33,7 @@ public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List
         arbiters = List.copyOf(arbiters);
         fencers = List.copyOf(fencers);
         groups = List.copyOf(groups);
+        watchdog = watchdog == null ? WatchdogSpec.none() : watchdog;
     }
 
     /** Never prints the key. */

@@ -40,7 +40,7 @@ final class ConfigReader {
     private static final String ID_FIX = "use 1 to 64 letters, digits, '_', '.' or '-'";
 
     static final List<String> ROOT_KEYS = List.of("cluster", "key", "keyFile", "nodes", "paths", "arbiters", "fencing",
-            "quorum", "timing", "groups");
+            "quorum", "timing", "groups", "watchdog");
     private static final List<String> NODE_KEYS = List.of("id", "addresses");
     private static final List<String> PATH_KEYS = List.of("name", "transport", "priority", "interval", "misses", "options");
     private static final List<String> PLUGIN_KEYS = List.of("type", "id", "params");
@@ -96,9 +96,10 @@ final class ConfigReader {
         if (!problems.isEmpty()) {
             return null;
         }
-        ClusterSpec unsigned = new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, "");
+        WatchdogSpec watchdog = watchdog(root.get("watchdog"));
+        ClusterSpec unsigned = new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, "", watchdog);
         return new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups,
-                Canonical.fingerprint(unsigned));
+                Canonical.fingerprint(unsigned), watchdog);
     }
 
     private static boolean isEmptyList(JsonNode n) {
@@ -368,6 +369,21 @@ final class ConfigReader {
         return new QuorumSpec(bool(n, "twoNodeWithoutArbiter", "quorum.twoNodeWithoutArbiter", d.twoNodeWithoutArbiter()),
                 duration(n, "lossGrace", "quorum.lossGrace", d.lossGrace()),
                 bool(n, "witnessVote", "quorum.witnessVote", d.witnessVote()));
+    }
+
+    private WatchdogSpec watchdog(JsonNode n) {
+        n = present(n);
+        if (n == null || !object(n, "watchdog")) {
+            return WatchdogSpec.none();
+        }
+        knownFields(n, "watchdog", List.of("device", "interval"));
+        JsonNode dev = present(n.get("device"));
+        Duration interval = duration(n, "interval", "watchdog.interval", Duration.ofSeconds(1));
+        if (dev == null || !dev.isTextual() || dev.asText().isBlank()) {
+            problem("watchdog.device", "the watchdog needs a device", "write device: /dev/watchdog (load softdog if the machine has none)");
+            return WatchdogSpec.none();
+        }
+        return new WatchdogSpec(dev.asText(), interval);
     }
 
     private TimingSpec timing(JsonNode n) {

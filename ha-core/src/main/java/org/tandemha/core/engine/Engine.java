@@ -180,6 +180,8 @@ public final class Engine {
     private boolean selfFenced;
     private String selfFencedReason;
     private long quorumLostAt = -1;
+    /** Why this node must be reset (a stop failed while it had to let go), or null. */
+    private String resetReason;
     /** The highest generation an arbiter reported: claims go above it (see {@link Verdict#generation()}). */
     private long generationFloor;
     private boolean hadQuorum;
@@ -1228,6 +1230,14 @@ public final class Engine {
                     g.seq--;
                     stopNext(g);
                 } else {
+                    if (g.stopReason == StopReason.STAND_DOWN || g.stopReason == StopReason.LOST_GENERATION
+                            || g.stopReason == StopReason.QUORUM) {
+                        // Another node may take this group now: this node must stop touching it, whatever it takes.
+                        resetReason = "cannot stop group " + gid + " (" + r.spec.id() + ": " + result.reason() + ") while "
+                                + describe(g.stopReason);
+                        emit(EventKind.STAND_DOWN, Level.ERROR, gid, r.spec.id(), resetReason + (spec.watchdog().enabled()
+                                ? "; letting the watchdog reset this node" : "; no watchdog is configured: reset this node by hand"), Map.of());
+                    }
                     setState(g, LocalState.FAILED, "stop of " + r.spec.id() + " failed: " + result.reason());
                     emit(EventKind.RESOURCE_STOP_FAILED, Level.ERROR, gid, r.spec.id(), "stop of " + r.spec.id()
                             + " failed on " + self + ": " + result.reason() + "; group " + gid + " is FAILED here and will"
@@ -1637,6 +1647,14 @@ public final class Engine {
             m.put(g.spec.id(), knownGen(g));
         }
         return m;
+    }
+
+    /**
+     * Why this node must be reset, or {@code null}: it had to let go of a group (standing down, quorum lost, a
+     * newer generation elsewhere) and its stop failed. The runtime then stops feeding the watchdog.
+     */
+    public String mustReset() {
+        return resetReason;
     }
 
     /** The local state of a group (for tests and the runtime). */

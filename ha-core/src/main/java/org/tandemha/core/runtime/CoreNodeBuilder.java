@@ -136,6 +136,13 @@ public final class CoreNodeBuilder implements NodeBuilder {
             dir = Path.of(System.getProperty("java.io.tmpdir"), "tandem-" + spec.cluster() + "-" + localNode);
         }
         List<Problem> problems = new ArrayList<>();
+        if (spec.watchdog().enabled()) {
+            String wd = Watchdog.problem(Path.of(spec.watchdog().device()));
+            if (wd != null) {
+                problems.add(new Problem("watchdog.device", wd, "load a watchdog driver (modprobe softdog), give this"
+                        + " node's user access to it, or remove watchdog from the configuration"));
+            }
+        }
         ClusterConfig cc = clusterConfig(spec, localNode);
         // The runtime needs its plugins; the plugins need the runtime's context. Build it first, install after.
         List<Arbiter> allArbiters = new ArrayList<>();

@@ -88,6 +88,7 @@ public final class NodeRuntime implements ClusterNode {
     private ScheduledFuture<?> wakeup;
     private long wakeupAt = Long.MAX_VALUE;
     private Thread watcher;
+    private Watchdog watchdog;
 
     NodeRuntime(ClusterSpec spec, String self, Membership membership,
                 SafetyCheck safety, FencingChain fencing, Path stateDir, Map<Class<?>, Object> services,
@@ -157,6 +158,17 @@ public final class NodeRuntime implements ClusterNode {
         }
         submit(new Input.Boot(GenerationStore.load(stateDir, self)));
         safety.start();
+        if (spec.watchdog().enabled()) {
+            watchdog = new Watchdog(self, Path.of(spec.watchdog().device()));
+            try {
+                watchdog.open();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("node " + self + ": cannot open watchdog " + spec.watchdog().device() + ": "
+                        + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);
+            }
+            long every = spec.watchdog().interval().toMillis();
+            loop.scheduleAtFixedRate(() -> watchdog.feed(engine.mustReset()), 0, every, TimeUnit.MILLISECONDS);
+        }
         membership.start(new Listener());
         watcher = new Thread(this::watchPauses, "tandem-pause-watch-" + self);
         watcher.setDaemon(true);
@@ -282,6 +294,9 @@ public final class NodeRuntime implements ClusterNode {
             LOG.warn("node {}: closing heartbeats failed: {}", self, e.toString());
         }
         loop.shutdownNow();
+        if (watchdog != null) {
+            watchdog.close();
+        }
         workers.shutdownNow();
         checkers.shutdownNow();
         eventThread.shutdown();

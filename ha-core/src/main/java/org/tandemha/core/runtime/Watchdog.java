@@ -1,0 +1,83 @@
+package org.tandemha.core.runtime;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds a Linux watchdog device ({@code /dev/watchdog}) while the node is sane. It is fed from the engine's own
+ * thread, so a hung engine also stops feeding it; and it stops on purpose when the engine says the node must be
+ * reset. On a clean shutdown it writes the magic 'V' so the device disarms.
+ */
+final class Watchdog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+    private final String node;
+    private final Path device;
+    private FileOutputStream out;
+    private boolean starving;
+
+    Watchdog(String node, Path device) {
+        this.node = node;
+        this.device = device;
+    }
+
+    /** Why the device cannot be used, or null. */
+    static String problem(Path device) {
+        if (!Files.exists(device)) {
+            return "watchdog device " + device + " does not exist";
+        }
+        if (!Files.isWritable(device)) {
+            return "watchdog device " + device + " is not writable by this user";
+        }
+        return null;
+    }
+
+    void open() throws IOException {
+        out = new FileOutputStream(device.toFile());
+        LOG.info("node {}: feeding watchdog {}", node, device);
+    }
+
+    /** Feeds the device, unless the node must be reset. Called periodically from the engine thread. */
+    void feed(String mustReset) {
+        if (out == null) {
+            return;
+        }
+        if (mustReset != null) {
+            if (!starving) {
+                starving = true;
+                LOG.error("node {}: {}: no longer feeding watchdog {}; the machine will be reset", node, mustReset, device);
+            }
+            return;
+        }
+        try {
+            out.write('.');
+            out.flush();
+        } catch (IOException e) {
+            LOG.error("node {}: cannot feed watchdog {}: {}", node, device, e.getMessage());
+        }
+    }
+
+    boolean starving() {
+        return starving;
+    }
+
+    @Override
+    public void close() {
+        if (out == null) {
+            return;
+        }
+        try {
+            if (!starving) {
+                out.write('V'); // magic close: a clean stop does not reset the machine
+                out.flush();
+            }
+            out.close();
+        } catch (IOException e) {
+            LOG.warn("node {}: closing watchdog {}: {}", node, device, e.getMessage());
+        }
+        out = null;
+    }
+}

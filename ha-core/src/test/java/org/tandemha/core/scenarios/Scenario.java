@@ -28,6 +28,10 @@ final class Scenario {
     final List<String> nodes = new ArrayList<>();
     final List<GroupDef> groups = new ArrayList<>();
     SimCluster.ArbiterMode arbiter = SimCluster.ArbiterMode.TRUTH;
+    /** {@code arbiter: script}: the safety check answers what the script's arbiter steps say. */
+    boolean scriptedArbiter;
+    /** {@code fencing: on}: fencing methods are configured, so a peer whose stop failed may be fenced. */
+    boolean fencing;
     long seed = 1;
     final List<Step> steps = new ArrayList<>();
     long runMs = -1;
@@ -94,7 +98,14 @@ final class Scenario {
                 switch (key) {
                     case "nodes:" -> s.nodes.addAll(words.subList(1, words.size()));
                     case "group" -> s.groups.add(group(words));
-                    case "arbiter:" -> s.arbiter = SimCluster.ArbiterMode.valueOf(enumName(words.get(1)));
+                    case "arbiter:" -> {
+                        if (words.get(1).equals("script")) {
+                            s.scriptedArbiter = true;
+                        } else {
+                            s.arbiter = arbiterMode(words.get(1));
+                        }
+                    }
+                    case "fencing:" -> s.fencing = onOff(words.get(1));
                     case "seed:" -> s.seed = Long.parseLong(words.get(1));
                     case "at" -> {
                         long at = millis(words.get(1));
@@ -111,8 +122,8 @@ final class Scenario {
                     }
                     case "run" -> s.runMs = millis(words.get(1));
                     case "disputed:" -> s.disputed = line.substring("disputed:".length()).strip();
-                    default -> throw new IllegalArgumentException("unknown line; expected nodes:, group, arbiter:, seed:,"
-                            + " at, run, disputed:, expect events: or expect after:");
+                    default -> throw new IllegalArgumentException("unknown line; expected nodes:, group, arbiter:, fencing:,"
+                            + " seed:, at, run, disputed:, expect events: or expect after:");
                 }
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException(file + ":" + no + ": " + e.getMessage() + "\n  " + line, e);
@@ -169,6 +180,22 @@ final class Scenario {
             throw new IllegalArgumentException("group " + id + " needs nodes= and resources=");
         }
         return new GroupDef(id, nodes, res, sb, max, settle, window);
+    }
+
+    static SimCluster.ArbiterMode arbiterMode(String word) {
+        try {
+            return SimCluster.ArbiterMode.valueOf(enumName(word));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown arbiter '" + word + "'; write truth, disk-race, silent or script");
+        }
+    }
+
+    private static boolean onOff(String word) {
+        return switch (word) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("'" + word + "' is not on or off");
+        };
     }
 
     static String enumName(String word) {

@@ -60,4 +60,44 @@ class ScenarioFormatTest {
                 List.of("a", "b", "c", "d", "X", "f", "g", "h"));
         assertThat(d).isEqualTo("--- e\n+++ a\n@@ line 2 @@\n b\n c\n d\n-e\n+X\n f\n g\n h\n");
     }
+    @Test
+    void scriptedArbiterAndFencingLinesParse() {
+        Scenario s = Scenario.parse("s.scenario", List.of("nodes: a b", "group g: nodes=a,b resources=r",
+                "arbiter: script", "fencing: on", "run 1s"));
+        assertThat(s.scriptedArbiter).isTrue();
+        assertThat(s.fencing).isTrue();
+        assertThatThrownBy(() -> Scenario.parse("bad.scenario", List.of("nodes: a", "group g: nodes=a resources=r",
+                "fencing: maybe", "run 1s"))).hasMessageContaining("bad.scenario:3").hasMessageContaining("not on or off");
+        assertThatThrownBy(() -> Scenario.parse("bad.scenario", List.of("nodes: a", "group g: nodes=a resources=r",
+                "arbiter: oracle", "run 1s"))).hasMessageContaining("unknown arbiter 'oracle'");
+    }
+
+    @Test
+    void badArbiterStepsNameTheLineAndTheForm() {
+        for (String[] bad : new String[][] {
+                {"at 1s arbiter a about b answers maybe", "unknown answer 'maybe'"},
+                {"at 1s arbiter a about b says dead", "answers alive|dead|we-lost|unknown|nothing"},
+                {"at 1s arbiter a about a answers dead", "about itself"},
+                {"at 1s arbiter a answers alive fences", "only a 'dead' answer can fence"},
+                {"at 1s arbiter a answers dead generation x", "'x' is not a generation number"},
+                {"at 1s arbiter a answers dead \"unclosed", "unbalanced quote"},
+                {"at 1s arbiter c answers dead", "no node 'c'"},
+                {"at 1s fencer explodes", "fencer works|fails|hangs"}}) {
+            Scenario s = Scenario.parse("s.scenario", List.of("nodes: a b", "group g: nodes=a,b resources=r",
+                    "arbiter: script", "at 0s start all", bad[0], "run 1s"));
+            assertThatThrownBy(() -> new ScenarioRunner(s).run()).as(bad[0]).hasMessageContaining("s.scenario:5")
+                    .hasMessageContaining(bad[1]);
+        }
+    }
+
+    @Test
+    void scriptedAnswersReachTheEngine() {
+        Scenario s = Scenario.parse("s.scenario", List.of("nodes: a b", "group g: nodes=a,b resources=r",
+                "arbiter: script", "at 0s arbiter a about b answers dead \"witness: b gone\" generation 4",
+                "at 0s crash b", "at 0s boot a", "run 5s"));
+        ScenarioRunner.Outcome o = new ScenarioRunner(s).run();
+        assertThat(o.events()).anyMatch(l -> l.contains("witness: b gone; node b is dead or fenced"))
+                .anyMatch(l -> l.contains("a claims group g for generation 5"));
+        assertThat(o.violations()).isEmpty();
+    }
 }

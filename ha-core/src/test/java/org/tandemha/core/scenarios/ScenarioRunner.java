@@ -39,7 +39,10 @@ final class ScenarioRunner {
 
     ScenarioRunner(Scenario sc) {
         this.sc = sc;
-        this.sim = new SimCluster(spec(sc), sc.seed).arbiter(sc.arbiter);
+        this.sim = new SimCluster(spec(sc), sc.seed).arbiter(sc.arbiter).fencing(sc.fencing);
+        if (sc.scriptedArbiter) {
+            sim.scriptedArbiter(true);
+        }
     }
 
     static ClusterSpec spec(Scenario sc) {
@@ -105,9 +108,19 @@ final class ScenarioRunner {
                     }
                 }
                 case "arbiter" -> {
-                    need(w, 2, "arbiter truth|disk-race|silent");
-                    sim.arbiter(SimCluster.ArbiterMode.valueOf(Scenario.enumName(w.get(1))));
+                    if (w.size() > 2) {
+                        scriptArbiter(st);
+                    } else {
+                        need(w, 2, "arbiter truth|disk-race|silent|script");
+                        if (w.get(1).equals("script")) {
+                            sim.scriptedArbiter(true);
+                        } else {
+                            sim.scriptedArbiter(false);
+                            sim.arbiter(Scenario.arbiterMode(w.get(1)));
+                        }
+                    }
                 }
+                case "fencer" -> fencer(st);
                 case "fault" -> {
                     need(w, 4, "fault <node> <group>/<resource> <fault>");
                     String[] gr = groupResource(w.get(2));
@@ -128,11 +141,106 @@ final class ScenarioRunner {
                     commands.put(id, String.join(" ", w.subList(1, w.size())));
                 }
                 default -> throw new IllegalArgumentException("unknown step '" + w.get(0) + "'; known: start all, boot,"
-                        + " crash, pause, resume, cut, heal, arbiter, fault, kill, command");
+                        + " crash, pause, resume, cut, heal, arbiter, fencer, fault, kill, command");
             }
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException(sc.file + ":" + st.line() + ": " + e.getMessage() + "\n  at "
                     + Scenario.formatMillis(st.atMs()) + " " + st.text(), e);
+        }
+    }
+
+    private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("\"([^\"]*)\"");
+    private static final String ARBITER_FORM = "write 'arbiter <node> [about <peer>] answers alive|dead|we-lost|unknown|nothing"
+            + " [\"reason\"] [generation <n>] [fences]'";
+
+    /** {@code arbiter node2 about node1 answers dead "witness granted" generation 7 fences}. */
+    private void scriptArbiter(Scenario.Step st) {
+        String text = st.text();
+        String reason = null;
+        java.util.regex.Matcher m = QUOTED.matcher(text);
+        if (m.find()) {
+            reason = m.group(1);
+            text = text.substring(0, m.start()) + " " + text.substring(m.end());
+        } else if (text.contains("\"")) {
+            throw new IllegalArgumentException("unbalanced quote; " + ARBITER_FORM);
+        }
+        List<String> w = List.of(text.strip().split("\\s+"));
+        int i = 1;
+        String asker = node(w.get(i++));
+        String peer = null;
+        if (i < w.size() && w.get(i).equals("about")) {
+            peer = node(w.get(i + 1));
+            if (peer.equals(asker)) {
+                throw new IllegalArgumentException("a node does not run the safety check about itself; " + ARBITER_FORM);
+            }
+            i += 2;
+        }
+        if (i + 1 >= w.size() || !w.get(i).equals("answers")) {
+            throw new IllegalArgumentException(ARBITER_FORM);
+        }
+        String word = w.get(i + 1);
+        org.tandemha.api.Verdict.Answer answer = switch (word) {
+            case "alive" -> org.tandemha.api.Verdict.Answer.PEER_ALIVE;
+            case "dead" -> org.tandemha.api.Verdict.Answer.PEER_DEAD;
+            case "we-lost" -> org.tandemha.api.Verdict.Answer.WE_LOST;
+            case "unknown" -> org.tandemha.api.Verdict.Answer.UNKNOWN;
+            case "nothing" -> null;
+            default -> throw new IllegalArgumentException("unknown answer '" + word + "'; " + ARBITER_FORM);
+        };
+        i += 2;
+        long generation = 0;
+        boolean fences = false;
+        while (i < w.size()) {
+            switch (w.get(i)) {
+                case "generation" -> {
+                    if (i + 1 >= w.size()) {
+                        throw new IllegalArgumentException("'generation' needs a number; " + ARBITER_FORM);
+                    }
+                    try {
+                        generation = Long.parseLong(w.get(i + 1));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("'" + w.get(i + 1) + "' is not a generation number");
+                    }
+                    if (generation < 0) {
+                        throw new IllegalArgumentException("a generation is never negative: " + generation);
+                    }
+                    i += 2;
+                }
+                case "fences" -> {
+                    if (answer != org.tandemha.api.Verdict.Answer.PEER_DEAD) {
+                        throw new IllegalArgumentException("only a 'dead' answer can fence the peer");
+                    }
+                    fences = true;
+                    i++;
+                }
+                default -> throw new IllegalArgumentException("unexpected '" + w.get(i) + "'; " + ARBITER_FORM);
+            }
+        }
+        if (reason == null) {
+            reason = "arbiter: " + word;
+        }
+        sim.arbiterAnswers(asker, peer, new SimCluster.ScriptedAnswer(answer, reason, generation, fences));
+    }
+
+    /** {@code fencer works}, {@code fencer fails "ipmi: no answer"}, {@code fencer hangs}. */
+    private void fencer(Scenario.Step st) {
+        List<String> w = st.words();
+        String form = "write 'fencer works|fails|hangs [\"reason\"]'";
+        if (w.size() < 2) {
+            throw new IllegalArgumentException(form);
+        }
+        java.util.regex.Matcher m = QUOTED.matcher(st.text());
+        String reason = m.find() ? m.group(1) : null;
+        if (reason == null && w.size() > 2) {
+            throw new IllegalArgumentException(form);
+        }
+        switch (w.get(1)) {
+            case "works" -> sim.fencerAnswers(reason == null ? null
+                    : new SimCluster.ScriptedFence(org.tandemha.api.ActionResult.done(reason)));
+            case "fails" -> sim.fencerAnswers(new SimCluster.ScriptedFence(org.tandemha.api.ActionResult.failed(
+                    reason == null ? "fencing failed" : reason)));
+            case "hangs" -> sim.fencerAnswers(new SimCluster.ScriptedFence(null));
+            default -> throw new IllegalArgumentException(form);
         }
     }
 

@@ -63,7 +63,8 @@ public final class Durations {
             return ms + " ms";
         }
         if (ms < 60_000) {
-            return (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.format(Locale.ROOT, "%.1f", ms / 1000.0)) + " s";
+            long tenths = Math.round(ms / 100.0); // round first, so 23.98 s reads "24 s", not "24.0 s"
+            return (tenths % 10 == 0 ? String.valueOf(tenths / 10) : String.format(Locale.ROOT, "%.1f", tenths / 10.0)) + " s";
         }
         long s = ms / 1000;
         return s / 60 + " min" + (s % 60 == 0 ? "" : " " + s % 60 + " s");

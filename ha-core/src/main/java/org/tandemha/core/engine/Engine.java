@@ -80,6 +80,8 @@ public final class Engine {
         long backoff;
         boolean degradedReported;
         long fenceId;
+        long nextFenceAt;
+        long fenceBackoff;
         boolean fingerprintWarned;
 
         Peer(String id) {
@@ -185,6 +187,7 @@ public final class Engine {
     /** The highest generation an arbiter reported: claims go above it (see {@link Verdict#generation()}). */
     private long generationFloor;
     private boolean hadQuorum;
+    private boolean quorumMaintWarned;
     private long nextId = 1;
     private long eventSeq;
     private long announceVersion;
@@ -253,6 +256,7 @@ public final class Engine {
         }
         if (booted && !left) {
             expireDeadlines();
+            maybeEndStandDown();
             reconcilePeers();
             checkQuorum();
             for (int round = 0; round < 8; round++) {
@@ -324,6 +328,11 @@ public final class Engine {
         if (quorumLostAt >= 0) {
             t.add(quorumLostAt + spec.quorum().lossGrace().toMillis());
         }
+        for (Peer p : peers.values()) {
+            if (p.fenceBackoff > 0 && p.fenceId == 0 && !p.deadOrFenced) {
+                t.add(p.nextFenceAt);
+            }
+        }
         if (!hadQuorum) {
             t.add(bootAt + spec.timing().startupWait().toMillis());
         }
@@ -393,7 +402,7 @@ public final class Engine {
                 + Durations.format(spec.timing().pauseThreshold()) + ": a peer may have taken over"
                 + (any ? "; stopping its groups before touching anything shared" : ""), Map.of("pausedMs", String.valueOf(pausedMs)));
         for (Group g : groups.values()) {
-            if (g.state.active() && g.state != LocalState.FAILED) {
+            if (g.state.active() && g.state != LocalState.FAILED && !g.maintOn) {
                 requestStop(g, StopReason.STAND_DOWN);
             }
         }
@@ -403,6 +412,7 @@ public final class Engine {
     }
 
     private void standDown(String reason) {
+        boolean first = !selfFenced;
         if (!selfFenced) {
             emit(EventKind.STAND_DOWN, Level.ERROR, null, null, reason + "; stopping every group at once and taking over"
                     + " nothing until the peers are heard again", Map.of());
@@ -410,7 +420,12 @@ public final class Engine {
         selfFenced = true;
         selfFencedReason = reason;
         for (Group g : groups.values()) {
-            if (g.state.active() && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN) {
+            if (g.maintOn && g.state.active()) {
+                if (first) {
+                    emit(EventKind.MAINTENANCE, Level.WARNING, g.spec.id(), null, "group " + g.spec.id() + " is in maintenance:"
+                            + " left running on " + self + " although this node stands down; the operator decides", Map.of());
+                }
+            } else if (g.state.active() && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN) {
                 requestStop(g, StopReason.STAND_DOWN);
             } else if (g.state == LocalState.CLAIMING) {
                 withdraw(g, "standing down");
@@ -424,6 +439,7 @@ public final class Engine {
                 emit(EventKind.NODE_WARNING, Level.INFO, null, null, "quorum regained", Map.of());
             }
             quorumLostAt = -1;
+            quorumMaintWarned = false;
             hadQuorum = true;
             return;
         }
@@ -438,10 +454,18 @@ public final class Engine {
         }
         if (now - quorumLostAt >= spec.quorum().lossGrace().toMillis()) {
             for (Group g : groups.values()) {
+                if (g.maintOn) {
+                    if (g.state.active() && !quorumMaintWarned) {
+                        emit(EventKind.MAINTENANCE, Level.WARNING, g.spec.id(), null, "group " + g.spec.id() + " is in"
+                                + " maintenance: left running on " + self + " although quorum is lost; the operator decides", Map.of());
+                    }
+                    continue; // hands off
+                }
                 if (g.state.active() && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN && g.state != LocalState.STOPPING) {
                     requestStop(g, StopReason.QUORUM);
                 }
             }
+            quorumMaintWarned = true;
         }
     }
 
@@ -495,11 +519,26 @@ public final class Engine {
             }
         }
         p.everHeard = true;
-        if (selfFenced && peers.values().stream().allMatch(q -> q.reachable)) {
-            selfFenced = false;
-            emit(EventKind.NODE_WARNING, Level.INFO, null, null, "every peer is reachable again; node " + self
-                    + " takes part in decisions again (it stood down: " + selfFencedReason + ")", Map.of());
+    }
+
+    /**
+     * A node that stood down takes part in decisions again once every peer is heard again or declared dead, and
+     * once what it was stopping is stopped (a group whose stop failed keeps it out: it must be reset).
+     */
+    private void maybeEndStandDown() {
+        if (!selfFenced || !peers.values().stream().allMatch(q -> q.reachable || q.deadOrFenced)) {
+            return;
         }
+        for (Group g : groups.values()) {
+            if (g.state.active() && !g.maintOn) {
+                return;
+            }
+        }
+        selfFenced = false;
+        boolean allHeard = peers.values().stream().allMatch(q -> q.reachable);
+        emit(EventKind.NODE_WARNING, allHeard ? Level.INFO : Level.WARNING, null, null, (allHeard ? "every peer is reachable again"
+                : "every silent peer is now dead or fenced") + " and this node's groups are stopped; node " + self
+                + " takes part in decisions again (it stood down: " + selfFencedReason + ")", Map.of());
     }
 
     private void peerUnreachable(String id, String reason) {
@@ -517,7 +556,7 @@ public final class Engine {
         }
         p.nextSafetyAt = now;
         emit(EventKind.PEER_UNREACHABLE, Level.WARNING, null, null, "node " + id + " is unreachable on every path ("
-                + reason + "); running the safety check", Map.of("peer", id));
+                + reason + ")" + (p.deadOrFenced ? "; it was fenced" : "; running the safety check"), Map.of("peer", id));
     }
 
     private void peerState(String id, long incarnation, Announcement a) {
@@ -634,12 +673,17 @@ public final class Engine {
         }
         p.fenceId = 0;
         if (result.isDone()) {
+            p.fenceBackoff = 0;
             p.deadOrFenced = true;
             p.deadReason = "fenced: " + result.reason();
             emit(EventKind.FENCE, Level.WARNING, null, null, "node " + p.id + " fenced: " + result.reason(), Map.of("peer", p.id));
         } else {
+            p.fenceBackoff = p.fenceBackoff == 0 ? spec.timing().safetyRetryMin().toMillis()
+                    : Math.min(p.fenceBackoff * 2, spec.timing().safetyRetryMax().toMillis());
+            p.nextFenceAt = now + p.fenceBackoff;
             emit(EventKind.FENCE, Level.ERROR, null, null, "fencing node " + p.id + " failed: " + result.reason()
-                    + "; its failed groups stay blocked", Map.of("peer", p.id));
+                    + "; its failed groups stay blocked; trying again in "
+                    + Durations.format(Duration.ofMillis(p.fenceBackoff)), Map.of("peer", p.id));
         }
     }
 
@@ -949,6 +993,14 @@ public final class Engine {
         if (g.state != LocalState.OFFLINE) {
             return;
         }
+        for (Peer p : peers.values()) {
+            GroupAnn a = ann(p, g);
+            if (p.reachable && !p.deadOrFenced && a != null && a.active()) {
+                // This node still hears p holding the group: whoever claims it (their arbiter may be wrong) gets
+                // no acknowledgement from here.
+                return;
+            }
+        }
         String handoff = latestHandoff(g);
         boolean handoffValid = handoff != null && eligible(g, handoff);
         String best = null;
@@ -983,7 +1035,7 @@ public final class Engine {
         }
         for (String n : g.spec.nodes()) {
             Peer p = peers.get(n);
-            if (p == null || p.deadOrFenced || p.fenceId != 0) {
+            if (p == null || p.deadOrFenced || p.fenceId != 0 || now < p.nextFenceAt) {
                 continue;
             }
             GroupAnn a = ann(p, g);
@@ -1051,7 +1103,8 @@ public final class Engine {
         long prevGen = heldGen(g);
         g.byAdmin = self.equals(handoff);
         boolean heldHereLast = g.gen > 0 && g.gen == prevGen; // restarting what this node itself held
-        g.transition = self.equals(handoff) ? "switchover" : prevGen > 0 && !heldHereLast ? "failover" : "start";
+        boolean someoneGaveUp = !takeoverReasons(g).isEmpty();
+        g.transition = self.equals(handoff) ? "switchover" : prevGen > 0 && !heldHereLast && someoneGaveUp ? "failover" : "start";
         g.transitionAt = now;
         g.gen = g.claimGen;
         g.claimGen = 0;
@@ -1155,7 +1208,7 @@ public final class Engine {
             case STAND_DOWN -> "standing down";
             case LOST_GENERATION -> "another node holds a newer generation";
             case SHUTDOWN -> "node shutting down";
-            case QUORUM -> "quorum lost";
+            case QUORUM -> "quorum is lost";
         };
     }
 
@@ -1660,6 +1713,11 @@ public final class Engine {
     /** The local state of a group (for tests and the runtime). */
     public LocalState state(String group) {
         return groups.get(group).state;
+    }
+
+    /** Whether the group is in maintenance (unmanaged) as this node knows it. */
+    public boolean maintenance(String group) {
+        return groups.get(group).maintOn;
     }
 
     public long generation(String group) {

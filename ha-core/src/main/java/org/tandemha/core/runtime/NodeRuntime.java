@@ -76,6 +76,7 @@ public final class NodeRuntime implements ClusterNode {
     private final Map<Long, CompletableFuture<CommandResult>> commands = new ConcurrentHashMap<>();
     private final AtomicLong commandIds = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong eventSequence = new AtomicLong();
     private final long t0 = System.nanoTime();
     private final CountDownLatch leftLatch = new CountDownLatch(1);
     private volatile ClusterStatus snapshot;
@@ -322,13 +323,14 @@ public final class NodeRuntime implements ClusterNode {
         List<Action> actions;
         try {
             actions = engine.handle(in, now());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // The engine is pure logic; a bug here must not kill the loop (principle 13).
             LOG.error("node {}: engine failed on {}", self, in, e);
             dispatch(new ClusterEvent(0, Instant.now(), EventKind.NODE_WARNING, ClusterEvent.Level.ERROR, self, null, null,
                     "internal error in the engine while handling " + in.getClass().getSimpleName() + ": " + e, Map.of()));
             return;
         }
+        snapshotStale = true; // before any command completes, so its caller's next status() is fresh
         // Write-ahead: a generation is on disk before any action of the step that first used it runs.
         Map<String, Long> gens = engine.knownGenerations();
         if (!gens.equals(savedGenerations)) {
@@ -342,7 +344,6 @@ public final class NodeRuntime implements ClusterNode {
                 LOG.error("node {}: action {} failed", self, a, e);
             }
         }
-        snapshotStale = true;
         Map<String, Boolean> dof = new ConcurrentHashMap<>();
         Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
         for (String n : spec.nodeIds()) {
@@ -490,7 +491,10 @@ public final class NodeRuntime implements ClusterNode {
         }, () -> submit(new Input.CheckDone(c.id(), CheckResult.timeout(c.timeout()))));
     }
 
-    private void dispatch(ClusterEvent e) {
+    private void dispatch(ClusterEvent raw) {
+        // One sequence per node for every event, the engine's and the runtime's own (paths, notes).
+        ClusterEvent e = new ClusterEvent(eventSequence.incrementAndGet(), raw.time(), raw.kind(), raw.level(), raw.node(),
+                raw.group(), raw.resource(), raw.message(), raw.details());
         switch (e.level()) {
             case ERROR -> LOG.error("{}", e);
             case WARNING -> LOG.warn("{}", e);
@@ -547,6 +551,9 @@ public final class NodeRuntime implements ClusterNode {
 
         @Override
         public void peerState(String peer, long incarnation, byte[] state) {
+            if (state == null || state.length == 0) {
+                return; // the peer's engine has not announced anything yet
+            }
             try {
                 submit(new Input.PeerState(peer, incarnation, Wire.decodeAnnouncement(state)));
             } catch (Wire.WireException e) {

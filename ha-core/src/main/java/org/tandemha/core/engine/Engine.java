@@ -1100,7 +1100,8 @@ public final class Engine {
     private void beginStart(Group g) {
         String id = g.spec.id();
         String handoff = latestHandoff(g);
-        long prevGen = heldGen(g);
+        // What was held before: a claim this node acknowledged counts (its claimer may have started it unseen).
+        long prevGen = Math.max(heldGen(g), g.ackGen);
         g.byAdmin = self.equals(handoff);
         boolean heldHereLast = g.gen > 0 && g.gen == prevGen; // restarting what this node itself held
         boolean someoneGaveUp = !takeoverReasons(g).isEmpty();

@@ -68,15 +68,18 @@ final class SafetyCheck {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> reasons = new ArrayList<>();
         long seen = 0;
-        for (Arbiter a : arbiters) {
+        for (int i = 0; i < arbiters.size(); i++) {
+            Arbiter a = arbiters.get(i);
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 reasons.add(a.name() + ": not asked, the safety check ran out of time");
                 break;
             }
+            // Each arbiter gets its share of what is left, so a slow one cannot starve those after it.
+            long share = left / (arbiters.size() - i);
             Verdict v;
             try {
-                v = a.ask(peer, generation, Duration.ofNanos(left));
+                v = a.ask(peer, generation, Duration.ofNanos(share));
                 if (v == null) {
                     v = Verdict.of(Verdict.Answer.UNKNOWN, "no answer");
                 }

@@ -23,6 +23,7 @@ import org.tandemha.api.PluginConfig;
  *     params:
  *       addresses: {node1: "203.0.113.1:7500", node2: "203.0.113.2:7500"}
  *       attempts: 3          # optional, probes sent within the timeout
+ *       timeout: 1s          # optional, the longest a probe may take, so that the next arbiter gets its turn
  * }</pre>
  *
  * Every node answers probes on its own address from the moment the arbiter is built (one daemon thread, one UDP
@@ -44,6 +45,7 @@ public final class PeerProbeArbiterFactory implements ArbiterFactory {
         PluginConfig.Reader r = config.reader();
         Map<String, String> raw = r.map("addresses");
         int attempts = r.integer("attempts", 3, 1, 20);
+        java.time.Duration timeout = r.duration("timeout", java.time.Duration.ofSeconds(1));
         if (raw.isEmpty()) {
             r.problem("addresses", "peer-probe needs each node's probe address",
                     "add addresses: {node1: \"203.0.113.1:7500\", node2: \"203.0.113.2:7500\"} (a network that is not a heartbeat path)");
@@ -87,7 +89,7 @@ public final class PeerProbeArbiterFactory implements ArbiterFactory {
         }
         r.finish();
         try {
-            return new PeerProbeArbiter(cluster.cluster(), cluster.localNode(), cluster.key(), addresses, attempts);
+            return new PeerProbeArbiter(cluster.cluster(), cluster.localNode(), cluster.key(), addresses, attempts, timeout);
         } catch (SocketException e) {
             throw new InvalidConfigException(config.path() + ".params.addresses",
                     "cannot bind the probe address " + addresses.get(cluster.localNode()) + ": " + e.getMessage(),

@@ -1,0 +1,135 @@
+package org.tandemha.heartbeat.tiebreaker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.tandemha.core.exec.Command;
+import org.tandemha.core.exec.CommandRunner;
+import org.tandemha.core.exec.Execution;
+import org.tandemha.core.exec.Posix;
+
+/**
+ * The tie-breaker for real: a node namespace and a "gateway" namespace (192.0.2.254) joined by a veth link. Real
+ * ICMP (as root) and TCP (a closed port answers with a reset) see the gateway; with the node's link down, both
+ * say this node is cut off. Needs root; skipped otherwise.
+ */
+@Timeout(120)
+class TieBreakerNamespaceTest {
+    static final String P = "tt" + ProcessHandle.current().pid();
+    static final String NODE = P + "-n";
+    static final String GW = P + "-g";
+    static final String LINK_N = P + "n";
+    static final String LINK_G = P + "g";
+    static Thread hook;
+
+    static Execution ip(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add("ip");
+        argv.addAll(List.of(args));
+        return CommandRunner.run(Command.of(argv), Duration.ofSeconds(10));
+    }
+
+    static void must(String... args) {
+        Execution e = ip(args);
+        if (!e.ok()) {
+            throw new IllegalStateException("ip " + String.join(" ", args) + " failed: " + e.describe() + " " + e.tail());
+        }
+    }
+
+    static void deleteNamespaces() {
+        ip("netns", "del", NODE);
+        ip("netns", "del", GW);
+    }
+
+    @BeforeAll
+    static void namespaces() {
+        Assumptions.assumeTrue(Posix.isRoot(), "skipped: the tie-breaker namespace test needs root (CI runs it as root)");
+        Assumptions.assumeTrue(ip("netns", "list").ok(), "skipped: 'ip netns' is not usable here (install iproute2)");
+        hook = new Thread(TieBreakerNamespaceTest::deleteNamespaces, "delete-namespaces-" + P);
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            must("netns", "add", NODE);
+            must("netns", "add", GW);
+            must("link", "add", LINK_N, "netns", NODE, "type", "veth", "peer", "name", LINK_G, "netns", GW);
+            must("-n", NODE, "addr", "add", "192.0.2.1/24", "dev", LINK_N);
+            must("-n", GW, "addr", "add", "192.0.2.254/24", "dev", LINK_G);
+            must("-n", NODE, "link", "set", LINK_N, "up");
+            must("-n", GW, "link", "set", LINK_G, "up");
+            must("-n", NODE, "link", "set", "lo", "up");
+        } catch (RuntimeException e) {
+            deleteNamespaces();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    static void cleanup() {
+        if (hook != null) {
+            deleteNamespaces();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+    }
+
+    @Test
+    void reachableGatewayThenCutOff() throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", NODE,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx48m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), TieBreakerProbeMain.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        BlockingQueue<String> lines = new ArrayBlockingQueue<>(100);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String s;
+                while ((s = r.readLine()) != null) {
+                    lines.offer(s);
+                }
+            } catch (java.io.IOException e) {
+                // gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try (OutputStream in = p.getOutputStream()) {
+            assertThat(lines.poll(30, TimeUnit.SECONDS)).isEqualTo("READY");
+            assertThat(ask(in, lines, "192.0.2.254 icmp")).startsWith("VERDICT UNKNOWN gateway 192.0.2.254 reachable from node1 (echo answered");
+            assertThat(ask(in, lines, "192.0.2.254:7 tcp")).startsWith("VERDICT UNKNOWN gateway 192.0.2.254:7 reachable from node1")
+                    .contains("refused the connection");
+            must("-n", NODE, "link", "set", LINK_N, "down");
+            assertThat(ask(in, lines, "192.0.2.254 icmp")).startsWith("VERDICT WE_LOST gateway 192.0.2.254 unreachable from node1")
+                    .endsWith("this node is cut off");
+            assertThat(ask(in, lines, "192.0.2.254:7 tcp")).startsWith("VERDICT WE_LOST gateway 192.0.2.254:7 unreachable from node1")
+                    .endsWith("this node is cut off");
+        } finally {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static String ask(OutputStream in, BlockingQueue<String> lines, String line) throws Exception {
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        String v = lines.poll(20, TimeUnit.SECONDS);
+        assertThat(v).as("an answer to '%s'", line).isNotNull();
+        return v;
+    }
+}

@@ -1,0 +1,86 @@
+package org.tandemha.examples.embed;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import javax.management.JMException;
+import org.tandemha.api.ClusterNode;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.NodeBuilder;
+import org.tandemha.api.Tandem;
+import org.tandemha.examples.ops.AdminServer;
+import org.tandemha.examples.ops.JmxExporter;
+
+/**
+ * The embedding example: {@link HelloService} made active/standby. Run one process per node:
+ *
+ * <pre>
+ * java -cp ... org.tandemha.examples.embed.HelloCluster node1 [cluster.yaml]
+ * java -cp ... org.tandemha.examples.embed.HelloCluster node2 [cluster.yaml]
+ * </pre>
+ *
+ * Without a file it uses the bundled {@code hello-cluster.yaml} (two nodes, UDP heartbeats on 127.0.0.1, which
+ * needs {@code ha-heartbeat} on the class path). Each node keeps its files, and the admin endpoint's
+ * {@code admin.json} for {@code tandemctl}, in {@code /tmp/tandem-hello-<node>}.
+ */
+public final class HelloCluster {
+    private HelloCluster() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException, JMException {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: HelloCluster NODE [CONFIG.yaml]   (NODE: node1 or node2 with the bundled config)");
+            System.exit(2);
+        }
+        // README-BEGIN
+        String me = args[0];
+        NodeBuilder builder = args.length == 2 ? Tandem.builder().config(Path.of(args[1]))
+                : Tandem.builder().configText(bundledConfig(), true);
+        Path stateDir = Path.of(System.getProperty("java.io.tmpdir"), "tandem-hello-" + me);
+        ClusterNode node;
+        try {
+            node = build(builder, me, stateDir);
+        } catch (InvalidConfigException e) {
+            System.err.println(e.getMessage());                // every problem, each with its field and fix
+            System.exit(2);
+            return;
+        }
+        AdminServer admin = AdminServer.start(node, stateDir, 0); // for tandemctl (org.tandemha.examples.ops)
+        JmxExporter jmx = JmxExporter.register(node);           // for JConsole
+        node.start();                                           // the group starts where the cluster decides
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or kill: stop the group in order
+            jmx.close();
+            admin.close();
+            node.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        // README-END
+    }
+
+    // README-BEGIN
+    /**
+     * Builds one node (not yet started). {@code builder} holds the configuration (and, in tests, an in-memory
+     * membership); the type {@code hello-http} is found through {@link java.util.ServiceLoader}.
+     */
+    public static ClusterNode build(NodeBuilder builder, String me, Path stateDir) throws InvalidConfigException {
+        return builder.localNode(me)
+                .stateDirectory(stateDir)
+                .listener(event -> System.out.println(event))  // every decision, with its reasons
+                .build();                                     // bad configuration: every problem, with its fix
+    }
+    // README-END
+
+    /** The bundled configuration, {@code hello-cluster.yaml}. */
+    public static String bundledConfig() throws IOException {
+        try (InputStream in = HelloCluster.class.getResourceAsStream("hello-cluster.yaml")) {
+            if (in == null) {
+                throw new IOException("hello-cluster.yaml is missing from the class path; rebuild the examples module");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package org.tandemha.examples.embed;
+
+/**
+ * Runs the hello cluster's two nodes in one JVM over the in-memory network, each with its admin endpoint, until
+ * stopped (at most {@code args[0]} seconds, default 600): a cluster to point {@code scripts/tandemctl} at without
+ * ha-heartbeat. Prints the two state directories.
+ */
+public final class HelloPairDemo {
+    private HelloPairDemo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long seconds = args.length > 0 ? Long.parseLong(args[0]) : 600;
+        try (HelloPair pair = HelloPair.start(true)) {
+            System.out.println("READY node1=" + pair.stateDir("node1") + " node2=" + pair.stateDir("node2")
+                    + " http=127.0.0.1:" + pair.httpPort);
+            Thread.sleep(seconds * 1000);
+        }
+    }
+}

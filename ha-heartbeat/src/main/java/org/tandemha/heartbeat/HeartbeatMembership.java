@@ -240,6 +240,26 @@ final class HeartbeatMembership implements Membership {
         return heartbeatsReceived.get();
     }
 
+    /**
+     * Takes a path out of service or puts it back, as an operator would for maintenance of a NIC or a drill: out of
+     * service, the path neither sends nor accepts heartbeats (the same edge as {@link #cut}), so it goes down on both
+     * sides like a cut cable, and comes back up by itself once it is back in service.
+     */
+    @Override
+    public boolean setPathEnabled(String path, boolean enabled) {
+        for (PathRuntime p : paths) {
+            if (p.spec.name.equals(path)) {
+                if (p.cut == enabled) {
+                    LOG.warn("heartbeat path `{}` on {}: {} by the operator", path, local,
+                            enabled ? "put back in service" : "taken out of service");
+                }
+                p.cut = !enabled;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Test hook at the socket edge: cuts (or restores) one path in both directions. */
     void cut(String path, boolean cut) {
         for (PathRuntime p : paths) {

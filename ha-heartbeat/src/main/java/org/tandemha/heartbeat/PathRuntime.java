@@ -48,7 +48,10 @@ abstract class PathRuntime {
     final HeartbeatMembership m;
     final List<Link> links = new ArrayList<>();
     long nextSendAt;
-    /** Test hook at the socket edge: when set, nothing is sent and everything received is dropped. */
+    /**
+     * When set (a test's cut, or the operator took the path out of service), nothing is sent and everything received
+     * is dropped, at the socket edge.
+     */
     volatile boolean cut;
 
     PathRuntime(PathSpec spec, HeartbeatMembership m) {

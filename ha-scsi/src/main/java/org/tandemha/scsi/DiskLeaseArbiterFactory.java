@@ -69,6 +69,18 @@ public final class DiskLeaseArbiterFactory implements ArbiterFactory {
             return "disk-lease";
         }
 
+        /** Renew the lease from the node's start, so a peer's silence is measured against a live lease at once. */
+        @Override
+        public void start() {
+            l.start();
+        }
+
+        /** Releases this arbiter's use of the lease (a disk path on the same storage keeps it running). */
+        @Override
+        public void close() {
+            l.close();
+        }
+
         /** The peer is heard again: withdraw our claim on it, and end our own lapse or poisoning if any. */
         @Override
         public void peerRejoined(String peer) {

@@ -130,6 +130,7 @@ public final class Engine {
         /** The highest generation known from before this node's last start (persisted by the runtime). */
         long floor;
         long claimGen;
+        long prevGen;
         String ackNode;
         long ackGen;
         String handoff;
@@ -900,6 +901,9 @@ public final class Engine {
             case OFFLINE -> {
                 if (claimBlocker(g) == null) {
                     g.claimGen = Math.max(knownGen(g), generationFloor) + 1;
+                    // What was held before (a claim this node acknowledged counts: its claimer may have started
+                    // it unseen), captured before this node's own acknowledgement is dropped.
+                    g.prevGen = Math.max(heldGen(g), g.ackGen);
                     g.ackNode = null;
                     g.ackGen = 0;
                     setState(g, LocalState.CLAIMING, "claiming generation " + g.claimGen);
@@ -1100,8 +1104,7 @@ public final class Engine {
     private void beginStart(Group g) {
         String id = g.spec.id();
         String handoff = latestHandoff(g);
-        // What was held before: a claim this node acknowledged counts (its claimer may have started it unseen).
-        long prevGen = Math.max(heldGen(g), g.ackGen);
+        long prevGen = Math.max(heldGen(g), g.prevGen);
         g.byAdmin = self.equals(handoff);
         boolean heldHereLast = g.gen > 0 && g.gen == prevGen; // restarting what this node itself held
         boolean someoneGaveUp = !takeoverReasons(g).isEmpty();

@@ -277,8 +277,14 @@ final class ProcessResource implements Resource, Checker {
     }
 
     private static String exitText(Process p) {
+        // /proc already shows it dead (a zombie); the JVM may not have reaped it yet: wait briefly for its status
+        try {
+            p.waitFor(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (p.isAlive()) {
-            return "is running";
+            return "is gone (its exit status is not known yet)";
         }
         int code = p.exitValue();
         // the JDK reports death by signal N as 128 + N

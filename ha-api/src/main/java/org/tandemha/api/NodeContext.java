@@ -46,6 +46,13 @@ public interface NodeContext {
      */
     void reportFenced(String reason);
 
+    /**
+     * Reports whether a quorum device this node uses (a witness) is reachable. With three or more nodes and
+     * {@code quorum.witnessVote}, a reachable witness counts as one vote toward the majority.
+     */
+    default void quorumVote(String device, boolean reachable) {
+    }
+
     /** Adds a note to the event stream, attributed to this resource. */
     void note(String group, String resource, String message);
 }

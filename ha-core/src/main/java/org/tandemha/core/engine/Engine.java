@@ -174,6 +174,8 @@ public final class Engine {
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<Long, Pending> pending = new HashMap<>();
     private final Map<String, String> facts = new TreeMap<>();
+    /** Quorum devices (witnesses) and whether they are reachable from here. */
+    private final Map<String, Boolean> devices = new TreeMap<>();
     private final Map<Long, Waiter> remoteCommands = new HashMap<>();
     private long now;
     private long bootAt = -1;
@@ -250,6 +252,8 @@ public final class Engine {
             standDown("this node was fenced off shared storage: " + f.reason());
         } else if (input instanceof Input.Resumed r) {
             resumed(r.pausedMs());
+        } else if (input instanceof Input.QuorumDevice q) {
+            devices.put(q.device(), q.reachable());
         } else if (input instanceof Input.Fact f) {
             facts.put(f.key(), f.value());
         } else if (input instanceof Input.Command c) {
@@ -450,7 +454,8 @@ public final class Engine {
         if (quorumLostAt < 0) {
             quorumLostAt = now;
             emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "quorum lost: " + reachableVotes() + " of "
-                    + spec.nodes().size() + " nodes reachable; groups stop after " + Durations.format(spec.quorum().lossGrace())
+                    + (spec.nodes().size() + witnessVotes()) + (witnessVotes() == 0 ? " nodes" : " votes (nodes and witness)")
+                    + " reachable; groups stop after " + Durations.format(spec.quorum().lossGrace())
                     + " unless it comes back", Map.of());
         }
         if (now - quorumLostAt >= spec.quorum().lossGrace().toMillis()) {
@@ -477,13 +482,26 @@ public final class Engine {
                 n++;
             }
         }
+        if (spec.quorum().witnessVote()) {
+            n += Math.min(witnessVotes(), (int) devices.values().stream().filter(Boolean::booleanValue).count());
+        }
         return n;
     }
 
-    /** Two nodes: the arbiters decide. Three or more: a majority of the configured nodes must be reachable. */
+    /** Configured witnesses, each a vote when {@code quorum.witnessVote} is on. */
+    private int witnessVotes() {
+        return spec.quorum().witnessVote() ? (int) spec.arbiters().stream().filter(a -> a.type().equals("witness")).count() : 0;
+    }
+
+    /**
+     * Two nodes: the arbiters decide. Three or more: a majority of the votes (the configured nodes, plus each
+     * witness when {@code quorum.witnessVote} is on) must be reachable.
+     */
     private boolean quorate() {
-        int total = spec.nodes().size();
-        return total <= 2 || reachableVotes() * 2 > total;
+        if (spec.nodes().size() <= 2) {
+            return true;
+        }
+        return reachableVotes() * 2 > spec.nodes().size() + witnessVotes();
     }
 
     // ------------------------------------------------------------------ peers

@@ -50,6 +50,9 @@ public sealed interface Input {
     /** The node finds it was frozen (a long pause, SIGSTOP, a clock jump) for {@code pausedMs}. */
     record Resumed(long pausedMs) implements Input { }
 
+    /** A quorum device (a witness) became reachable or unreachable from this node. */
+    record QuorumDevice(String device, boolean reachable) implements Input { }
+
     /** A plugin publishes a fact about this node to its peers. */
     record Fact(String key, String value) implements Input { }
 

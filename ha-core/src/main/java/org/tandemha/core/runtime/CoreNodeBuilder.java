@@ -301,6 +301,11 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
 
         @Override
+        public void quorumVote(String device, boolean reachable) {
+            t().quorumVote(device, reachable);
+        }
+
+        @Override
         public void note(String group, String resource, String message) {
             t().note(group, resource, message);
         }

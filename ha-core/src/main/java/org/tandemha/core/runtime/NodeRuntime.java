@@ -638,6 +638,11 @@ public final class NodeRuntime implements ClusterNode {
         }
 
         @Override
+        public void quorumVote(String device, boolean reachable) {
+            submit(new Input.QuorumDevice(device, reachable));
+        }
+
+        @Override
         public void note(String group, String resource, String message) {
             dispatch(new ClusterEvent(0, Instant.now(), EventKind.NOTE, ClusterEvent.Level.INFO, self, group, resource, message, Map.of()));
         }

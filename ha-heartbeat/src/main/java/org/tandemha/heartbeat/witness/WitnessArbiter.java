@@ -39,6 +39,8 @@ final class WitnessArbiter implements Arbiter {
     private volatile boolean paused;
     private ScheduledExecutorService reporter;
     private volatile boolean reachable = true;
+    /** Tells the node whether the witness answers (its quorum vote); set by the factory. */
+    private volatile Consumer<Boolean> vote = v -> { };
     private long failedReports;
 
     WitnessArbiter(SealedExchange exchange, InetSocketAddress witness, Duration reportInterval, Duration lease,
@@ -56,6 +58,11 @@ final class WitnessArbiter implements Arbiter {
     @Override
     public String name() {
         return "witness";
+    }
+
+    /** Where the node hears whether this witness answers, for quorum ({@code quorum.witnessVote}). */
+    void onVote(Consumer<Boolean> listener) {
+        this.vote = listener;
     }
 
     @Override
@@ -101,6 +108,7 @@ final class WitnessArbiter implements Arbiter {
                     LOG.info("witness {} answers the reports of {} again", where, exchange.local());
                 }
                 reachable = true;
+                vote.accept(true);
                 failedReports = 0;
             } else {
                 missed("no answer within " + wait.toMillis() + " ms");
@@ -112,6 +120,9 @@ final class WitnessArbiter implements Arbiter {
 
     private void missed(String why) {
         failedReports++;
+        if (failedReports >= 3) {
+            vote.accept(false);
+        }
         if (reachable && failedReports >= 3) {
             reachable = false;
             LOG.warn("witness {} did not answer {} reports of {} in a row ({}); the safety check cannot count on it",

@@ -77,8 +77,11 @@ public final class WitnessArbiterFactory implements ArbiterFactory {
             }
         }
         r.finish();
-        return new WitnessArbiter(new SealedExchange(cluster.cluster(), cluster.key(), cluster.localNode()), witness,
+        WitnessArbiter a = new WitnessArbiter(new SealedExchange(cluster.cluster(), cluster.key(), cluster.localNode()), witness,
                 interval, lease, timeout, attempts, context::reportFenced);
+        String device = "witness " + witness.getHostString() + ":" + witness.getPort();
+        a.onVote(up -> context.quorumVote(device, up));
+        return a;
     }
 
     /** {@code host:port} (IPv6 in brackets) with a port from {@code minPort} to 65535, or {@code null}. */

@@ -825,11 +825,12 @@ final class ConfigReader {
             String where = at.isEmpty() ? "the top level" : at;
             String best = closest(f, known);
             String shown = safe(f);
+            String field = shown.isBlank() ? (at.isEmpty() ? "(top level)" : at) : at.isEmpty() ? shown : at + "." + shown;
             if (best != null) {
-                problem(at.isEmpty() ? shown : at + "." + shown, "unknown field '" + shown + "' in " + where
+                problem(field, "unknown field '" + shown + "' in " + where
                         + "; did you mean '" + best + "'?", "rename it to '" + best + "', or remove it");
             } else {
-                problem(at.isEmpty() ? shown : at + "." + shown, "unknown field '" + shown + "' in " + where,
+                problem(field, (shown.isBlank() ? "a field with an empty name" : "unknown field '" + shown + "'") + " in " + where,
                         "remove it; the fields accepted here are: " + String.join(", ", known));
             }
         }

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.tandemha.api.ActionContext;
 import org.tandemha.api.ActionResult;
@@ -191,6 +192,64 @@ final class DbSupport {
             return false;
         }
         return false;
+    }
+
+    /** Reads {@code mountPoint} (optional), recording a problem unless the data directory lies under it. */
+    static Path mountPoint(PluginConfig.Reader r, Path dataDirectory) {
+        Path mountPoint = optionalPath(r, "mountPoint", "/srv/shared");
+        if (mountPoint != null && dataDirectory != null && !dataDirectory.startsWith(mountPoint)) {
+            r.problem("mountPoint", "dataDirectory " + dataDirectory + " is not under mountPoint " + mountPoint, "fix one of them");
+        }
+        return mountPoint;
+    }
+
+    /** Reads {@code jdbcProperties}, recording a problem if one of them is a password. */
+    static Map<String, String> jdbcProperties(PluginConfig.Reader r) {
+        Map<String, String> props = r.map("jdbcProperties");
+        if (props.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("password"))) {
+            r.problem("jdbcProperties", "a password must not be written in the configuration", "use passwordFile or passwordEnv");
+        }
+        return props;
+    }
+
+    /** Records a problem unless the JDBC driver for URLs starting with {@code urlPrefix} is on the classpath. */
+    static void requireDriver(PluginConfig.Reader r, String driverClass, String urlPrefix) {
+        try {
+            JdbcProbe.driver(driverClass, urlPrefix);
+        } catch (JdbcProbe.MissingDriverException e) {
+            r.problem(null, e.getMessage(), "add the dependency, or use another resource type");
+        }
+    }
+
+    /** The failure of a start whose OS user {@code user} does not exist on this node. */
+    static ActionResult osUserMissing(String what, String user, ActionContext context) {
+        return ActionResult.notInstalled(what + ": OS user '" + user + "' does not exist on node " + context.node()
+                + "; create it or set osUser to the owner of the data directory");
+    }
+
+    /**
+     * Why a database server cannot start on its storage here: the mount point (if any) is not mounted, or the data
+     * directory does not exist. Null when both are in place.
+     */
+    static ActionResult storageMissing(String what, Path mountPoint, Path dataDirectory, ActionContext context) {
+        if (mountPoint != null && !mounted(mountPoint)) {
+            return ActionResult.failed(Severity.HARD, what + ": " + mountPoint + " is not mounted on node " + context.node()
+                    + "; the volume resource must start (and hold the volume) before the database");
+        }
+        if (!Files.isDirectory(dataDirectory)) {
+            return ActionResult.failed(Severity.HARD, what + ": data directory " + dataDirectory + " does not exist on node "
+                    + context.node() + "; is the shared volume mounted here? fix dataDirectory or the group's order");
+        }
+        return null;
+    }
+
+    /** The failure of a start whose port another process holds on this node, or null when the port is free. */
+    static ActionResult portTaken(String what, int port, ActionContext context) {
+        if (Procs.portBusy(port, context)) {
+            return ActionResult.failed(Severity.HARD, what + ": port " + port + " is already in use on node " + context.node()
+                    + " by another process; stop it or change port");
+        }
+        return null;
     }
 
     /** The join of lines for matching. */

@@ -50,10 +50,7 @@ public final class JdbcType implements ResourceType {
         }
         String driverClass = r.string("driverClass", null);
         Credentials credentials = Credentials.read(r, null);
-        var props = r.map("jdbcProperties");
-        if (props.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("password"))) {
-            r.problem("jdbcProperties", "a password must not be written in the configuration", "use passwordFile or passwordEnv");
-        }
+        var props = DbSupport.jdbcProperties(r);
         String query = r.string("checkQuery", null);
         List<String> start = command(r, "start");
         List<String> stop = command(r, "stop");

@@ -126,17 +126,12 @@ final class MariadbResource implements Resource, Checker {
                     + " on node " + context.node() + "; install mariadb-server or set binary");
         }
         if (root() && !DbSupport.userExists(s.osUser())) {
-            return ActionResult.notInstalled(what + ": OS user '" + s.osUser() + "' does not exist on node " + context.node()
-                    + "; create it or set osUser to the owner of the data directory");
-        }
-        if (s.mountPoint() != null && !DbSupport.mounted(s.mountPoint())) {
-            return ActionResult.failed(Severity.HARD, what + ": " + s.mountPoint() + " is not mounted on node " + context.node()
-                    + "; the volume resource must start (and hold the volume) before the database");
+            return DbSupport.osUserMissing(what, s.osUser(), context);
         }
         Path dir = s.dataDirectory();
-        if (!Files.isDirectory(dir)) {
-            return ActionResult.failed(Severity.HARD, what + ": data directory " + dir + " does not exist on node " + context.node()
-                    + "; is the shared volume mounted here? fix dataDirectory or the group's order");
+        ActionResult noStorage = DbSupport.storageMissing(what, s.mountPoint(), dir, context);
+        if (noStorage != null) {
+            return noStorage;
         }
         if (!Files.isDirectory(dir.resolve("mysql"))) {
             return ActionResult.failed(Severity.HARD, what + ": " + dir + " is not a MariaDB data directory (no mysql/ system schema);"
@@ -147,9 +142,9 @@ final class MariadbResource implements Resource, Checker {
             return awaitReady(pid, null, context, t0, "already running", 0);
         }
         String stale = clearStalePidFile(context);
-        if (Procs.portBusy(s.port(), context)) {
-            return ActionResult.failed(Severity.HARD, what + ": port " + s.port() + " is already in use on node " + context.node()
-                    + " by another process; stop it or change port");
+        ActionResult portTaken = DbSupport.portTaken(what, s.port(), context);
+        if (portTaken != null) {
+            return portTaken;
         }
         Path log = logFile();
         long logOffset = DbSupport.sizeOf(log);

@@ -95,19 +95,9 @@ public final class MariadbType implements ResourceType {
         if (logFile == null) {
             logFile = context.stateDirectory().resolve(config.id() + "-mariadb.log");
         }
-        Path mountPoint = DbSupport.optionalPath(r, "mountPoint", "/srv/shared");
-        if (mountPoint != null && dataDirectory != null && !dataDirectory.startsWith(mountPoint)) {
-            r.problem("mountPoint", "dataDirectory " + dataDirectory + " is not under mountPoint " + mountPoint, "fix one of them");
-        }
-        var jdbcProperties = r.map("jdbcProperties");
-        if (jdbcProperties.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("password"))) {
-            r.problem("jdbcProperties", "a password must not be written in the configuration", "use passwordFile or passwordEnv");
-        }
-        try {
-            JdbcProbe.driver(driverClass, "jdbc:mariadb:");
-        } catch (JdbcProbe.MissingDriverException e) {
-            r.problem(null, e.getMessage(), "add the dependency, or use another resource type");
-        }
+        Path mountPoint = DbSupport.mountPoint(r, dataDirectory);
+        var jdbcProperties = DbSupport.jdbcProperties(r);
+        DbSupport.requireDriver(r, driverClass, "jdbc:mariadb:");
         r.finish();
         return new MariadbResource(new MariadbResource.Settings(config.id(), dataDirectory, binary, port, host, bind, socket, pidFile,
                 osUser, defaults, serverArgs, database, credentials, query, heartbeat, stopGrace, termGrace, logFile, mountPoint,

@@ -133,17 +133,12 @@ final class PostgresqlResource implements Resource, Checker {
                     + context.node() + " or set binDirectory");
         }
         if (runAs() != null && !DbSupport.userExists(runAs())) {
-            return ActionResult.notInstalled(what + ": OS user '" + runAs() + "' does not exist on node " + context.node()
-                    + "; create it or set osUser to the owner of the data directory");
-        }
-        if (s.mountPoint() != null && !DbSupport.mounted(s.mountPoint())) {
-            return ActionResult.failed(Severity.HARD, what + ": " + s.mountPoint() + " is not mounted on node " + context.node()
-                    + "; the volume resource must start (and hold the volume) before the database");
+            return DbSupport.osUserMissing(what, runAs(), context);
         }
         Path dir = s.dataDirectory();
-        if (!Files.isDirectory(dir)) {
-            return ActionResult.failed(Severity.HARD, what + ": data directory " + dir + " does not exist on node " + context.node()
-                    + "; is the shared volume mounted here? fix dataDirectory or the group's order");
+        ActionResult noStorage = DbSupport.storageMissing(what, s.mountPoint(), dir, context);
+        if (noStorage != null) {
+            return noStorage;
         }
         if (!Files.exists(dir.resolve("PG_VERSION"))) {
             return ActionResult.failed(Severity.HARD, what + ": " + dir + " is not a PostgreSQL data directory (no PG_VERSION);"
@@ -161,9 +156,9 @@ final class PostgresqlResource implements Resource, Checker {
                 stale = stale == null ? more : stale + "; " + more;
             }
         }
-        if (Procs.portBusy(s.port(), context)) {
-            return ActionResult.failed(Severity.HARD, what + ": port " + s.port() + " is already in use on node " + context.node()
-                    + " by another process; stop it or change port");
+        ActionResult portTaken = DbSupport.portTaken(what, s.port(), context);
+        if (portTaken != null) {
+            return portTaken;
         }
         Path log = logFile();
         try {

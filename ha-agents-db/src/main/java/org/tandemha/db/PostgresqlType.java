@@ -71,23 +71,13 @@ public final class PostgresqlType implements ResourceType {
                 r.problem("settings", "'" + setting + "' is not a server setting of the form name=value", "write it like shared_buffers=256MB");
             }
         }
-        Path mountPoint = DbSupport.optionalPath(r, "mountPoint", "/srv/shared");
-        if (mountPoint != null && dataDirectory != null && !dataDirectory.startsWith(mountPoint)) {
-            r.problem("mountPoint", "dataDirectory " + dataDirectory + " is not under mountPoint " + mountPoint, "fix one of them");
-        }
+        Path mountPoint = DbSupport.mountPoint(r, dataDirectory);
         boolean quickJdbc = "jdbc".equals(r.oneOf("quickCheck", "protocol", "protocol", "jdbc"));
-        var jdbcProperties = r.map("jdbcProperties");
-        if (jdbcProperties.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("password"))) {
-            r.problem("jdbcProperties", "a password must not be written in the configuration", "use passwordFile or passwordEnv");
-        }
+        var jdbcProperties = DbSupport.jdbcProperties(r);
         if (database != null && database.isBlank()) {
             r.problem("database", "database is empty", "name a database, such as postgres");
         }
-        try {
-            JdbcProbe.driver(driverClass, "jdbc:postgresql:");
-        } catch (JdbcProbe.MissingDriverException e) {
-            r.problem(null, e.getMessage(), "add the dependency, or use another resource type");
-        }
+        DbSupport.requireDriver(r, driverClass, "jdbc:postgresql:");
         r.finish();
         return new PostgresqlResource(new PostgresqlResource.Settings(config.id(), dataDirectory, binDirectory, port, host, listen,
                 socketDirectory, osUser, database, credentials, query, heartbeat, fast, immediate, logFile, settings, mountPoint,

@@ -7,14 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.CheckResult;
@@ -22,10 +17,8 @@ import org.tandemha.api.Severity;
 import org.tandemha.core.exec.Posix;
 
 /** MariaDB 10.11 for real: a data directory in a temp folder, on a free port, run as the mysql user. */
-class MariadbTest {
+class MariadbTest extends DbServerTest<MariadbResource> {
     private static TestSupport.Maria maria;
-    private final TestSupport.Node n1 = new TestSupport.Node("n1");
-    private MariadbResource db;
 
     @BeforeAll
     static void server() throws Exception {
@@ -34,38 +27,9 @@ class MariadbTest {
         maria = TestSupport.mariadb();
     }
 
-    @BeforeEach
-    void running() throws Exception {
-        db = maria.resource(n1, Map.of("heartbeatWrite", true));
-        ActionResult r = db.start(TestSupport.ctx(Duration.ofSeconds(60)));
-        assertThat(r.isDone()).as("%s %s", r, r.output()).isTrue();
-    }
-
-    static Connection connect(TestSupport.Maria m) throws Exception {
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + m.port + "/tandemtest", "tandem", TestSupport.PASSWORD);
-    }
-
-    static long insertRows(TestSupport.Maria m, int n) throws Exception {
-        try (Connection c = connect(m); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS committed_rows (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB");
-            for (int i = 0; i < n; i++) {
-                st.execute("INSERT INTO committed_rows (v) VALUES ('row " + i + "')");
-            }
-            return count(st);
-        }
-    }
-
-    static long countRows(TestSupport.Maria m) throws Exception {
-        try (Connection c = connect(m); Statement st = c.createStatement()) {
-            return count(st);
-        }
-    }
-
-    private static long count(Statement st) throws Exception {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM committed_rows")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    @Override
+    TestSupport.Server<MariadbResource> serverUnderTest() {
+        return maria;
     }
 
     @Test

@@ -8,13 +8,11 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.CheckResult;
@@ -22,10 +20,8 @@ import org.tandemha.api.Severity;
 import org.tandemha.core.exec.Posix;
 
 /** PostgreSQL 15 for real: a cluster in a temp folder, on a free port, run as the postgres user. */
-class PostgresqlTest {
+class PostgresqlTest extends DbServerTest<PostgresqlResource> {
     private static TestSupport.Pg pg;
-    private final TestSupport.Node n1 = new TestSupport.Node("n1");
-    private PostgresqlResource db;
 
     @BeforeAll
     static void cluster() throws Exception {
@@ -34,38 +30,9 @@ class PostgresqlTest {
         pg = TestSupport.postgres();
     }
 
-    @BeforeEach
-    void running() throws Exception {
-        db = pg.resource(n1, Map.of("heartbeatWrite", true));
-        ActionResult r = db.start(TestSupport.ctx(Duration.ofSeconds(60)));
-        assertThat(r.isDone()).as("%s %s", r, r.output()).isTrue();
-    }
-
-    static Connection connect(TestSupport.Pg pg) throws Exception {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port + "/postgres", "postgres", TestSupport.PASSWORD);
-    }
-
-    static long insertRows(TestSupport.Pg pg, int n) throws Exception {
-        try (Connection c = connect(pg); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS committed_rows (id serial PRIMARY KEY, v text)");
-            for (int i = 0; i < n; i++) {
-                st.execute("INSERT INTO committed_rows (v) VALUES ('row " + i + "')");
-            }
-            return count(st);
-        }
-    }
-
-    static long countRows(TestSupport.Pg pg) throws Exception {
-        try (Connection c = connect(pg); Statement st = c.createStatement()) {
-            return count(st);
-        }
-    }
-
-    private static long count(Statement st) throws Exception {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM committed_rows")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    @Override
+    TestSupport.Server<PostgresqlResource> serverUnderTest() {
+        return pg;
     }
 
     @Test

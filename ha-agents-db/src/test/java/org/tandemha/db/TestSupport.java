@@ -8,6 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,8 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.tandemha.api.ActionContext;
+import org.tandemha.api.Checker;
 import org.tandemha.api.NodeContext;
 import org.tandemha.api.PluginConfig;
+import org.tandemha.api.Resource;
 import org.tandemha.core.exec.Command;
 import org.tandemha.core.exec.CommandRunner;
 import org.tandemha.core.exec.Execution;
@@ -144,8 +149,25 @@ final class TestSupport {
         }
     }
 
+    /** {@code params} with {@code overrides} put over them; an override of null or "" removes the parameter. */
+    private static Map<String, Object> overridden(Map<String, Object> params, Map<String, Object> overrides) {
+        params.putAll(overrides);
+        params.values().removeIf(v -> v == null || "".equals(v));
+        return params;
+    }
+
+    /** A shared database server of the tests, the resource over it and a JDBC connection to it. */
+    interface Server<R extends Resource & Checker> {
+        R resource(Node node, Map<String, Object> overrides) throws Exception;
+
+        Connection connect() throws SQLException;
+
+        /** Creates table {@code committed_rows (id, v)} if missing, in this server's dialect. */
+        String createRowsTable();
+    }
+
     /** A shared PostgreSQL cluster (created once). */
-    static final class Pg {
+    static final class Pg implements Server<PostgresqlResource> {
         final Path dataDir;
         final Path socketDir;
         final Path passwordFile;
@@ -171,11 +193,19 @@ final class TestSupport {
             return p;
         }
 
-        PostgresqlResource resource(Node node, Map<String, Object> overrides) throws Exception {
-            Map<String, Object> p = params();
-            p.putAll(overrides);
-            p.values().removeIf(v -> v == null || "".equals(v));
-            return PostgresqlType.build(PluginConfig.of("pg", "postgresql", p), node, PostgresqlType.DRIVER);
+        @Override
+        public PostgresqlResource resource(Node node, Map<String, Object> overrides) throws Exception {
+            return PostgresqlType.build(PluginConfig.of("pg", "postgresql", overridden(params(), overrides)), node, PostgresqlType.DRIVER);
+        }
+
+        @Override
+        public Connection connect() throws SQLException {
+            return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", PASSWORD);
+        }
+
+        @Override
+        public String createRowsTable() {
+            return "CREATE TABLE IF NOT EXISTS committed_rows (id serial PRIMARY KEY, v text)";
         }
 
         long pid() {
@@ -207,7 +237,7 @@ final class TestSupport {
     }
 
     /** A shared MariaDB data directory (created once) with an account 'tandem' and a database 'tandemtest'. */
-    static final class Maria {
+    static final class Maria implements Server<MariadbResource> {
         final Path dataDir;
         final Path passwordFile;
         final int port;
@@ -232,11 +262,19 @@ final class TestSupport {
             return p;
         }
 
-        MariadbResource resource(Node node, Map<String, Object> overrides) throws Exception {
-            Map<String, Object> p = params();
-            p.putAll(overrides);
-            p.values().removeIf(v -> v == null || "".equals(v));
-            return MariadbType.build(PluginConfig.of("maria", "mariadb", p), node, MariadbType.DRIVER);
+        @Override
+        public MariadbResource resource(Node node, Map<String, Object> overrides) throws Exception {
+            return MariadbType.build(PluginConfig.of("maria", "mariadb", overridden(params(), overrides)), node, MariadbType.DRIVER);
+        }
+
+        @Override
+        public Connection connect() throws SQLException {
+            return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/tandemtest", "tandem", PASSWORD);
+        }
+
+        @Override
+        public String createRowsTable() {
+            return "CREATE TABLE IF NOT EXISTS committed_rows (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB";
         }
 
         long pid() {

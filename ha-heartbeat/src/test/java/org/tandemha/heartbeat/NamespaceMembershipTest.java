@@ -1,21 +1,15 @@
 package org.tandemha.heartbeat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.tandemha.heartbeat.NetnsLab.must;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tandemha.core.exec.Command;
-import org.tandemha.core.exec.CommandRunner;
-import org.tandemha.core.exec.Execution;
-import org.tandemha.core.exec.Posix;
 
 /**
  * Two nodes in two network namespaces joined by two veth links, a "heartbeat" link (198.51.100.0/24) and a "public"
@@ -25,43 +19,18 @@ import org.tandemha.core.exec.Posix;
  */
 @Timeout(180)
 class NamespaceMembershipTest {
-    static final String P = "th" + ProcessHandle.current().pid();
+    static final String P = NetnsLab.prefix("th");
     static final String NS1 = P + "-a";
     static final String NS2 = P + "-b";
     static final String HB1 = P + "ah";
     static final String HB2 = P + "bh";
     static final String PUB1 = P + "ap";
     static final String PUB2 = P + "bp";
-    static Thread hook;
-
-    static Execution ip(String... args) {
-        List<String> argv = new ArrayList<>();
-        argv.add("ip");
-        argv.addAll(List.of(args));
-        return CommandRunner.run(Command.of(argv), Duration.ofSeconds(10));
-    }
-
-    static void must(String... args) {
-        Execution e = ip(args);
-        if (!e.ok()) {
-            throw new IllegalStateException("ip " + String.join(" ", args) + " failed: " + e.describe() + " " + e.tail());
-        }
-    }
-
-    static void deleteNamespaces() {
-        ip("netns", "del", NS1);
-        ip("netns", "del", NS2);
-    }
+    static NetnsLab lab;
 
     @BeforeAll
     static void namespaces() {
-        Assumptions.assumeTrue(Posix.isRoot(), "skipped: network namespace tests need root (CI runs them as root)");
-        Assumptions.assumeTrue(ip("netns", "list").ok(), "skipped: 'ip netns' is not usable here (install iproute2)");
-        hook = new Thread(NamespaceMembershipTest::deleteNamespaces);
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            must("netns", "add", NS1);
-            must("netns", "add", NS2);
+        lab = NetnsLab.open(P, "skipped: network namespace tests need root (CI runs them as root)", List.of(NS1, NS2), () -> {
             must("-n", NS1, "link", "set", "lo", "up");
             must("-n", NS2, "link", "set", "lo", "up");
             must("link", "add", HB1, "netns", NS1, "type", "veth", "peer", "name", HB2, "netns", NS2);
@@ -73,21 +42,13 @@ class NamespaceMembershipTest {
             for (String[] nd : new String[][] {{NS1, HB1}, {NS1, PUB1}, {NS2, HB2}, {NS2, PUB2}}) {
                 must("-n", nd[0], "link", "set", nd[1], "up");
             }
-        } catch (RuntimeException e) {
-            deleteNamespaces();
-            throw e;
-        }
+        });
     }
 
     @AfterAll
     static void cleanup() {
-        if (hook != null) {
-            deleteNamespaces();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
+        if (lab != null) {
+            lab.close();
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +19,7 @@ import org.tandemha.api.ClusterConfig;
 import org.tandemha.api.Membership;
 import org.tandemha.api.NodeContext;
 import org.tandemha.api.PathStatus;
+import org.tandemha.core.testing.FakeNodeContext;
 
 /** Helpers shared by the socket tests, the child node and the benchmark. */
 final class TestNodes {
@@ -84,50 +84,9 @@ final class TestNodes {
         return config(local, nodes, paths);
     }
 
+    /** ha-core's test node context, with the temp directory as state directory. */
     static NodeContext context(String node) {
-        return new NodeContext() {
-            @Override
-            public String nodeId() {
-                return node;
-            }
-
-            @Override
-            public String clusterName() {
-                return "test";
-            }
-
-            @Override
-            public Path stateDirectory() {
-                return Path.of(System.getProperty("java.io.tmpdir"));
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-
-            @Override
-            public boolean peerDeadOrFenced(String n) {
-                return false;
-            }
-
-            @Override
-            public Map<String, String> peerFacts(String n) {
-                return Map.of();
-            }
-
-            @Override
-            public void publishFact(String key, String value) {
-            }
-
-            @Override
-            public void reportFenced(String reason) {
-            }
-
-            @Override
-            public void note(String group, String resource, String message) {
-            }
-        };
+        return new FakeNodeContext(node, Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     /** An event as the tests see it, with the monotonic time it arrived. */

@@ -3,6 +3,8 @@ package org.tandemha.scsi;
 import java.time.Duration;
 import java.util.List;
 import org.tandemha.api.ClusterConfig;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.api.NodeContext;
 import org.tandemha.api.PluginConfig;
 
 /** Parameter reading shared by the plugins of this module. */
@@ -24,8 +26,17 @@ final class Params {
         return d;
     }
 
-    /** The lock of this node on {@code device}, with its monitor interval, reporting fencing to the engine. */
-    static SharedLock lock(String device, ClusterConfig cluster, org.tandemha.api.NodeContext context, Duration timeout, Duration check) {
+    /**
+     * Reads the parameters of the {@code scsi} arbiter and the {@code scsi-preempt} fencer ({@code device},
+     * {@code timeout}, {@code checkInterval}; any other is a problem) and returns this node's lock on that device,
+     * with its monitor interval, reporting fencing to the engine.
+     */
+    static SharedLock lock(PluginConfig config, ClusterConfig cluster, NodeContext context) throws InvalidConfigException {
+        PluginConfig.Reader r = config.reader();
+        String device = device(r, "device");
+        Duration timeout = r.duration("timeout", DEFAULT_TIMEOUT);
+        Duration check = r.duration("checkInterval", DEFAULT_CHECK);
+        r.finish();
         SharedLock lock = SharedLock.shared(device, cluster.cluster(), cluster.localNode(), timeout);
         lock.monitorEvery(check);
         lock.reportTo(context);

@@ -24,12 +24,7 @@ public final class ScsiFencerFactory implements FencerFactory {
 
     @Override
     public Fencer create(PluginConfig config, ClusterConfig cluster, NodeContext context) throws InvalidConfigException {
-        PluginConfig.Reader r = config.reader();
-        String device = Params.device(r, "device");
-        Duration timeout = r.duration("timeout", Params.DEFAULT_TIMEOUT);
-        Duration check = r.duration("checkInterval", Params.DEFAULT_CHECK);
-        r.finish();
-        SharedLock lock = Params.lock(device, cluster, context, timeout, check);
+        SharedLock lock = Params.lock(config, cluster, context);
         return new Fencer() {
             @Override
             public String name() {

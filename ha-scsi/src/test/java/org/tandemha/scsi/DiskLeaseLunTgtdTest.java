@@ -2,37 +2,20 @@ package org.tandemha.scsi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandemha.api.ClusterConfig;
 import org.tandemha.api.HeartbeatPath;
 import org.tandemha.api.Verdict;
 
 /** The disk heartbeat and lease on a real LUN (tgtd) through READ(16)/WRITE(16): the same logic as on a file. */
 class DiskLeaseLunTgtdTest {
-    @TempDir
-    static Path dir;
-    static TgtdTarget tgt;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        TgtdTarget.assumeAvailable();
-        tgt = TgtdTarget.start(dir.resolve("tgt"), 8L << 20);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (tgt != null) {
-            tgt.close();
-        }
-    }
+    @RegisterExtension
+    static final TgtdLun tgt = new TgtdLun(8L << 20);
 
     private static ClusterConfig cluster(String local) {
         ClusterConfig.Path disk = new ClusterConfig.Path("san", "disk", 9, Duration.ofMillis(50), 5, Map.of("device", tgt.url()));

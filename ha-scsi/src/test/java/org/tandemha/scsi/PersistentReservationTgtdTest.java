@@ -3,7 +3,6 @@ package org.tandemha.scsi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,30 +12,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every persistent reservation action against a real SPC-3 target (tgtd) through libiscsi, with two initiators. */
 class PersistentReservationTgtdTest {
     private static final Duration T = Duration.ofSeconds(5);
-    @TempDir
-    static Path dir;
-    static TgtdTarget tgt;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        TgtdTarget.assumeAvailable();
-        tgt = TgtdTarget.start(dir.resolve("tgt"), 16L << 20);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (tgt != null) {
-            tgt.close();
-        }
-    }
+    @RegisterExtension
+    static final TgtdLun tgt = new TgtdLun(16L << 20);
 
     private static void clearAll(ScsiDevice d, long key) throws ScsiException {
         d.registerAndIgnoreExistingKey(key);

@@ -2,17 +2,14 @@ package org.tandemha.scsi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tandemha.api.ActionContext;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.Arbiter;
@@ -27,22 +24,8 @@ import org.tandemha.api.Verdict;
 
 /** The plugins as the engine finds and uses them (ServiceLoader), against tgtd. */
 class ScsiPluginsTgtdTest {
-    @TempDir
-    static Path dir;
-    static TgtdTarget tgt;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        TgtdTarget.assumeAvailable();
-        tgt = TgtdTarget.start(dir.resolve("tgt"), 8L << 20);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (tgt != null) {
-            tgt.close();
-        }
-    }
+    @RegisterExtension
+    static final TgtdLun tgt = new TgtdLun(8L << 20);
 
     private static ClusterConfig cluster(String name, String local) {
         return new ClusterConfig(name, local, new byte[32],

@@ -1,21 +1,21 @@
 package org.tandemha.heartbeat.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.tandemha.heartbeat.NetnsLab.ip;
+import static org.tandemha.heartbeat.NetnsLab.must;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tandemha.core.exec.Command;
 import org.tandemha.core.exec.CommandRunner;
 import org.tandemha.core.exec.Execution;
-import org.tandemha.core.exec.Posix;
+import org.tandemha.heartbeat.NetnsLab;
 import org.tandemha.heartbeat.witness.WitnessMain;
 
 /**
@@ -36,7 +36,7 @@ import org.tandemha.heartbeat.witness.WitnessMain;
  */
 @Timeout(240)
 class SafetyNamespaceTest {
-    static final String P = "ts" + ProcessHandle.current().pid();
+    static final String P = NetnsLab.prefix("ts");
     static final String NS1 = P + "-1";
     static final String NS2 = P + "-2";
     static final String NSW = P + "-w";
@@ -48,37 +48,12 @@ class SafetyNamespaceTest {
     static final String BR2 = P + "b2";
     static final String BRIDGE = P + "br";
     static final String KEY = "hex:5361666574794e616d65737061636554657374212122232425262728292a2b";
-    static Thread hook;
-
-    static Execution ip(String... args) {
-        List<String> argv = new ArrayList<>();
-        argv.add("ip");
-        argv.addAll(List.of(args));
-        return CommandRunner.run(Command.of(argv), Duration.ofSeconds(10));
-    }
-
-    static void must(String... args) {
-        Execution e = ip(args);
-        if (!e.ok()) {
-            throw new IllegalStateException("ip " + String.join(" ", args) + " failed: " + e.describe() + " " + e.tail());
-        }
-    }
-
-    static void deleteNamespaces() {
-        ip("netns", "del", NS1);
-        ip("netns", "del", NS2);
-        ip("netns", "del", NSW);
-    }
+    static NetnsLab lab;
 
     @BeforeAll
     static void namespaces() {
-        Assumptions.assumeTrue(Posix.isRoot(), "skipped: the namespace safety test needs root (CI runs it as root)");
-        Assumptions.assumeTrue(ip("netns", "list").ok(), "skipped: 'ip netns' is not usable here (install iproute2)");
-        hook = new Thread(SafetyNamespaceTest::deleteNamespaces, "delete-namespaces-" + P);
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+        lab = NetnsLab.open(P, "skipped: the namespace safety test needs root (CI runs it as root)", List.of(NS1, NS2, NSW), () -> {
             for (String ns : List.of(NS1, NS2, NSW)) {
-                must("netns", "add", ns);
                 must("-n", ns, "link", "set", "lo", "up");
             }
             // the dedicated heartbeat link
@@ -98,21 +73,13 @@ class SafetyNamespaceTest {
                     {NSW, BRIDGE}}) {
                 must("-n", nd[0], "link", "set", nd[1], "up");
             }
-        } catch (RuntimeException e) {
-            deleteNamespaces();
-            throw e;
-        }
+        });
     }
 
     @AfterAll
     static void cleanup() {
-        if (hook != null) {
-            deleteNamespaces();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
+        if (lab != null) {
+            lab.close();
         }
     }
 

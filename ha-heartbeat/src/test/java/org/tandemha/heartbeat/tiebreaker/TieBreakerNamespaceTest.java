@@ -1,27 +1,22 @@
 package org.tandemha.heartbeat.tiebreaker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.tandemha.heartbeat.NetnsLab.must;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tandemha.core.exec.Command;
-import org.tandemha.core.exec.CommandRunner;
-import org.tandemha.core.exec.Execution;
-import org.tandemha.core.exec.Posix;
+import org.tandemha.heartbeat.NetnsLab;
 
 /**
  * The tie-breaker for real: a node namespace and a "gateway" namespace (192.0.2.254) joined by a veth link. Real
@@ -30,62 +25,29 @@ import org.tandemha.core.exec.Posix;
  */
 @Timeout(120)
 class TieBreakerNamespaceTest {
-    static final String P = "tt" + ProcessHandle.current().pid();
+    static final String P = NetnsLab.prefix("tt");
     static final String NODE = P + "-n";
     static final String GW = P + "-g";
     static final String LINK_N = P + "n";
     static final String LINK_G = P + "g";
-    static Thread hook;
-
-    static Execution ip(String... args) {
-        List<String> argv = new ArrayList<>();
-        argv.add("ip");
-        argv.addAll(List.of(args));
-        return CommandRunner.run(Command.of(argv), Duration.ofSeconds(10));
-    }
-
-    static void must(String... args) {
-        Execution e = ip(args);
-        if (!e.ok()) {
-            throw new IllegalStateException("ip " + String.join(" ", args) + " failed: " + e.describe() + " " + e.tail());
-        }
-    }
-
-    static void deleteNamespaces() {
-        ip("netns", "del", NODE);
-        ip("netns", "del", GW);
-    }
+    static NetnsLab lab;
 
     @BeforeAll
     static void namespaces() {
-        Assumptions.assumeTrue(Posix.isRoot(), "skipped: the tie-breaker namespace test needs root (CI runs it as root)");
-        Assumptions.assumeTrue(ip("netns", "list").ok(), "skipped: 'ip netns' is not usable here (install iproute2)");
-        hook = new Thread(TieBreakerNamespaceTest::deleteNamespaces, "delete-namespaces-" + P);
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            must("netns", "add", NODE);
-            must("netns", "add", GW);
+        lab = NetnsLab.open(P, "skipped: the tie-breaker namespace test needs root (CI runs it as root)", List.of(NODE, GW), () -> {
             must("link", "add", LINK_N, "netns", NODE, "type", "veth", "peer", "name", LINK_G, "netns", GW);
             must("-n", NODE, "addr", "add", "192.0.2.1/24", "dev", LINK_N);
             must("-n", GW, "addr", "add", "192.0.2.254/24", "dev", LINK_G);
             must("-n", NODE, "link", "set", LINK_N, "up");
             must("-n", GW, "link", "set", LINK_G, "up");
             must("-n", NODE, "link", "set", "lo", "up");
-        } catch (RuntimeException e) {
-            deleteNamespaces();
-            throw e;
-        }
+        });
     }
 
     @AfterAll
     static void cleanup() {
-        if (hook != null) {
-            deleteNamespaces();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
+        if (lab != null) {
+            lab.close();
         }
     }
 

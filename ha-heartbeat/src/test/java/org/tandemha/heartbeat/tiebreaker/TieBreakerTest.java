@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,6 +23,7 @@ import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.NodeContext;
 import org.tandemha.api.PluginConfig;
 import org.tandemha.api.Verdict;
+import org.tandemha.core.testing.FakeNodeContext;
 
 /** The tie-breaker over real loopback TCP: a listening gateway, a refusing one, and one that never answers. */
 @Timeout(60)
@@ -36,40 +36,7 @@ class TieBreakerTest {
     }
 
     static NodeContext context() {
-        return new NodeContext() {
-            public String nodeId() {
-                return "node1";
-            }
-
-            public String clusterName() {
-                return "test";
-            }
-
-            public Path stateDirectory() {
-                return Path.of("target");
-            }
-
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-
-            public boolean peerDeadOrFenced(String n) {
-                return false;
-            }
-
-            public Map<String, String> peerFacts(String n) {
-                return Map.of();
-            }
-
-            public void publishFact(String key, String value) {
-            }
-
-            public void reportFenced(String reason) {
-            }
-
-            public void note(String group, String resource, String message) {
-            }
-        };
+        return new FakeNodeContext("node1", Path.of("target"));
     }
 
     static Arbiter create(Map<String, Object> params) throws InvalidConfigException {

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -26,6 +25,7 @@ import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.NodeContext;
 import org.tandemha.api.PluginConfig;
 import org.tandemha.api.Verdict;
+import org.tandemha.core.testing.FakeNodeContext;
 
 /** The witness server and the witness arbiter over real loopback sockets. */
 @Timeout(60)
@@ -47,40 +47,11 @@ class WitnessTest {
     }
 
     /** A node context that collects what {@code reportFenced} was told. */
-    static NodeContext context(String node, List<String> fenced) {
-        return new NodeContext() {
-            public String nodeId() {
-                return node;
-            }
-
-            public String clusterName() {
-                return "test";
-            }
-
-            public Path stateDirectory() {
-                return Path.of("target");
-            }
-
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-
-            public boolean peerDeadOrFenced(String n) {
-                return false;
-            }
-
-            public Map<String, String> peerFacts(String n) {
-                return Map.of();
-            }
-
-            public void publishFact(String key, String value) {
-            }
-
+    static NodeContext context(String node, List<String> reported) {
+        return new FakeNodeContext(node, Path.of("target")) {
+            @Override
             public void reportFenced(String reason) {
-                fenced.add(reason);
-            }
-
-            public void note(String group, String resource, String message) {
+                reported.add(reason);
             }
         };
     }

@@ -331,6 +331,18 @@ public final class NodeRuntime implements ClusterNode {
             return;
         }
         snapshotStale = true; // before any command completes, so its caller's next status() is fresh
+        // What resources read through NodeContext (a peer declared dead, its facts) is published before the step's
+        // actions run: a takeover started by this step must see the verdict that allowed it.
+        Map<String, Boolean> dof = new ConcurrentHashMap<>();
+        Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
+        for (String n : spec.nodeIds()) {
+            if (!n.equals(self)) {
+                dof.put(n, engine.peerDeadOrFenced(n));
+                fs.put(n, engine.peerFacts(n));
+            }
+        }
+        deadOrFenced = dof;
+        facts = fs;
         // Write-ahead: a generation is on disk before any action of the step that first used it runs.
         Map<String, Long> gens = engine.knownGenerations();
         if (!gens.equals(savedGenerations)) {
@@ -344,16 +356,6 @@ public final class NodeRuntime implements ClusterNode {
                 LOG.error("node {}: action {} failed", self, a, e);
             }
         }
-        Map<String, Boolean> dof = new ConcurrentHashMap<>();
-        Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
-        for (String n : spec.nodeIds()) {
-            if (!n.equals(self)) {
-                dof.put(n, engine.peerDeadOrFenced(n));
-                fs.put(n, engine.peerFacts(n));
-            }
-        }
-        deadOrFenced = dof;
-        facts = fs;
         scheduleWakeup(engine.nextWakeup());
     }
 

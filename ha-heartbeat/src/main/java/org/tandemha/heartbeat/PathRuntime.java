@@ -302,10 +302,24 @@ abstract class PathRuntime {
         }
     }
 
-    /** A plugin's path (such as {@code disk}) under the same failure detector. */
+    /**
+     * A plugin's path (such as {@code disk}) under the same failure detector. Its {@code beat} runs on a thread of
+     * its own: a write to a lost LUN can block for seconds, and it must not stall the heartbeat thread (which would
+     * keep every path, the network ones included, from ever being declared down). A beat still running when the
+     * next is due is skipped, not queued.
+     */
     static final class Extension extends PathRuntime {
+        private final java.util.concurrent.ExecutorService writer;
+        private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+        private long skipped;
+
         Extension(PathSpec spec, HeartbeatMembership m) {
             super(spec, m);
+            this.writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "tandem-path-" + spec.name);
+                t.setDaemon(true);
+                return t;
+            });
         }
 
         @Override
@@ -322,12 +336,27 @@ abstract class PathRuntime {
             if (cut) {
                 return;
             }
-            try {
-                if (!spec.extension.beat(incarnation, sequence)) {
-                    LOG.debug("heartbeat path `{}`: write failed", spec.name);
+            if (!busy.compareAndSet(false, true)) {
+                if (Long.bitCount(++skipped) == 1) {
+                    LOG.warn("heartbeat path `{}`: the previous write has not finished; skipped {} beat(s) so far",
+                            spec.name, skipped);
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("heartbeat path `{}`: write failed: {}", spec.name, why(e));
+                return;
+            }
+            try {
+                writer.execute(() -> {
+                    try {
+                        if (!spec.extension.beat(incarnation, sequence)) {
+                            LOG.debug("heartbeat path `{}`: write failed", spec.name);
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("heartbeat path `{}`: write failed: {}", spec.name, why(e));
+                    } finally {
+                        busy.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                busy.set(false); // closed
             }
         }
 
@@ -338,6 +367,7 @@ abstract class PathRuntime {
 
         @Override
         void close() {
+            writer.shutdownNow();
             try {
                 spec.extension.close();
             } catch (RuntimeException e) {

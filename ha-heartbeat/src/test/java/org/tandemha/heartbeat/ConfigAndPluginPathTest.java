@@ -131,6 +131,37 @@ class ConfigAndPluginPathTest {
     }
 
     @Test
+    void aPluginPathWhoseWritesHangDoesNotStallTheOtherPaths() throws Exception {
+        int p1 = TestNodes.freePort();
+        int p2 = TestNodes.freePort();
+        List<ClusterConfig.Node> nodes = List.of(
+                new ClusterConfig.Node("node1", Map.of("hb", "127.0.0.1:" + p1, "board", "-")),
+                new ClusterConfig.Node("node2", Map.of("hb", "127.0.0.1:" + p2, "board", "-")));
+        List<ClusterConfig.Path> paths = List.of(TestNodes.path("hb", "udp", 1, 100, 3), TestNodes.path("board", "memory", 9, 100, 3));
+        TestNodes.Recorder r1 = new TestNodes.Recorder();
+        try (HeartbeatMembership m1 = (HeartbeatMembership) new HeartbeatMembershipFactory()
+                .create(TestNodes.config("node1", nodes, paths), TestNodes.context("node1"));
+             HeartbeatMembership m2 = (HeartbeatMembership) new HeartbeatMembershipFactory()
+                     .create(TestNodes.config("node2", nodes, paths), TestNodes.context("node2"))) {
+            m1.start(r1);
+            m2.start(new TestNodes.Recorder());
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (!m1.paths().stream().allMatch(s -> s.state() == PathState.UP)) {
+                assertThat(System.nanoTime()).as("both paths up: %s", m1.paths()).isLessThan(end);
+                Thread.sleep(20); // polling a status
+            }
+            // node1's own disk writes hang (a lost LUN); then node2 goes silent everywhere
+            MemoryPathFactory.BOARD.get("node1").blockMs = 5_000;
+            Thread.sleep(200); // let a hanging write begin
+            m1.cut("hb", true);
+            MemoryPathFactory.BOARD.get("node2").silent = true;
+            // detection stays on time: 100 ms x 3, plus margin; a stalled heartbeat thread would need over 5 s
+            r1.await(e -> e.kind().equals("unreachable"), 2_000, "node2 unreachable despite node1's hanging disk writes");
+            MemoryPathFactory.BOARD.get("node1").blockMs = 0;
+        }
+    }
+
+    @Test
     void pluginConfigProblemsAreReported() {
         ClusterConfig c = TestNodes.config("node1", nodes("b", "-", "-"),
                 List.of(new ClusterConfig.Path("b", "memory", 1, Duration.ofMillis(100), 3, Map.of("bad", true))));

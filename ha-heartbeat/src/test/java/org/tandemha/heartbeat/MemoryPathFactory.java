@@ -32,6 +32,8 @@ public final class MemoryPathFactory implements PathFactory {
         final String name;
         final String node;
         volatile boolean silent;
+        /** A write that hangs this long, as a write to a lost LUN does. */
+        volatile long blockMs;
         private volatile Receiver receiver;
 
         MemoryPath(String name, String node) {
@@ -52,6 +54,14 @@ public final class MemoryPathFactory implements PathFactory {
 
         @Override
         public boolean beat(long incarnation, long sequence) {
+            if (blockMs > 0) {
+                try {
+                    Thread.sleep(blockMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
             if (silent) {
                 return false;
             }

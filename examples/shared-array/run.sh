@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The shared-array example cluster: two nodes, a shared array (tgtd iSCSI LUN for the SCSI-3 reservation and the
+# disk heartbeat, a loop-device ext4 volume), PostgreSQL on node1 behind VIP1, an HTTP service on node2 behind VIP2
+# that writes to PostgreSQL through VIP1, and a client. Needs root (network namespaces, tgtd, loop devices, mounts).
+#
+#   examples/shared-array/run.sh [--scenario kill|kill-app|sigstop|public|partition|isolate|switchover|all] [--runs N]
+#
+#   kill        kill -9 of node1's whole process tree: its group moves to node2, no acknowledged write is lost
+#   kill-app    kill -9 of node2's whole process tree: the application group moves to node1, next to the database
+#   sigstop     node1 frozen past the takeover deadline, then resumed: db moves, node1 finds itself fenced, stands down
+#   public      node1's public link cut: its floating address fails its check, the group moves to node2
+#   partition   every network heartbeat link cut while both nodes run: the disk heartbeat keeps the groups in place
+#   isolate     node1 cut off from every network: node2's tie-breaker probe answers, its SCSI preempt wins, db moves
+#   switchover  a planned switchover of db to node2, then the administrator's switchback to node1
+#   all         every scenario above, one after the other
+# With --runs N every scenario runs N times and a table is printed (the end-to-end fault suite).
+# Ctrl-C stops everything: the nodes, the client, tgtd, and removes namespaces and the loop device.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="${ROOT:-$(cd "$here/../.." && pwd)}"
+if [ "$(id -u)" != 0 ]; then
+  echo "shared-array: needs root (network namespaces, tgtd, loop devices, mounts); run it with sudo" >&2
+  exit 2
+fi
+for tool in tgtd tgtadm losetup mkfs.ext4 unshare; do
+  command -v "$tool" >/dev/null || { echo "shared-array: $tool not found; install tgt, util-linux, e2fsprogs" >&2; exit 2; }
+done
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "shared-array: PostgreSQL not installed (apt-get install postgresql)" >&2; exit 2; }
+cd "$root"
+cpfile="$(mktemp)"
+pgcp="$(mktemp)"
+pid=""
+cleanup() {
+  # The Java driver removes everything in its shutdown hook; give it the signal and wait for it.
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$cpfile" "$pgcp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+build() {
+  mvn -q -B "$@" -pl examples compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
+  # The PostgreSQL JDBC driver (an optional dependency of ha-agents-db): for the postgresql type and the service.
+  mvn -q -B "$@" -pl ha-agents-db dependency:build-classpath -Dmdep.outputFile="$pgcp" -Dmdep.includeScope=test >/dev/null
+}
+build -o 2>/dev/null || build
+pg="$(tr ':' '\n' < "$pgcp" | grep '/postgresql-[0-9][^/]*\.jar$' | head -1)"
+cp="examples/target/classes:$(cat "$cpfile"):$pg"
+java -cp "$cp" org.tandemha.examples.sharedarray.SharedArrayMain --classpath "$root/examples/target/classes:$(cat "$cpfile"):$pg" "$@" &
+pid=$!
+wait "$pid"

@@ -1,0 +1,752 @@
+package org.tandemha.examples.sharedarray;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.tandemha.core.exec.Command;
+import org.tandemha.core.exec.CommandRunner;
+import org.tandemha.core.exec.Execution;
+import org.tandemha.core.exec.Posix;
+
+/**
+ * The shared-array example cluster on one machine (needs root): three network namespaces for node1, node2 and the
+ * client, plus a fourth, the "switch", that holds the public bridge (with the gateway 192.0.2.254), the storage
+ * bridge and the array: a tgtd iSCSI LUN (203.0.113.254:3260) for the SCSI-3 reservation and the disk heartbeat.
+ * The nodes also have a dedicated heartbeat link (a veth pair, 198.51.100.0/24). The shared volume is an ext4 file
+ * system on a loop device, mounted by whichever node runs the database group.
+ *
+ * <p>Each node is a JVM ({@link ArrayNode}) in its network namespace and in private mount, IPC and PID namespaces,
+ * so that it is a server of its own: its mount of the volume, its PostgreSQL, and every process it started die with
+ * it. "Kill -9 of the node's whole process tree" is SIGKILL to every process in its network namespace.
+ *
+ * <p>Everything is named with a per-run prefix and removed by {@link #close()} (also from a shutdown hook).
+ */
+final class SharedArrayCluster implements AutoCloseable {
+    static final String VIP1 = "192.0.2.11";
+    static final String VIP2 = "192.0.2.12";
+    static final String GATEWAY = "192.0.2.254";
+    static final String PORTAL = "203.0.113.254:3260";
+    private static final Duration CMD = Duration.ofSeconds(20);
+    /** Whether the tie-breaker arbiter (ha-heartbeat) is on the class path: then it runs first in the safety check. */
+    static final boolean TIEBREAKER = Boolean.parseBoolean(System.getProperty("sharedarray.tiebreaker", "true"))
+            && SharedArrayCluster.class.getClassLoader().getResource("org/tandemha/heartbeat/tiebreaker/TieBreakerArbiterFactory.class") != null;
+
+    /** What the cluster runs. */
+    enum Layout {
+        /** The shared-array cluster: db (volume, PostgreSQL, VIP1) on node1, app (VIP2, HTTP service) on node2. */
+        SHARED_ARRAY,
+        /** The benchmark's group: VIP1 plus the HTTP service, nothing else. */
+        BENCH_WEB,
+        /** The benchmark's database group: volume, PostgreSQL, VIP1. */
+        BENCH_DB
+    }
+
+    final String prefix;
+    final Path dir;
+    final Layout layout;
+    private final String classpath;
+    private final PrintStream log;
+    private final long t0 = System.nanoTime();
+    private final List<String> namespaces = new ArrayList<>();
+    private final Map<String, NodeProc> nodes = new LinkedHashMap<>();
+    private NodeProc client;
+    private Process tgtd;
+    private int tgtdControl = -1;
+    private String loopDevice;
+    private final Map<String, String> loops = new LinkedHashMap<>();
+    private String lunUrl;
+    private Path config;
+    private final Thread hook = new Thread(this::close, "shared-array-cleanup");
+    private boolean closed;
+
+    SharedArrayCluster(Layout layout, String classpath, PrintStream log) throws IOException {
+        this.layout = layout;
+        this.classpath = classpath;
+        this.log = log;
+        this.prefix = "sa" + Long.toString(ProcessHandle.current().pid() % 100000, 36)
+                + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
+        this.dir = Files.createDirectories(Path.of("/tmp", "tandem-" + prefix));
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    String ns(String what) {
+        return prefix + "-" + what;
+    }
+
+    void say(String text) {
+        log.printf("[%7.2fs] %s%n", (System.nanoTime() - t0) / 1e9, text);
+    }
+
+    // ---------------------------------------------------------------- setup
+
+    /** Creates the namespaces, links, array and volume; writes the configuration. */
+    void setUp() throws IOException {
+        say("setting up namespaces " + prefix + "-{node1,node2,client,switch}, bridges, heartbeat link");
+        for (String n : List.of("switch", "node1", "node2", "client")) {
+            ok("ip", "netns", "add", ns(n));
+            namespaces.add(ns(n));
+            ok("ip", "-n", ns(n), "link", "set", "lo", "up");
+        }
+        String sw = ns("switch");
+        for (String[] br : new String[][] {{"brpub", GATEWAY + "/24"}, {"brsan", "203.0.113.254/24"}}) {
+            ok("ip", "-n", sw, "link", "add", br[0], "type", "bridge", "forward_delay", "0");
+            ok("ip", "-n", sw, "addr", "add", br[1], "dev", br[0]);
+            ok("ip", "-n", sw, "link", "set", br[0], "up");
+        }
+        Map<String, String> host = Map.of("node1", "1", "node2", "2", "client", "100");
+        for (String n : List.of("node1", "node2", "client")) {
+            String h = host.get(n);
+            String tag = n.equals("client") ? "c" : n.substring(4);
+            link(sw, "p" + tag, ns(n), "pub0", "brpub", "192.0.2." + h + "/24");
+            link(sw, "s" + tag, ns(n), "san0", "brsan", "203.0.113." + h + "/24");
+        }
+        ok("ip", "-n", ns("node1"), "link", "add", "hb0", "type", "veth", "peer", "name", "hb0", "netns", ns("node2"));
+        ok("ip", "-n", ns("node1"), "addr", "add", "198.51.100.1/24", "dev", "hb0");
+        ok("ip", "-n", ns("node2"), "addr", "add", "198.51.100.2/24", "dev", "hb0");
+        ok("ip", "-n", ns("node1"), "link", "set", "hb0", "up");
+        ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
+        Files.createDirectories(dir.resolve("vol"));
+        Files.createDirectories(dir.resolve("private"));
+        startArray();
+        if (layout != Layout.BENCH_WEB) {
+            makeVolume();
+        }
+        writeConfig();
+    }
+
+    private void link(String sw, String swName, String nodeNs, String nodeName, String bridge, String address) throws IOException {
+        ok("ip", "-n", sw, "link", "add", swName, "type", "veth", "peer", "name", nodeName, "netns", nodeNs);
+        ok("ip", "-n", sw, "link", "set", swName, "master", bridge, "up");
+        ok("ip", "-n", nodeNs, "addr", "add", address, "dev", nodeName);
+        ok("ip", "-n", nodeNs, "link", "set", nodeName, "up");
+    }
+
+    private void startArray() throws IOException {
+        Path backing = dir.resolve("lun1.img");
+        ok("truncate", "-s", "64M", backing.toString());
+        tgtdControl = 1000 + ThreadLocalRandom.current().nextInt(31000);
+        for (int i = 0; i < 50 && Files.exists(Path.of("/var/run/tgtd/socket." + tgtdControl + ".lock")); i++) {
+            tgtdControl = 1000 + ThreadLocalRandom.current().nextInt(31000);
+        }
+        String iqn = "iqn.2026-11.org.tandemha:" + prefix + ".array";
+        tgtd = CommandRunner.start(Command.of("ip", "netns", "exec", ns("switch"), "/usr/sbin/tgtd", "-f", "-C",
+                String.valueOf(tgtdControl), "--iscsi", "portal=" + PORTAL).withLogFile(dir.resolve("tgtd.log")));
+        boolean up = false;
+        for (int i = 0; i < 100 && !up; i++) {
+            if (!tgtd.isAlive()) {
+                throw new IOException("tgtd exited at start; see " + dir.resolve("tgtd.log"));
+            }
+            up = tgtadm("--mode", "target", "--op", "show").ok();
+            if (!up) {
+                pause(100);
+            }
+        }
+        if (!up) {
+            throw new IOException("tgtd did not answer on control port " + tgtdControl + " within 10 s");
+        }
+        check(tgtadm("--lld", "iscsi", "--mode", "target", "--op", "new", "--tid", "1", "--targetname", iqn));
+        check(tgtadm("--lld", "iscsi", "--mode", "logicalunit", "--op", "new", "--tid", "1", "--lun", "1", "--backing-store",
+                backing.toString()));
+        check(tgtadm("--lld", "iscsi", "--mode", "target", "--op", "bind", "--tid", "1", "--initiator-address", "ALL"));
+        boolean open = false;
+        for (int i = 0; i < 50 && !open; i++) {
+            open = CommandRunner.run(Command.of("ip", "netns", "exec", ns("client"), "bash", "-c",
+                    "exec 3<>/dev/tcp/203.0.113.254/3260"), Duration.ofSeconds(2)).ok();
+            if (!open) {
+                pause(100);
+            }
+        }
+        if (!open) {
+            throw new IOException("the array's portal " + PORTAL + " is not reachable from the client namespace");
+        }
+        lunUrl = "iscsi://" + PORTAL + "/" + iqn + "/1";
+        say("array up: tgtd pid " + tgtd.pid() + ", LUN " + lunUrl);
+    }
+
+    private Execution tgtadm(String... args) {
+        List<String> argv = new ArrayList<>(List.of("/usr/sbin/tgtadm", "-C", String.valueOf(tgtdControl)));
+        argv.addAll(Arrays.asList(args));
+        return CommandRunner.run(Command.of(argv), Duration.ofSeconds(10));
+    }
+
+    private void makeVolume() throws IOException {
+        Path img = dir.resolve("volume.img");
+        ok("truncate", "-s", "256M", img.toString());
+        // One loop device per node over the one image: each node's own path to the shared volume (see ArrayGateType).
+        for (String id : List.of("node1", "node2")) {
+            Execution ex = CommandRunner.run(Command.of("losetup", "--find", "--show", img.toString()), CMD);
+            check(ex);
+            String dev = String.join("", ex.tail()).trim();
+            if (!dev.startsWith("/dev/loop")) {
+                throw new IOException("losetup gave '" + dev + "', not a loop device");
+            }
+            loops.put(id, dev);
+        }
+        loopDevice = loops.get("node1");
+        ok("mkfs.ext4", "-q", "-F", "-L", prefix, loopDevice);
+        Path setup = Files.createDirectories(dir.resolve("setup-mnt"));
+        ok("chmod", "755", dir.toString());
+        ok("mount", loopDevice, setup.toString());
+        try {
+            Path pgdata = setup.resolve("pgdata");
+            ok("mkdir", "-m", "700", pgdata.toString());
+            ok("chown", "postgres:postgres", pgdata.toString());
+            say("initdb on the shared volume (paths: node1 " + loops.get("node1") + ", node2 " + loops.get("node2") + ")");
+            check(CommandRunner.run(Command.of(pgBin("initdb"), "-D", pgdata.toString(), "-U", "postgres", "--auth=trust", "-N")
+                    .withUser("postgres").withDirectory(Path.of("/")), Duration.ofSeconds(120)));
+            Files.writeString(pgdata.resolve("pg_hba.conf"), "local all all trust\nhost all all 0.0.0.0/0 trust\n");
+        } finally {
+            CommandRunner.run(Command.of("umount", setup.toString()), CMD);
+        }
+        for (String dev : loops.values()) {
+            ArrayGateType.setSizeLimit(dev, 512); // closed until a node's gate opens its own path
+        }
+    }
+
+    static String pgBin(String name) {
+        try (Stream<Path> s = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return s.map(p -> p.resolve("bin").resolve(name)).filter(Files::isExecutable)
+                    .max(Comparator.comparing(Path::toString)).map(Path::toString).orElse(name);
+        } catch (IOException e) {
+            return name;
+        }
+    }
+
+    private void writeConfig() throws IOException {
+        byte[] key = new byte[24];
+        ThreadLocalRandom.current().nextBytes(key);
+        StringBuilder hex = new StringBuilder();
+        for (byte b : key) {
+            hex.append(String.format("%02x", b));
+        }
+        String vol = dir.resolve("vol").toString();
+        String priv = dir.resolve("private").toString();
+        StringBuilder y = new StringBuilder();
+        y.append("cluster: ").append(prefix).append('\n');
+        y.append("key: \"hex:").append(hex).append("\"\n");
+        y.append("nodes:\n");
+        for (int i = 1; i <= 2; i++) {
+            y.append("  - id: node").append(i).append('\n');
+            y.append("    addresses: {heartbeat: \"198.51.100.").append(i).append(":7401\", public: \"192.0.2.").append(i)
+                    .append(":7401\"}\n");
+        }
+        y.append("paths:\n");
+        y.append("  - {name: heartbeat, transport: udp, priority: 1, interval: 100ms, misses: 3}\n");
+        y.append("  - {name: public, transport: udp, priority: 2, interval: 100ms, misses: 3}\n");
+        if (layout == Layout.SHARED_ARRAY) {
+            y.append("  - {name: disk, transport: disk, priority: 3, interval: 200ms, misses: 5, options: {device: \"")
+                    .append(lunUrl).append("\"}}\n");
+        }
+        y.append("arbiters:\n");
+        if (TIEBREAKER) {
+            // First: a node that cannot reach the gateway is the one cut off, and stands down.
+            y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
+        }
+        y.append("  - {type: scsi, params: {device: \"").append(lunUrl).append("\", checkInterval: 500ms}}\n");
+        y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
+        y.append("groups:\n");
+        if (layout != Layout.BENCH_WEB) {
+            y.append("  - id: db\n");
+            y.append("    nodes: [node1, node2]\n");
+            y.append("    recovery: {maxAttempts: 1, window: 1m}\n");
+            y.append("    resources:\n");
+            y.append("      - id: gate\n        type: array-gate\n");
+            y.append("        params: {devices: {node1: ").append(loops.get("node1")).append(", node2: ").append(loops.get("node2"))
+                    .append("}}\n");
+            y.append("        quickCheck: {interval: 1s, timeout: 2s}\n");
+            y.append("      - id: data\n        type: volume\n        dependsOn: [gate]\n");
+            y.append("        params: {device: ").append(priv).append("/volume, mountpoint: ").append(vol)
+                    .append(", options: \"errors=remount-ro\"")
+                    .append(", reservation: \"").append(lunUrl).append("\", checkInterval: 500ms, stopGrace: 3s}\n");
+            y.append("        quickCheck: {interval: 1s, timeout: 3s}\n");
+            y.append("      - id: pg\n        type: postgresql\n        dependsOn: [data]\n");
+            y.append("        params: {dataDirectory: ").append(vol).append("/pgdata, mountPoint: ").append(vol)
+                    .append(", port: 5432, listenAddresses: \"*\", socketDirectory: ").append(priv)
+                    .append(", logFile: ").append(priv).append("/pg.log, stopGrace: 5s, immediateGrace: 3s}\n");
+            y.append("        start: {timeout: 60s}\n");
+            y.append("        quickCheck: {interval: 1s, timeout: 3s}\n");
+            y.append("        deepCheck: {interval: 10s, timeout: 5s}\n");
+            y.append("      - id: vip1\n        type: ip\n        dependsOn: [pg]\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP1).append("/24, peers: [node1, node2]}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+        }
+        if (layout == Layout.SHARED_ARRAY) {
+            y.append("  - id: app\n");
+            y.append("    nodes: [node2, node1]\n");
+            y.append("    recovery: {maxAttempts: 1, window: 1m}\n");
+            y.append("    resources:\n");
+            y.append("      - id: vip2\n        type: ip\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP2).append("/24, peers: [node1, node2]}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            y.append("      - id: http\n        type: array-app\n        dependsOn: [vip2]\n");
+            y.append("        params: {bind: ").append(VIP2).append(", port: 8080, database: \"jdbc:postgresql://").append(VIP1)
+                    .append(":5432/postgres\"}\n");
+        }
+        if (layout == Layout.BENCH_WEB) {
+            y.append("  - id: web\n");
+            y.append("    nodes: [node1, node2]\n");
+            y.append("    resources:\n");
+            y.append("      - id: vip1\n        type: ip\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP1).append("/24, peers: [node1, node2]}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            y.append("      - id: http\n        type: array-app\n        dependsOn: [vip1]\n");
+            y.append("        params: {bind: ").append(VIP1).append(", port: 8080}\n");
+        }
+        config = dir.resolve("cluster.yaml");
+        Files.writeString(config, y.toString());
+    }
+
+    String lunUrl() {
+        return lunUrl;
+    }
+
+    String loopDevice() {
+        return loopDevice;
+    }
+
+    Map<String, String> loops() {
+        return loops;
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    /** A child process whose output lines are kept (with the monotonic time they arrived) and logged to a file. */
+    final class NodeProc {
+        final String name;
+        final Process process;
+        private final Writer stdin;
+        private final List<Line> lines = new ArrayList<>();
+        private final LinkedBlockingQueue<List<String>> statuses = new LinkedBlockingQueue<>();
+        private final LinkedBlockingQueue<String> results = new LinkedBlockingQueue<>();
+
+        NodeProc(String name, Process process) throws IOException {
+            this.name = name;
+            this.process = process;
+            this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            Path logFile = dir.resolve(name + ".log");
+            Thread t = new Thread(() -> pump(logFile), name + "-output");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void pump(Path logFile) {
+            List<String> status = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 Writer w = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+                String s;
+                while ((s = r.readLine()) != null) {
+                    long now = System.nanoTime();
+                    w.write(String.format("%.3f %s%n", (now - t0) / 1e9, s));
+                    w.flush();
+                    if (s.startsWith("GROUP ") || s.startsWith("PEER ")) {
+                        status.add(s);
+                    } else if (s.equals("STATUS-END")) {
+                        statuses.add(List.copyOf(status));
+                        status.clear();
+                    } else if (s.startsWith("RESULT ")) {
+                        results.add(s.substring(7));
+                    } else {
+                        synchronized (lines) {
+                            lines.add(new Line(now, s));
+                            lines.notifyAll();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        synchronized void send(String command) {
+            try {
+                stdin.write(command + "\n");
+                stdin.flush();
+            } catch (IOException e) {
+                // the process is gone; callers find out by waiting
+            }
+        }
+
+        /** Sends an operator command and waits for its result line. */
+        String command(String command, Duration timeout) throws InterruptedException {
+            results.clear();
+            send(command);
+            String r = results.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return r == null ? "refused no answer within " + timeout.toSeconds() + " s" : r;
+        }
+
+        /** The node's status: GROUP and PEER lines. */
+        List<String> status(Duration timeout) throws InterruptedException {
+            statuses.clear();
+            send("status");
+            List<String> s = statuses.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return s == null ? List.of() : s;
+        }
+
+        /** The first line at or after {@code from} (ns) that matches, waiting up to {@code timeout}; null if none. */
+        Line await(long from, Predicate<String> match, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (lines) {
+                while (true) {
+                    for (Line l : lines) {
+                        if (l.nanos >= from && match.test(l.text)) {
+                            return l;
+                        }
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !process.isAlive()) {
+                        return null;
+                    }
+                    lines.wait(Math.max(1, Math.min(200, left / 1_000_000)));
+                }
+            }
+        }
+
+        List<Line> linesSince(long from) {
+            synchronized (lines) {
+                return lines.stream().filter(l -> l.nanos >= from).toList();
+            }
+        }
+    }
+
+    record Line(long nanos, String text) {
+    }
+
+    /** Starts node {@code id} (node1 or node2) in its namespace and waits for READY. */
+    NodeProc startNode(String id) throws IOException, InterruptedException {
+        String priv = dir.resolve("private").toString();
+        Path state = Files.createDirectories(dir.resolve("state-" + id));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String link = loops.containsKey(id) ? " && ln -s " + loops.get(id) + " " + priv + "/volume" : "";
+        String script = "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && exec " + java
+                + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
+                + " -Dtandem.heartbeat.rtPriority=10"
+                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"
+                + " --config " + config + " --node " + id + " --state " + state;
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", ns(id), "unshare", "--ipc", "--pid", "--fork",
+                "--mount-proc", "/bin/sh", "-c", script);
+        pb.environment().put("CP", classpath);
+        pb.redirectErrorStream(true);
+        long from = System.nanoTime();
+        NodeProc p = new NodeProc(id, pb.start());
+        nodes.put(id, p);
+        Line ready = p.await(from, s -> s.startsWith("READY") || s.startsWith("CONFIG-ERROR"), Duration.ofSeconds(60));
+        if (ready == null || !ready.text.startsWith("READY")) {
+            throw new IOException("node " + id + " did not start: " + (ready == null ? "no READY within 60 s; see "
+                    + dir.resolve(id + ".log") : ready.text));
+        }
+        say(id + " started (JVM in namespace " + ns(id) + ")");
+        return p;
+    }
+
+    NodeProc node(String id) {
+        return nodes.get(id);
+    }
+
+    /** Starts the client in its namespace. */
+    NodeProc startClient() throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", ns("client"), java, "-Xmx96m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
+                "org.tandemha.examples.sharedarray.ArrayClient");
+        pb.redirectErrorStream(true);
+        long from = System.nanoTime();
+        client = new NodeProc("client", pb.start());
+        if (client.await(from, s -> s.startsWith("CLIENT-READY"), Duration.ofSeconds(30)) == null) {
+            throw new IOException("the client did not start; see " + dir.resolve("client.log"));
+        }
+        return client;
+    }
+
+    NodeProc client() {
+        return client;
+    }
+
+    /** Host PIDs of every process in a node's network namespace. */
+    Set<Long> pids(String id) {
+        Execution ex = CommandRunner.run(Command.of("ip", "netns", "pids", ns(id)), Duration.ofSeconds(5));
+        Set<Long> out = new HashSet<>();
+        for (String s : ex.tail()) {
+            for (String w : s.trim().split("\\s+")) {
+                if (!w.isEmpty()) {
+                    try {
+                        out.add(Long.parseLong(w));
+                    } catch (NumberFormatException ignored) {
+                        // not a pid
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Kill -9 of the node's whole process tree: every process in its namespace. Returns how many were killed. */
+    int kill(String id) throws InterruptedException {
+        int killed = 0;
+        for (int round = 0; round < 20; round++) {
+            Set<Long> p = pids(id);
+            if (p.isEmpty()) {
+                break;
+            }
+            for (long pid : p) {
+                if (Posix.kill(pid, Posix.SIGKILL)) {
+                    killed++;
+                }
+            }
+            Thread.sleep(50);
+        }
+        NodeProc n = nodes.get(id);
+        if (n != null) {
+            n.process.waitFor(10, TimeUnit.SECONDS);
+        }
+        return killed;
+    }
+
+    /** SIGSTOP (or SIGCONT) to every process of the node. */
+    int signal(String id, int sig) {
+        int n = 0;
+        for (long pid : pids(id)) {
+            if (Posix.kill(pid, sig)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether the node's JVM has the volume mounted through an open path (its loop device not cut by a gate): read
+     * from the host through /proc and /sys.
+     */
+    boolean mounted(String id) {
+        String loop = loops.get(id);
+        if (loop == null) {
+            return false;
+        }
+        for (long pid : pids(id)) {
+            try {
+                String comm = Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
+                if (!comm.equals("java")) {
+                    continue;
+                }
+                for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "mounts"))) {
+                    if (l.startsWith(loop + " ") && ArrayGateType.sizeLimit(loop) == 0) {
+                        return true; // mounted, and its path to the array is open
+                    }
+                }
+            } catch (IOException e) {
+                // the process went away
+            }
+        }
+        return false;
+    }
+
+    /** Whether the node's JVM has the volume mounted at all (through an open or a cut path). */
+    boolean mountedAtAll(String id) {
+        String loop = loops.get(id);
+        if (loop == null) {
+            return false;
+        }
+        for (long pid : pids(id)) {
+            try {
+                if (!Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim().equals("java")) {
+                    continue;
+                }
+                for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "mounts"))) {
+                    if (l.startsWith(loop + " ")) {
+                        return true;
+                    }
+                }
+            } catch (IOException e) {
+                // the process went away
+            }
+        }
+        return false;
+    }
+
+    /** Whether every process of the node is stopped (SIGSTOP). */
+    boolean frozen(String id) {
+        Set<Long> p = pids(id);
+        if (p.isEmpty()) {
+            return false;
+        }
+        for (long pid : p) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            } catch (IOException e) {
+                // gone
+            }
+        }
+        return true;
+    }
+
+    /** Sets a link of the cluster up or down: "hb" (the heartbeat link) or "pub-node1"/"pub-node2" (switch side). */
+    void link(String which, boolean up) throws IOException {
+        String state = up ? "up" : "down";
+        switch (which) {
+            case "hb" -> ok("ip", "-n", ns("node1"), "link", "set", "hb0", state);
+            case "pub-node1" -> ok("ip", "-n", ns("switch"), "link", "set", "p1", state);
+            case "pub-node2" -> ok("ip", "-n", ns("switch"), "link", "set", "p2", state);
+            case "san-node1" -> ok("ip", "-n", ns("switch"), "link", "set", "s1", state);
+            default -> throw new IllegalArgumentException(which);
+        }
+        if (up && which.equals("hb")) {
+            ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
+        }
+    }
+
+    /** Waits until {@code id} reports group {@code group} ONLINE locally; returns false on timeout. */
+    boolean awaitOnline(String id, String group, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        NodeProc n = nodes.get(id);
+        while (System.nanoTime() < deadline && n != null && n.process.isAlive()) {
+            for (String s : n.status(Duration.ofSeconds(5))) {
+                String[] w = s.split(" ");
+                if (w[0].equals("GROUP") && w[1].equals(group) && w[2].equals(id) && w[3].equals("ONLINE")) {
+                    return true;
+                }
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** Waits until {@code id} sees {@code peer} reachable. */
+    boolean awaitPeer(String id, String peer, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        NodeProc n = nodes.get(id);
+        while (System.nanoTime() < deadline && n != null && n.process.isAlive()) {
+            for (String s : n.status(Duration.ofSeconds(5))) {
+                String[] w = s.split(" ");
+                if (w[0].equals("PEER") && w[1].equals(peer) && w[2].equals("REACHABLE")) {
+                    return true;
+                }
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    double seconds(long nanos) {
+        return (nanos - t0) / 1e9;
+    }
+
+    // ---------------------------------------------------------------- teardown
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // shutting down: this is the hook
+        }
+        for (String id : List.of("node1", "node2", "client")) {
+            if (namespaces.contains(ns(id))) {
+                for (long pid : pids(id)) {
+                    Posix.kill(pid, Posix.SIGCONT);
+                }
+                try {
+                    kill(id);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (tgtd != null) {
+            CommandRunner.killTree(tgtd.pid());
+            try {
+                tgtd.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (namespaces.contains(ns("switch"))) {
+                for (long pid : pidsOf(ns("switch"))) {
+                    Posix.kill(pid, Posix.SIGKILL);
+                }
+            }
+        }
+        if (tgtdControl > 0) {
+            try {
+                Files.deleteIfExists(Path.of("/var/run/tgtd/socket." + tgtdControl));
+                Files.deleteIfExists(Path.of("/var/run/tgtd/socket." + tgtdControl + ".lock"));
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+        CommandRunner.run(Command.of("umount", dir.resolve("setup-mnt").toString()), Duration.ofSeconds(10));
+        for (String dev : loops.values()) {
+            for (int i = 0; i < 20; i++) {
+                if (CommandRunner.run(Command.of("losetup", "-d", dev), Duration.ofSeconds(10)).ok()) {
+                    break;
+                }
+                pause(250);
+            }
+        }
+        for (String n : namespaces) {
+            CommandRunner.run(Command.of("ip", "netns", "del", n), Duration.ofSeconds(10));
+        }
+        CommandRunner.run(Command.of("rm", "-rf", dir.resolve("lun1.img").toString(), dir.resolve("volume.img").toString()),
+                Duration.ofSeconds(30));
+        say("cleaned up: namespaces, tgtd, loop device, images removed (logs kept in " + dir + ")");
+    }
+
+    private Set<Long> pidsOf(String namespace) {
+        Execution ex = CommandRunner.run(Command.of("ip", "netns", "pids", namespace), Duration.ofSeconds(5));
+        Set<Long> out = new HashSet<>();
+        for (String s : ex.tail()) {
+            for (String w : s.trim().split("\\s+")) {
+                if (w.matches("\\d+")) {
+                    out.add(Long.parseLong(w));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void ok(String... argv) throws IOException {
+        check(CommandRunner.run(Command.of(argv), CMD));
+    }
+
+    private static void check(Execution e) throws IOException {
+        if (!e.ok()) {
+            throw new IOException(e.command() + ": " + e.describe());
+        }
+    }
+
+    static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -16,26 +16,5 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # run.sh passes the benchmark name first
 [ "${1:-}" = failover ] && shift
-cpfile="$(mktemp)"
-pgcp="$(mktemp)"
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$cpfile" "$pgcp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-build() {
-  mvn -q -B "$@" -pl examples compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
-  mvn -q -B "$@" -pl ha-agents-db dependency:build-classpath -Dmdep.outputFile="$pgcp" -Dmdep.includeScope=test >/dev/null
-}
-build -o 2>/dev/null || build
-pg="$(tr ':' '\n' < "$pgcp" | grep '/postgresql-[0-9][^/]*\.jar$' | head -1)"
-cp="$root/examples/target/classes:$(cat "$cpfile"):$pg"
-java -cp "$cp" org.tandemha.examples.sharedarray.FailoverBench --classpath "$cp" "$@" &
-pid=$!
-wait "$pid"
+. "$root/examples/shared-array/lib.sh"
+run_driver org.tandemha.examples.sharedarray.FailoverBench "$@"

@@ -27,28 +27,5 @@ for tool in tgtd tgtadm losetup mkfs.ext4 unshare; do
 done
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "shared-array: PostgreSQL not installed (apt-get install postgresql)" >&2; exit 2; }
 cd "$root"
-cpfile="$(mktemp)"
-pgcp="$(mktemp)"
-pid=""
-cleanup() {
-  # The Java driver removes everything in its shutdown hook; give it the signal and wait for it.
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$cpfile" "$pgcp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-build() {
-  mvn -q -B "$@" -pl examples compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
-  # The PostgreSQL JDBC driver (an optional dependency of ha-agents-db): for the postgresql type and the service.
-  mvn -q -B "$@" -pl ha-agents-db dependency:build-classpath -Dmdep.outputFile="$pgcp" -Dmdep.includeScope=test >/dev/null
-}
-build -o 2>/dev/null || build
-pg="$(tr ':' '\n' < "$pgcp" | grep '/postgresql-[0-9][^/]*\.jar$' | head -1)"
-cp="examples/target/classes:$(cat "$cpfile"):$pg"
-java -cp "$cp" org.tandemha.examples.sharedarray.SharedArrayMain --classpath "$root/examples/target/classes:$(cat "$cpfile"):$pg" "$@" &
-pid=$!
-wait "$pid"
+. "$here/lib.sh"
+run_driver org.tandemha.examples.sharedarray.SharedArrayMain "$@"

@@ -96,26 +96,43 @@ class ConfigAndPluginPathTest {
         }
     }
 
-    @Test
-    void pluginPathRunsUnderTheSameFailureDetector() throws Exception {
-        int p1 = TestNodes.freePort();
-        int p2 = TestNodes.freePort();
-        List<ClusterConfig.Node> nodes = List.of(
-                new ClusterConfig.Node("node1", Map.of("hb", "127.0.0.1:" + p1, "board", "-")),
-                new ClusterConfig.Node("node2", Map.of("hb", "127.0.0.1:" + p2, "board", "-")));
-        List<ClusterConfig.Path> paths = List.of(TestNodes.path("hb", "udp", 1, 100, 3), TestNodes.path("board", "memory", 9, 100, 3));
-        TestNodes.Recorder r1 = new TestNodes.Recorder();
-        try (HeartbeatMembership m1 = (HeartbeatMembership) new HeartbeatMembershipFactory()
-                .create(TestNodes.config("node1", nodes, paths), TestNodes.context("node1"));
-             HeartbeatMembership m2 = (HeartbeatMembership) new HeartbeatMembershipFactory()
-                     .create(TestNodes.config("node2", nodes, paths), TestNodes.context("node2"))) {
+    /** Two nodes joined by a UDP path `hb` and the test plugin path `board`, both up. */
+    private record BoardPair(HeartbeatMembership m1, HeartbeatMembership m2) implements AutoCloseable {
+        static BoardPair start(TestNodes.Recorder r1) throws Exception {
+            List<ClusterConfig.Node> nodes = List.of(
+                    new ClusterConfig.Node("node1", Map.of("hb", "127.0.0.1:" + TestNodes.freePort(), "board", "-")),
+                    new ClusterConfig.Node("node2", Map.of("hb", "127.0.0.1:" + TestNodes.freePort(), "board", "-")));
+            List<ClusterConfig.Path> paths = List.of(TestNodes.path("hb", "udp", 1, 100, 3), TestNodes.path("board", "memory", 9, 100, 3));
+            HeartbeatMembership m1 = (HeartbeatMembership) new HeartbeatMembershipFactory()
+                    .create(TestNodes.config("node1", nodes, paths), TestNodes.context("node1"));
+            HeartbeatMembership m2 = (HeartbeatMembership) new HeartbeatMembershipFactory()
+                    .create(TestNodes.config("node2", nodes, paths), TestNodes.context("node2"));
+            BoardPair pair = new BoardPair(m1, m2);
             m1.start(r1);
             m2.start(new TestNodes.Recorder());
             long end = System.nanoTime() + 10_000_000_000L;
             while (!m1.paths().stream().allMatch(s -> s.state() == PathState.UP)) {
-                assertThat(System.nanoTime()).as("both paths up: %s", m1.paths()).isLessThan(end);
+                if (System.nanoTime() > end) {
+                    pair.close();
+                    throw new AssertionError("both paths up: " + m1.paths());
+                }
                 Thread.sleep(20); // polling a status
             }
+            return pair;
+        }
+
+        @Override
+        public void close() {
+            m1.close();
+            m2.close();
+        }
+    }
+
+    @Test
+    void pluginPathRunsUnderTheSameFailureDetector() throws Exception {
+        TestNodes.Recorder r1 = new TestNodes.Recorder();
+        try (BoardPair pair = BoardPair.start(r1)) {
+            HeartbeatMembership m1 = pair.m1();
             // the network is cut: the peer stays reachable through the plugin path
             int mark = r1.mark();
             m1.cut("hb", true);
@@ -132,24 +149,9 @@ class ConfigAndPluginPathTest {
 
     @Test
     void aPluginPathWhoseWritesHangDoesNotStallTheOtherPaths() throws Exception {
-        int p1 = TestNodes.freePort();
-        int p2 = TestNodes.freePort();
-        List<ClusterConfig.Node> nodes = List.of(
-                new ClusterConfig.Node("node1", Map.of("hb", "127.0.0.1:" + p1, "board", "-")),
-                new ClusterConfig.Node("node2", Map.of("hb", "127.0.0.1:" + p2, "board", "-")));
-        List<ClusterConfig.Path> paths = List.of(TestNodes.path("hb", "udp", 1, 100, 3), TestNodes.path("board", "memory", 9, 100, 3));
         TestNodes.Recorder r1 = new TestNodes.Recorder();
-        try (HeartbeatMembership m1 = (HeartbeatMembership) new HeartbeatMembershipFactory()
-                .create(TestNodes.config("node1", nodes, paths), TestNodes.context("node1"));
-             HeartbeatMembership m2 = (HeartbeatMembership) new HeartbeatMembershipFactory()
-                     .create(TestNodes.config("node2", nodes, paths), TestNodes.context("node2"))) {
-            m1.start(r1);
-            m2.start(new TestNodes.Recorder());
-            long end = System.nanoTime() + 10_000_000_000L;
-            while (!m1.paths().stream().allMatch(s -> s.state() == PathState.UP)) {
-                assertThat(System.nanoTime()).as("both paths up: %s", m1.paths()).isLessThan(end);
-                Thread.sleep(20); // polling a status
-            }
+        try (BoardPair pair = BoardPair.start(r1)) {
+            HeartbeatMembership m1 = pair.m1();
             // node1's own disk writes hang (a lost LUN); then node2 goes silent everywhere
             MemoryPathFactory.BOARD.get("node1").blockMs = 5_000;
             Thread.sleep(200); // let a hanging write begin

@@ -829,12 +829,7 @@ public final class Engine {
         if (h != null && eligible(g, h)) {
             return h;
         }
-        for (String n : g.spec.nodes()) {
-            if (eligible(g, n)) {
-                return n;
-            }
-        }
-        return null;
+        return firstEligible(g);
     }
 
     private int precedence(Group g, String node, String handoff) {
@@ -1052,7 +1047,7 @@ public final class Engine {
     }
 
     private void maybeFence(Group g) {
-        if (!canFence || !self.equals(targetIgnoringFailed(g))) {
+        if (!canFence || !self.equals(firstEligible(g))) {
             return;
         }
         for (String n : g.spec.nodes()) {
@@ -1073,7 +1068,8 @@ public final class Engine {
         }
     }
 
-    private String targetIgnoringFailed(Group g) {
+    /** The first node of the group's priority list that may run it now, or null. */
+    private String firstEligible(Group g) {
         for (String n : g.spec.nodes()) {
             if (eligible(g, n)) {
                 return n;
@@ -1494,13 +1490,7 @@ public final class Engine {
         switch (c.kind()) {
             case SWITCHOVER -> switchover(c.id(), g, c.target(), "switchover");
             case SWITCHBACK -> {
-                String pref = null;
-                for (String n : g.spec.nodes()) {
-                    if (eligible(g, n)) {
-                        pref = n;
-                        break;
-                    }
-                }
+                String pref = firstEligible(g);
                 if (pref == null) {
                     refuse(c.id(), "no node can take group " + g.spec.id() + " now");
                 } else {

@@ -2,9 +2,6 @@ package org.tandemha.core.bench;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -128,9 +125,5 @@ public final class CoreBench {
     }
 
     private CoreBench() {
-    }
-
-    static List<Long> snapshot() {
-        return new ArrayList<>(Arrays.asList(JITTER_US.toArray(new Long[0])));
     }
 }

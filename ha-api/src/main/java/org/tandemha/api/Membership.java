@@ -35,6 +35,14 @@ public interface Membership extends AutoCloseable {
         return false;
     }
 
+    /**
+     * This process's incarnation (it grows each time the node starts), or 0 if the membership has none. It tells
+     * two copies of one node apart (see {@link Listener#duplicate}).
+     */
+    default long incarnation() {
+        return 0;
+    }
+
     /** Every path to every peer, for the status view. */
     List<PathStatus> paths();
 
@@ -58,5 +66,12 @@ public interface Membership extends AutoCloseable {
 
         /** A path changed state; {@code reason} reads like "3 heartbeats missed, last seen 612 ms ago". */
         void pathChanged(PathStatus path, String reason);
+
+        /**
+         * Two incarnations of one peer are heard at once (not a restart: the older keeps talking after the newer
+         * appeared): a second copy of that node runs. Reported again while it lasts, at most about once a second.
+         */
+        default void duplicate(String peer, long older, long newer) {
+        }
     }
 }

@@ -32,7 +32,13 @@ public interface NodeBuilder {
     /** Makes a service available to resources through {@link NodeContext#service(Class)}. */
     <T> NodeBuilder service(Class<T> type, T service);
 
-    /** Where the node keeps its own files; defaults to a directory under the system temp directory. */
+    /**
+     * Where the node keeps its own files: the generations it has seen (its fencing tokens, so they must survive a
+     * reboot), its heartbeat incarnation, the lock that keeps a second copy of the node from starting, and its
+     * resources' logs. Created with owner-only permissions (0700). Defaults to {@code /var/lib/tandem/CLUSTER/NODE}
+     * for root, else {@code $XDG_STATE_HOME/tandem/CLUSTER/NODE} ({@code ~/.local/state/...}); the node logs
+     * where it went.
+     */
     NodeBuilder stateDirectory(Path dir);
 
     /** Subscribes a listener before the node starts, so that no event is missed. */

@@ -106,7 +106,8 @@ final class HeartbeatMembership implements Membership {
         return local;
     }
 
-    long incarnation() {
+    @Override
+    public long incarnation() {
         return incarnation;
     }
 
@@ -387,6 +388,10 @@ final class HeartbeatMembership implements Membership {
                 return;
             }
             if (f.senderIs(localId)) {
+                if (f.incarnation != incarnation && f.incarnation != 0) {
+                    // An authenticated frame from our own node id and another process: a second copy of this node.
+                    reportDuplicate(self, localName(), Math.min(f.incarnation, incarnation), Math.max(f.incarnation, incarnation));
+                }
                 drop(Drop.SELF, path);
                 return;
             }
@@ -404,6 +409,14 @@ final class HeartbeatMembership implements Membership {
                 return;
             }
             if (f.incarnation < p.incarnation) {
+                // A restarted peer's old process is gone: at most a few of its frames are still in flight. Fresh
+                // frames (new sequence numbers) of the old incarnation well after the switch mean both still run.
+                if (f.incarnation == p.prevIncarnation && f.sequence > p.prevMaxSeq) {
+                    p.prevMaxSeq = f.sequence;
+                    if (System.nanoTime() - p.switchedAt > DUPLICATE_GRACE_NS) {
+                        reportDuplicate(p, p.id, f.incarnation, p.incarnation);
+                    }
+                }
                 drop(Drop.STALE_INCARNATION, path);
                 return;
             }
@@ -412,7 +425,11 @@ final class HeartbeatMembership implements Membership {
                 restarted = p.incarnation != 0;
                 if (restarted) {
                     LOG.warn("peer {} restarted: incarnation {} -> {}", p.id, p.incarnation, f.incarnation);
+                    p.prevIncarnation = p.incarnation;
+                    p.prevMaxSeq = p.maxSeq;
+                    p.switchedAt = System.nanoTime();
                 }
+                p.maxSeq = 0;
                 p.incarnation = f.incarnation;
                 p.window.reset();
                 for (Link o : p.links) {
@@ -425,6 +442,7 @@ final class HeartbeatMembership implements Membership {
                 drop(Drop.REPLAY, path);
                 return;
             }
+            p.maxSeq = Math.max(p.maxSeq, f.sequence);
             long now = System.nanoTime();
             Link l = linkOf(path, p);
             if (f.type == FrameCodec.HEARTBEAT) {
@@ -478,6 +496,32 @@ final class HeartbeatMembership implements Membership {
         } catch (RuntimeException e) {
             LOG.error("heartbeat path `{}`: unexpected error on a received frame (dropped): {}", path.spec.name,
                     PathRuntime.why(e), e);
+        }
+    }
+
+    /** How long after a peer's restart frames of its old incarnation may still arrive without meaning a copy. */
+    private static final long DUPLICATE_GRACE_NS = 1_000_000_000L;
+    private final Peer self = new Peer("(self)");
+
+    private String localName() {
+        return new String(localId, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Tells the listener that two copies of {@code node} run, at most once a second per node. */
+    private void reportDuplicate(Peer p, String node, long older, long newer) {
+        long now = System.nanoTime();
+        if (p.duplicateReportedAt != 0 && now - p.duplicateReportedAt < 1_000_000_000L) {
+            return;
+        }
+        p.duplicateReportedAt = now;
+        LOG.error("two copies of node {} are running: incarnations {} and {} are heard at once", node, older, newer);
+        Listener li = listener;
+        if (li != null) {
+            try {
+                li.duplicate(node, older, newer);
+            } catch (RuntimeException e) {
+                LOG.error("listener failed on duplicate({}): {}", node, PathRuntime.why(e), e);
+            }
         }
     }
 

@@ -16,6 +16,13 @@ final class Peer {
     byte[] state;
     boolean stateDelivered;
     Reach reach = Reach.UNKNOWN;
+    /** The highest sequence number accepted from the current incarnation. */
+    long maxSeq;
+    /** The incarnation before the last restart, the highest sequence seen from it, and when the switch was. */
+    long prevIncarnation;
+    long prevMaxSeq;
+    long switchedAt;
+    long duplicateReportedAt;
 
     Peer(String id) {
         this.id = id;

@@ -83,6 +83,13 @@ public final class Engine {
         long nextFenceAt;
         long fenceBackoff;
         boolean fingerprintWarned;
+        /** Fenced by this cluster's fencing (not merely declared dead by an arbiter). */
+        boolean fenced;
+        /** Groups this peer last announced FAILED (a stop failed there): kept while it is silent. */
+        final java.util.Set<String> failed = new java.util.TreeSet<>();
+        /** Until when this peer counts as duplicated (two copies heard at once); -1: not duplicated. */
+        long duplicateUntil = -1;
+        long duplicateNewer;
 
         Peer(String id) {
             this.id = id;
@@ -182,6 +189,14 @@ public final class Engine {
     private boolean booted;
     private boolean shuttingDown;
     private boolean left;
+    /** Whether the last announcement said "leaving": only when nothing of any group may still run here. */
+    private boolean leftCleanly;
+    /** This process's heartbeat incarnation (0: not known), to tell which of two copies of this node it is. */
+    private long incarnation;
+    /** Why this copy of the node must not take part (a newer duplicate of a running node), or null. */
+    private String duplicateReason;
+    /** Why generations cannot be made durable now, or null. */
+    private String notDurable;
     private boolean selfFenced;
     private String selfFencedReason;
     private long quorumLostAt = -1;
@@ -229,6 +244,7 @@ public final class Engine {
         out = new ArrayList<>();
         now = Math.max(now, nowMs);
         if (input instanceof Input.Boot b) {
+            incarnation = b.incarnation();
             boot(b.generations());
         } else if (input instanceof Input.Shutdown) {
             shutdown();
@@ -256,6 +272,10 @@ public final class Engine {
             devices.put(q.device(), q.reachable());
         } else if (input instanceof Input.Fact f) {
             facts.put(f.key(), f.value());
+        } else if (input instanceof Input.GenerationsDurable d) {
+            generationsDurable(d.durable(), d.reason());
+        } else if (input instanceof Input.DuplicateNode d) {
+            duplicateNode(d.node(), d.older(), d.newer());
         } else if (input instanceof Input.Command c) {
             command(c);
         }
@@ -326,6 +346,11 @@ public final class Engine {
             t.add(w.deadline);
         }
         for (Peer p : peers.values()) {
+            if (duplicated(p)) {
+                t.add(p.duplicateUntil);
+            }
+        }
+        for (Peer p : peers.values()) {
             if (!p.reachable && !p.deadOrFenced && p.safetyId == 0) {
                 t.add(Math.max(p.nextSafetyAt, p.everHeard ? 0 : bootAt + spec.timing().startupWait().toMillis()));
             }
@@ -334,7 +359,7 @@ public final class Engine {
             t.add(quorumLostAt + spec.quorum().lossGrace().toMillis());
         }
         for (Peer p : peers.values()) {
-            if (p.fenceBackoff > 0 && p.fenceId == 0 && !p.deadOrFenced) {
+            if (p.fenceBackoff > 0 && p.fenceId == 0 && !p.fenced) {
                 t.add(p.nextFenceAt);
             }
         }
@@ -378,17 +403,33 @@ public final class Engine {
         }
     }
 
+    /**
+     * Leaves once every group is stopped. A group whose stop failed may still run here: the node then does not say
+     * it left (its peers would take that for "dead or fenced"); it stops deciding, and its peers keep treating it
+     * as holding that group until it is fenced or an operator clears the group.
+     */
     private void maybeLeave() {
         if (!shuttingDown || left) {
             return;
         }
+        List<String> failed = new ArrayList<>();
         for (Group g : groups.values()) {
-            if (g.state != LocalState.OFFLINE && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN) {
+            if (g.state == LocalState.FAILED) {
+                failed.add(g.spec.id());
+            } else if (g.state != LocalState.OFFLINE && g.state != LocalState.UNKNOWN) {
                 return;
             }
         }
         left = true;
-        emit(EventKind.NODE_STOPPED, Level.INFO, null, null, "node " + self + " left the cluster; its groups are stopped", Map.of());
+        if (failed.isEmpty()) {
+            leftCleanly = true;
+            emit(EventKind.NODE_STOPPED, Level.INFO, null, null, "node " + self + " left the cluster; its groups are stopped", Map.of());
+        } else {
+            emit(EventKind.NODE_STOPPED, Level.ERROR, null, null, "node " + self + " stops without leaving the cluster:"
+                    + " group" + (failed.size() > 1 ? "s " : " ") + String.join(", ", failed) + " failed to stop here and"
+                    + " may still run; its peers keep it blocked until " + self + " is fenced or an operator clears it"
+                    + " (after making sure it is stopped)", Map.of("failed", String.join(",", failed)));
+        }
         out.add(new Action.Left());
     }
 
@@ -529,6 +570,7 @@ public final class Engine {
             p.ann = null; // what it said before the silence is old: wait for a fresh announcement
             p.unreachableSince = -1;
             p.deadOrFenced = false;
+            p.fenced = false;
             p.deadReason = null;
             p.degradedReported = false;
             p.backoff = spec.timing().safetyRetryMin().toMillis();
@@ -545,7 +587,8 @@ public final class Engine {
      * once what it was stopping is stopped (a group whose stop failed keeps it out: it must be reset).
      */
     private void maybeEndStandDown() {
-        if (!selfFenced || !peers.values().stream().allMatch(q -> q.reachable || q.deadOrFenced)) {
+        if (!selfFenced || notDurable != null || (duplicateReason != null && !duplicateReason.isEmpty())
+                || !peers.values().stream().allMatch(q -> q.reachable || q.deadOrFenced)) {
             return;
         }
         for (Group g : groups.values()) {
@@ -567,7 +610,7 @@ public final class Engine {
         }
         p.reachable = false;
         p.unreachableSince = now;
-        if (p.ann != null && p.ann.leaving()) {
+        if (p.ann != null && p.ann.leaving() && p.ann.groups().stream().noneMatch(GroupAnn::active)) {
             p.deadOrFenced = true;
             p.deadReason = "it left the cluster cleanly";
             emit(EventKind.PEER_UNREACHABLE, Level.INFO, null, null, "node " + id + " left the cluster", Map.of("peer", id));
@@ -599,13 +642,79 @@ public final class Engine {
         for (Group g : groups.values()) {
             GroupAnn ga = a.group(g.spec.id());
             if (ga != null) {
+                if (ga.state() == LocalState.FAILED) {
+                    p.failed.add(g.spec.id());
+                } else {
+                    p.failed.remove(g.spec.id());
+                }
                 adoptRegisters(g, ga);
             }
         }
     }
 
     private boolean trusted(Peer p) {
-        return p.ann != null && spec.fingerprint().equals(p.ann.fingerprint());
+        return p.ann != null && spec.fingerprint().equals(p.ann.fingerprint()) && !duplicated(p);
+    }
+
+    private boolean duplicated(Peer p) {
+        return p.duplicateUntil >= 0 && now < p.duplicateUntil;
+    }
+
+    /** How long a peer heard as two copies stays untrusted after the last report of it. */
+    static final long DUPLICATE_HOLD_MS = 10_000;
+
+    private void duplicateNode(String node, long older, long newer) {
+        if (node.equals(self)) {
+            duplicateOfSelf(older, newer);
+            return;
+        }
+        Peer p = peers.get(node);
+        if (p == null) {
+            return;
+        }
+        boolean first = !duplicated(p);
+        p.duplicateUntil = now + DUPLICATE_HOLD_MS;
+        p.duplicateNewer = newer;
+        if (first) {
+            emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "two copies of node " + node + " are running"
+                    + " (incarnations " + older + " and " + newer + " heard at once): " + node + " is not trusted to"
+                    + " start or acknowledge anything, and the newer copy is told to stand down; stop one of them"
+                    + " (a node started twice, or a cloned machine)", Map.of("peer", node, "older", String.valueOf(older),
+                    "newer", String.valueOf(newer)));
+        }
+        out.add(new Action.Send(node, new Wire.DuplicateSeen(node, older, newer)));
+    }
+
+    private void duplicateOfSelf(long older, long newer) {
+        if (incarnation == 0) {
+            return;
+        }
+        if (incarnation == newer && duplicateReason == null) {
+            duplicateReason = "another copy of node " + self + " (incarnation " + older + ") was already running when"
+                    + " this one (incarnation " + newer + ") started";
+            standDown(duplicateReason + "; this copy is the newer one: it stands down for good; stop it");
+        } else if (incarnation == older && duplicateReason == null) {
+            duplicateReason = "";
+            emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "a second copy of node " + self + " (incarnation "
+                    + newer + ") runs beside this one (" + older + "): it was told to stand down; stop it", Map.of());
+        }
+    }
+
+    private void generationsDurable(boolean durable, String reason) {
+        if (!durable) {
+            // It claims and starts nothing until a write works again. It still acknowledges other nodes' claims:
+            // those generations are theirs, written ahead on their disks; a node whose disk failed must not keep
+            // a healthy peer from taking over.
+            boolean first = notDurable == null;
+            notDurable = reason;
+            if (first) {
+                standDown("node " + self + " cannot make its generations durable (" + reason + "): a generation a restart"
+                        + " could forget must not be acted on");
+            }
+        } else if (notDurable != null) {
+            notDurable = null;
+            emit(EventKind.NODE_WARNING, Level.INFO, null, null, "node " + self + " saves its generations again", Map.of());
+        }
     }
 
     private void reconcilePeers() {
@@ -693,6 +802,8 @@ public final class Engine {
         p.fenceId = 0;
         if (result.isDone()) {
             p.fenceBackoff = 0;
+            p.fenced = true;
+            p.failed.clear(); // what failed to stop there is stopped now
             p.deadOrFenced = true;
             p.deadReason = "fenced: " + result.reason();
             emit(EventKind.FENCE, Level.WARNING, null, null, "node " + p.id + " fenced: " + result.reason(), Map.of("peer", p.id));
@@ -754,6 +865,11 @@ public final class Engine {
 
     private void applyClear(Group g) {
         boolean any = g.blocked || g.fatal || g.state == LocalState.FAILED;
+        for (Peer p : peers.values()) {
+            if (!p.reachable && p.failed.remove(g.spec.id())) {
+                any = true; // the operator says what failed to stop on that silent node is stopped
+            }
+        }
         g.blocked = false;
         g.blockedReason = null;
         g.fatal = false;
@@ -862,6 +978,9 @@ public final class Engine {
         if (selfFenced) {
             return "this node stood down";
         }
+        if (notDurable != null) {
+            return "its generations cannot be saved: " + notDurable;
+        }
         if (g.blocked) {
             return "blocked on this node: " + g.blockedReason;
         }
@@ -885,10 +1004,17 @@ public final class Engine {
             }
             Peer p = peers.get(n);
             if (p.deadOrFenced) {
+                if (p.failed.contains(g.spec.id()) && !p.fenced) {
+                    return n + " was last heard with " + g.spec.id() + " FAILED (a stop failed there) and is not fenced:"
+                            + " waiting until it is fenced or an operator clears " + g.spec.id();
+                }
                 continue;
             }
             if (!p.reachable) {
                 return n + " is silent and not declared dead";
+            }
+            if (duplicated(p)) {
+                return "two copies of " + n + " are running";
             }
             GroupAnn a = ann(p, g);
             if (a == null || !trusted(p)) {
@@ -1052,11 +1178,14 @@ public final class Engine {
         }
         for (String n : g.spec.nodes()) {
             Peer p = peers.get(n);
-            if (p == null || p.deadOrFenced || p.fenceId != 0 || now < p.nextFenceAt) {
+            if (p == null || p.fenced || p.fenceId != 0 || now < p.nextFenceAt) {
                 continue;
             }
             GroupAnn a = ann(p, g);
-            if (p.reachable && a != null && a.state() == LocalState.FAILED) {
+            // a reachable node says FAILED; a silent one declared dead was last heard FAILED (it may still run it)
+            boolean failedThere = p.reachable ? !p.deadOrFenced && a != null && a.state() == LocalState.FAILED
+                    : p.deadOrFenced && p.failed.contains(g.spec.id());
+            if (failedThere) {
                 long id = nextId++;
                 p.fenceId = id;
                 Duration to = spec.timing().fenceTimeout();
@@ -1302,7 +1431,7 @@ public final class Engine {
                     stopNext(g);
                 } else {
                     if (g.stopReason == StopReason.STAND_DOWN || g.stopReason == StopReason.LOST_GENERATION
-                            || g.stopReason == StopReason.QUORUM) {
+                            || g.stopReason == StopReason.QUORUM || g.stopReason == StopReason.SHUTDOWN) {
                         // Another node may take this group now: this node must stop touching it, whatever it takes.
                         resetReason = "cannot stop group " + gid + " (" + r.spec.id() + ": " + result.reason() + ") while "
                                 + describe(g.stopReason);
@@ -1598,6 +1727,10 @@ public final class Engine {
                     out.add(new Action.Send(peer, new Wire.CommandReply(r.requestId(), true, "stopping")));
                     startSwitchover(g, r.target(), "switchover");
                 }
+        } else if (m instanceof Wire.DuplicateSeen d) {
+            if (d.node().equals(self)) {
+                duplicateOfSelf(d.older(), d.newer());
+            }
         } else if (m instanceof Wire.CommandReply r) {
                 if (!r.accepted() && remoteCommands.remove(r.requestId()) != null) {
                     remoteGroup.remove(r.requestId());
@@ -1689,7 +1822,7 @@ public final class Engine {
             gs.add(new GroupAnn(g.spec.id(), g.state, gen, g.ackNode, g.ackGen, g.handoff, g.blocked, g.fatal,
                     g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin));
         }
-        boolean leaving = left;
+        boolean leaving = leftCleanly;
         Announcement a = new Announcement(announceVersion + 1, spec.fingerprint(), leaving, selfFenced, Map.copyOf(facts), gs);
         if (lastAnnounced != null && lastAnnounced.groups().equals(gs) && lastAnnounced.leaving() == leaving
                 && lastAnnounced.standingDown() == selfFenced && lastAnnounced.facts().equals(a.facts())) {

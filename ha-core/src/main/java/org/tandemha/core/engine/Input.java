@@ -12,11 +12,16 @@ public sealed interface Input {
     /**
      * Starts the engine: clean-up of leftovers, then the cluster decides. {@code generations} are the group
      * generations this node knew when it last ran (see {@link Engine#knownGenerations()}), so that generations
-     * keep growing across restarts of the whole cluster.
+     * keep growing across restarts of the whole cluster. {@code incarnation} is this process's heartbeat
+     * incarnation (0 when unknown): it tells a node which of two copies of itself it is.
      */
-    record Boot(java.util.Map<String, Long> generations) implements Input {
+    record Boot(java.util.Map<String, Long> generations, long incarnation) implements Input {
         public Boot {
             generations = generations == null ? java.util.Map.of() : java.util.Map.copyOf(generations);
+        }
+
+        public Boot(java.util.Map<String, Long> generations) {
+            this(generations, 0);
         }
 
         public Boot() {
@@ -58,6 +63,19 @@ public sealed interface Input {
 
     /** A plugin found this node fenced off shared storage. */
     record SelfFenced(String reason) implements Input { }
+
+    /**
+     * Whether the generations this node knows could be made durable (written ahead to its state directory). The
+     * runtime says {@code durable=false} when a write failed, and {@code true} when a later write worked. A node
+     * whose generations are not durable stands down: it claims, acknowledges and starts nothing.
+     */
+    record GenerationsDurable(boolean durable, String reason) implements Input { }
+
+    /**
+     * Two incarnations of one node id were heard at once: a second copy of {@code node} runs (started twice, a
+     * cloned machine). When {@code node} is this node, the copy with incarnation {@code newer} stands down.
+     */
+    record DuplicateNode(String node, long older, long newer) implements Input { }
 
     /** An administrator command, identified so that its answer can be matched. */
     record Command(long id, Kind kind, String group, String target) implements Input {

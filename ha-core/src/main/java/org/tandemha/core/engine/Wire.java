@@ -19,6 +19,7 @@ public final class Wire {
     static final byte ANNOUNCEMENT = 1;
     static final byte SWITCHOVER_REQUEST = 2;
     static final byte COMMAND_REPLY = 3;
+    static final byte DUPLICATE_SEEN = 4;
     private static final int MAX_STRING = 4096;
     private static final int MAX_ITEMS = 10_000;
 
@@ -35,6 +36,10 @@ public final class Wire {
 
     /** The answer to a request. */
     public record CommandReply(long requestId, boolean accepted, String message) implements Message {
+    }
+
+    /** Tells {@code node} that two copies of it are heard at once: the one with incarnation {@code newer} stands down. */
+    public record DuplicateSeen(String node, long older, long newer) implements Message {
     }
 
     /** A payload that is not a valid engine payload. */
@@ -137,6 +142,11 @@ public final class Wire {
                 out.writeLong(r.requestId());
                 out.writeBoolean(r.accepted());
                 str(out, r.message());
+            } else if (m instanceof DuplicateSeen d) {
+                out.writeByte(DUPLICATE_SEEN);
+                str(out, d.node());
+                out.writeLong(d.older());
+                out.writeLong(d.newer());
             }
             out.flush();
             return bos.toByteArray();
@@ -151,6 +161,7 @@ public final class Wire {
             Message m = switch (kind) {
                 case SWITCHOVER_REQUEST -> new SwitchoverRequest(in.readLong(), rstr(in), rstr(in));
                 case COMMAND_REPLY -> new CommandReply(in.readLong(), in.readBoolean(), rstr(in));
+                case DUPLICATE_SEEN -> new DuplicateSeen(rstr(in), in.readLong(), in.readLong());
                 default -> throw new WireException("unknown message kind " + kind);
             };
             if (in.available() != 0) {

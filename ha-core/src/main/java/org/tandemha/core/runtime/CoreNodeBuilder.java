@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tandemha.api.Arbiter;
 import org.tandemha.api.ArbiterFactory;
 import org.tandemha.api.ClusterConfig;
@@ -37,6 +39,7 @@ import org.tandemha.core.config.ResourceSpec;
  * this node may run, so that a bad parameter is reported before anything starts.
  */
 public final class CoreNodeBuilder implements NodeBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(CoreNodeBuilder.class);
     private Path configFile;
     private String configText;
     private boolean yaml = true;
@@ -133,7 +136,9 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
         Path dir = stateDir;
         if (dir == null) {
-            dir = Path.of(System.getProperty("java.io.tmpdir"), "tandem-" + spec.cluster() + "-" + localNode);
+            dir = StateDirectory.defaultFor(spec.cluster(), localNode);
+            LOG.info("node {}: no state directory given; keeping its generations and lock in {} (choose another with"
+                    + " stateDirectory(...))", localNode, dir);
         }
         List<Problem> problems = new ArrayList<>();
         if (spec.watchdog().enabled()) {
@@ -144,6 +149,7 @@ public final class CoreNodeBuilder implements NodeBuilder {
             }
         }
         ClusterConfig cc = clusterConfig(spec, localNode);
+        services.putIfAbsent(ClusterConfig.class, cc);
         // The runtime needs its plugins; the plugins need the runtime's context. Build it first, install after.
         List<Arbiter> allArbiters = new ArrayList<>();
         List<Fencer> allFencers = new ArrayList<>();
@@ -220,7 +226,7 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
         rt.install(parts);
         try {
-            Files.createDirectories(dir);
+            StateDirectory.create(dir);
         } catch (IOException e) {
             throw new InvalidConfigException("stateDirectory", "cannot create " + dir + ": " + e.getMessage(),
                     "choose a writable directory with stateDirectory(...)");

@@ -48,22 +48,26 @@ final class GenerationStore {
         return out;
     }
 
-    static void save(Path dir, Map<String, Long> generations, String node) {
-        try {
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(FILE + ".tmp");
-            Properties p = new Properties();
-            generations.forEach((k, v) -> p.setProperty(k, Long.toString(v)));
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(w, "group generations known to node " + node + "; kept so that they only grow");
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            LOG.error("node {}: cannot save group generations in {}: {}; a restart of the whole cluster could reuse one",
-                    node, dir, e.getMessage());
+    /**
+     * Writes the generations durably: a temporary file, fsync, an atomic rename, then fsync of the directory so
+     * that the rename itself survives a power loss.
+     *
+     * @throws IOException if any of it failed; the caller must not act on these generations then
+     */
+    static void save(Path dir, Map<String, Long> generations, String node) throws IOException {
+        StateDirectory.create(dir);
+        Path tmp = dir.resolve(FILE + ".tmp");
+        Properties p = new Properties();
+        generations.forEach((k, v) -> p.setProperty(k, Long.toString(v)));
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(w, "group generations known to node " + node + "; kept so that they only grow");
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
         }
     }
 }

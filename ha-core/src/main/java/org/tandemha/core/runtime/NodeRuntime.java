@@ -90,6 +90,10 @@ public final class NodeRuntime implements ClusterNode {
     private long wakeupAt = Long.MAX_VALUE;
     private Thread watcher;
     private Watchdog watchdog;
+    private AutoCloseable stateLock;
+    /** Why the generations could not be saved (the last failure), or null while they are durable. */
+    private String storeError;
+    private volatile String mustReset;
 
     NodeRuntime(ClusterSpec spec, String self, Membership membership,
                 SafetyCheck safety, FencingChain fencing, Path stateDir, Map<Class<?>, Object> services,
@@ -152,42 +156,60 @@ public final class NodeRuntime implements ClusterNode {
         if (closed) {
             throw new IllegalStateException("node " + self + " was closed; build a new one");
         }
+        // Before anything else: a second copy of this node must fail here, before it binds, renews a lease or
+        // cleans up (which would stop the running copy's resources).
+        stateLock = StateDirectory.lock(stateDir, self);
         started = true;
-        if (!safety.hasArbiters() && spec.nodes().size() == 2) {
-            LOG.warn("node {}: two-node cluster without arbiter: a silent peer counts as dead, which risks split brain"
-                    + " when only the heartbeat paths fail; configure an arbiter (disk-lease, scsi, witness)", self);
-        }
-        submit(new Input.Boot(GenerationStore.load(stateDir, self)));
-        safety.start();
-        if (spec.watchdog().enabled()) {
-            watchdog = new Watchdog(self, Path.of(spec.watchdog().device()));
-            try {
-                watchdog.open();
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("node " + self + ": cannot open watchdog " + spec.watchdog().device() + ": "
-                        + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);
+        try {
+            if (!safety.hasArbiters() && spec.nodes().size() == 2) {
+                LOG.warn("node {}: two-node cluster without arbiter: a silent peer counts as dead, which risks split brain"
+                        + " when only the heartbeat paths fail; configure an arbiter (disk-lease, scsi, witness)", self);
             }
-            long every = spec.watchdog().interval().toMillis();
-            loop.scheduleAtFixedRate(() -> watchdog.feed(engine.mustReset()), 0, every, TimeUnit.MILLISECONDS);
+            if (spec.watchdog().enabled()) {
+                watchdog = new Watchdog(self, Path.of(spec.watchdog().device()));
+                try {
+                    watchdog.open();
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("node " + self + ": cannot open watchdog " + spec.watchdog().device() + ": "
+                            + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);
+                }
+            }
+            membership.start(new Listener());
+            safety.start();
+            // The engine boots (and cleans up leftovers) only once everything it needs has started.
+            submit(new Input.Boot(GenerationStore.load(stateDir, self), membership.incarnation()));
+            if (watchdog != null) {
+                long every = spec.watchdog().interval().toMillis();
+                loop.scheduleAtFixedRate(() -> watchdog.feed(engine.mustReset()), 0, every, TimeUnit.MILLISECONDS);
+            }
+            watcher = new Thread(this::watchPauses, "tandem-pause-watch-" + self);
+            watcher.setDaemon(true);
+            watcher.start();
+        } catch (RuntimeException | Error e) {
+            LOG.error("node {}: start failed, closing what it opened: {}", self, e.getMessage());
+            closed = true;
+            release();
+            throw e;
         }
-        membership.start(new Listener());
-        watcher = new Thread(this::watchPauses, "tandem-pause-watch-" + self);
-        watcher.setDaemon(true);
-        watcher.start();
     }
 
     @Override
     public ClusterStatus status() {
         ClusterStatus s = snapshot;
+        boolean stale = snapshotStale;
         if (snapshotStale && !closed) {
-            // Built on the loop thread, which owns the engine; bounded wait, else the last one.
+            // Built on the loop thread, which owns the engine; bounded wait, else the last one, marked stale.
             try {
                 s = loop.submit(() -> {
                     snapshotStale = false;
                     snapshot = engine.status(Instant.now());
                     return snapshot;
                 }).get(2, TimeUnit.SECONDS);
+                stale = false;
             } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 s = snapshot;
             }
         }
@@ -197,7 +219,7 @@ public final class NodeRuntime implements ClusterNode {
         } catch (RuntimeException e) {
             paths = List.of();
         }
-        return new ClusterStatus(s.cluster(), s.localNode(), Instant.now(), s.nodes(), paths, s.groups());
+        return new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), paths, s.groups(), stale);
     }
 
     @Override
@@ -285,10 +307,19 @@ public final class NodeRuntime implements ClusterNode {
                 Thread.currentThread().interrupt();
             }
         }
+        release();
+    }
+
+    /** Releases everything {@link #start()} opened, in reverse order; each step on its own. */
+    private void release() {
         if (watcher != null) {
             watcher.interrupt();
         }
-        safety.close();
+        try {
+            safety.close();
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: closing the safety check failed: {}", self, e.toString());
+        }
         try {
             membership.close();
         } catch (RuntimeException e) {
@@ -296,7 +327,8 @@ public final class NodeRuntime implements ClusterNode {
         }
         loop.shutdownNow();
         if (watchdog != null) {
-            watchdog.close();
+            // A node that must be reset (a group it could not stop) leaves the watchdog armed when it exits.
+            watchdog.close(mustReset);
         }
         workers.shutdownNow();
         checkers.shutdownNow();
@@ -307,11 +339,25 @@ public final class NodeRuntime implements ClusterNode {
             Thread.currentThread().interrupt();
         }
         commands.values().forEach(f -> f.complete(CommandResult.refused("node " + self + " closed")));
+        if (stateLock != null) {
+            try {
+                stateLock.close();
+            } catch (Exception e) {
+                LOG.warn("node {}: releasing the state directory lock failed: {}", self, e.toString());
+            }
+            stateLock = null;
+        }
     }
 
     // ------------------------------------------------------------------ the loop
 
+    /** Runs a task on the engine's thread (tests: a busy engine). */
+    void onLoop(Runnable task) {
+        loop.execute(task);
+    }
+
     private void submit(Input in) {
+        snapshotStale = true; // an input waits: the view may change (and a busy engine shows in status())
         try {
             loop.execute(() -> step(in));
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -343,20 +389,87 @@ public final class NodeRuntime implements ClusterNode {
         }
         deadOrFenced = dof;
         facts = fs;
-        // Write-ahead: a generation is on disk before any action of the step that first used it runs.
-        Map<String, Long> gens = engine.knownGenerations();
-        if (!gens.equals(savedGenerations)) {
-            GenerationStore.save(stateDir, gens, self);
-            savedGenerations = gens;
+        mustReset = engine.mustReset();
+        if (in instanceof Input.GenerationsDurable d) {
+            engineKnowsNotDurable = !d.durable();
         }
+        boolean durable = saveGenerations();
         for (Action a : actions) {
             try {
-                execute(a);
+                if (durable || safeWithoutDurableGenerations(a, engineKnowsNotDurable)) {
+                    execute(a);
+                } else {
+                    refuse(a);
+                }
             } catch (RuntimeException e) {
                 LOG.error("node {}: action {} failed", self, a, e);
             }
         }
-        scheduleWakeup(engine.nextWakeup());
+        long next = engine.nextWakeup();
+        scheduleWakeup(storeError == null ? next : Math.min(next, now() + STORE_RETRY_MS));
+    }
+
+    /** Whether the engine has been told the generations are not durable (it then claims and acknowledges nothing). */
+    private boolean engineKnowsNotDurable;
+
+    /** How soon a failed write of the generations is tried again. */
+    private static final long STORE_RETRY_MS = 1000;
+
+    /**
+     * Write-ahead: a generation is on disk before any action of the step that first used it runs. Returns whether
+     * the generations are durable; tells the engine when that changes (it stands down while they are not).
+     */
+    private boolean saveGenerations() {
+        Map<String, Long> gens = engine.knownGenerations();
+        if (gens.equals(savedGenerations) && storeError == null) {
+            return true;
+        }
+        try {
+            GenerationStore.save(stateDir, gens, self);
+            savedGenerations = gens;
+            if (storeError != null) {
+                storeError = null;
+                LOG.warn("node {}: generations saved again in {}", self, stateDir);
+                submit(new Input.GenerationsDurable(true, null));
+                if (engine.lastAnnouncement() != null) {
+                    membership.announce(Wire.encode(engine.lastAnnouncement())); // what was held back
+                }
+            }
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            String why = "cannot write " + stateDir.resolve("generations.properties") + ": " + e;
+            if (storeError == null) {
+                LOG.error("node {}: {}; standing down until it can", self, why);
+                submit(new Input.GenerationsDurable(false, why));
+            }
+            storeError = why;
+            return false;
+        }
+    }
+
+    /**
+     * What may run although the step's generations are not on disk: nothing that uses or spreads a new generation.
+     * Once the engine knows, its announcements carry no claim and no acknowledgement, and may go out again (the
+     * peers must see it stand down).
+     */
+    private static boolean safeWithoutDurableGenerations(Action a, boolean engineKnows) {
+        if (a instanceof Action.RunResource r) {
+            return r.op() == Action.ResourceOp.STOP;
+        }
+        if (a instanceof Action.Announce || a instanceof Action.Send) {
+            return engineKnows;
+        }
+        return !(a instanceof Action.FencePeer);
+    }
+
+    /** Answers an action held back because the generations are not durable, so the engine does not wait for it. */
+    private void refuse(Action a) {
+        String why = "not done: the generations of node " + self + " could not be saved (" + storeError + ")";
+        if (a instanceof Action.RunResource r) {
+            submit(new Input.ActionDone(r.id(), ActionResult.failed(why)));
+        } else if (a instanceof Action.FencePeer f) {
+            submit(new Input.FenceDone(f.id(), f.peer(), ActionResult.failed(why)));
+        }
     }
 
     private void scheduleWakeup(long at) {
@@ -576,6 +689,11 @@ public final class NodeRuntime implements ClusterNode {
                     LOG.warn("node {}: dropped a malformed message from {} ({}); {} so far", self, peer, e.getMessage(), n);
                 }
             }
+        }
+
+        @Override
+        public void duplicate(String peer, long older, long newer) {
+            submit(new Input.DuplicateNode(peer, older, newer));
         }
 
         @Override

@@ -66,8 +66,17 @@ final class Watchdog implements AutoCloseable {
 
     @Override
     public void close() {
+        close(null);
+    }
+
+    /** Closes the device; with {@code mustReset}, without the magic 'V', so the machine is still reset. */
+    void close(String mustReset) {
         if (out == null) {
             return;
+        }
+        if (mustReset != null && !starving) {
+            starving = true;
+            LOG.error("node {}: {}: closing watchdog {} armed; the machine will be reset", node, mustReset, device);
         }
         try {
             if (!starving) {

@@ -25,6 +25,10 @@ public final class Durations {
             throw new IllegalArgumentException("empty duration; write it like 200ms, 5s, 1m30s or 2h");
         }
         String s = text.trim().toLowerCase(Locale.ROOT);
+        if (s.startsWith("-") && s.length() > 1 && Character.isDigit(s.charAt(1))) {
+            throw new IllegalArgumentException("'" + text + "' is negative: a duration is greater than zero; write it like"
+                    + " 200ms, 5s, 1m30s or 2h");
+        }
         if (s.startsWith("pt") || s.startsWith("p")) {
             try {
                 return Duration.parse(s.toUpperCase(Locale.ROOT));

@@ -135,6 +135,7 @@ final class PathSpec {
                 }
             }
             if (self != null) {
+                Map<InetSocketAddress, String> taken = new java.util.HashMap<>();
                 for (ClusterConfig.Node n : c.nodes()) {
                     String a = n.addresses() == null ? null : n.addresses().get(p.name());
                     String af = "nodes[" + n.id() + "].addresses." + p.name();
@@ -145,6 +146,13 @@ final class PathSpec {
                     }
                     InetSocketAddress isa = socketAddress(a, af, problems);
                     if (isa == null) {
+                        continue;
+                    }
+                    String other = taken.putIfAbsent(isa, n.id());
+                    if (other != null) {
+                        problems.add(new Problem(af, "nodes " + other + " and " + n.id() + " have the same address " + a
+                                + " on path '" + p.name() + "': the second could not bind it, or would hear itself",
+                                "give each node its own address (or port) on this path, on the NIC that carries it"));
                         continue;
                     }
                     if (n.id().equals(c.localNode())) {

@@ -44,6 +44,16 @@ class ConfigAndPluginPathTest {
     }
 
     @Test
+    void twoNodesWithOneAddressOnAPathAreRefusedAtLoad() {
+        InvalidConfigException e = reject(TestNodes.config("node1", nodes("hb", "127.0.0.1:7401", "127.0.0.1:7401"),
+                List.of(TestNodes.path("hb", "udp", 1, 100, 3))));
+        assertThat(e.problems()).hasSize(1);
+        assertThat(e.getMessage()).contains("nodes[node2].addresses.hb")
+                .contains("nodes node1 and node2 have the same address 127.0.0.1:7401 on path 'hb'")
+                .contains("give each node its own address");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         ClusterConfig c = new ClusterConfig("demo", "node1", new byte[4],
                 List.of(new ClusterConfig.Node("node1", Map.of("hb", "nonsense")), new ClusterConfig.Node("node2", Map.of())),

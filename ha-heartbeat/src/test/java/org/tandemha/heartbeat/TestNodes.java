@@ -133,6 +133,11 @@ final class TestNodes {
                     System.nanoTime(), null));
         }
 
+        @Override
+        public void duplicate(String peer, long older, long newer) {
+            add(new Event("duplicate", peer, null, older + "<" + newer, System.nanoTime(), null));
+        }
+
         /** Waits (bounded) for the next event matching {@code p}, skipping others. */
         Event await(Predicate<Event> p, long timeoutMs, String what) throws InterruptedException {
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);

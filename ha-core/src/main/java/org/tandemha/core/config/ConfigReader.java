@@ -747,6 +747,10 @@ final class ConfigReader {
             d = Durations.parse(v.asText());
         } catch (RuntimeException e) {
             String m = e.getMessage();
+            if (m != null && m.contains("is negative")) {
+                problem(at, "must be greater than zero, found " + show(v), DURATION_FORMS + ", greater than zero");
+                return dflt;
+            }
             problem(at, m != null && m.startsWith("'") ? ConfigLoader.clean(m.replace("; write it like 200ms, 5s, 1m30s or 2h", ""))
                     : "'" + ConfigLoader.clean(v.asText()) + "' is not a duration", DURATION_FORMS);
             return dflt;

@@ -120,6 +120,8 @@ class MalformedConfigTest {
                 {"{id: r, type: process}", "{id: r, type: process, start: 10s}", "groups[g].resources[r].start",
                         "expected a map of fields"},
                 {"{id: r, type: process}", "{id: r, type: process, stop: {timeout: -5s}}",
+                        "groups[g].resources[r].stop.timeout", "must be greater than zero, found '-5s'"},
+                {"{id: r, type: process}", "{id: r, type: process, stop: {timeout: 5 seconds}}",
                         "groups[g].resources[r].stop.timeout", "is not a duration"},
                 {"{id: r, type: process}", "{id: r, type: process, recover: {timeout: PT-5S}}",
                         "groups[g].resources[r].recover.timeout", "must be greater than zero"},

@@ -47,9 +47,14 @@ public final class HelloCluster {
             System.exit(2);
             return;
         }
+        try {
+            node.start();                                       // the group starts where the cluster decides
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());                // e.g. this node already runs: nothing was touched
+            System.exit(2);
+        }
         AdminServer admin = AdminServer.start(node, stateDir, 0); // for tandemctl (org.tandemha.examples.ops)
         JmxExporter jmx = JmxExporter.register(node);           // for JConsole
-        node.start();                                           // the group starts where the cluster decides
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or kill: stop the group in order
             jmx.close();

@@ -110,7 +110,8 @@ public final class AdminServer implements AutoCloseable {
 
     /**
      * Starts the endpoint for {@code node} on 127.0.0.1:{@code port} ({@code 0}: any free port) and writes
-     * {@code <stateDir>/admin.json}. Start it before {@link ClusterNode#start()} to keep the node's first events.
+     * {@code <stateDir>/admin.json}. Start it after {@link ClusterNode#start()} succeeded: a second copy of a node
+     * fails there, and must not overwrite the running copy's {@code admin.json}.
      *
      * @throws IOException if the port is taken or the state directory is not writable
      */

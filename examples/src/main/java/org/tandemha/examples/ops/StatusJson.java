@@ -43,6 +43,7 @@ final class StatusJson {
         o.put("cluster", s.cluster());
         o.put("localNode", s.localNode());
         o.put("time", instant(s.time()));
+        o.put("stale", s.stale());
         ArrayNode nodes = o.putArray("nodes");
         for (NodeStatus n : s.nodes()) {
             nodes.addObject().put("node", n.node()).put("state", name(n.state())).put("incarnation", n.incarnation())
@@ -136,7 +137,8 @@ final class StatusJson {
                 enumOf(GroupState.class, g, "localState", GroupState.UNKNOWN), text(g, "activeNode"), g.path("generation").asLong(),
                 list(g, "preferred", JsonNode::asText), text(g, "switchback"), g.path("managed").asBoolean(true),
                 list(g, "blockedOn", JsonNode::asText), list(g, "resources", StatusJson::readResource), text(g, "detail")));
-        return new ClusterStatus(text(o, "cluster"), text(o, "localNode"), time(o, "time"), nodes, paths, groups);
+        return new ClusterStatus(text(o, "cluster"), text(o, "localNode"), time(o, "time"), nodes, paths, groups,
+                o.path("stale").asBoolean(false));
     }
 
     private static ResourceStatus readResource(JsonNode r) {

@@ -53,6 +53,9 @@ public final class StatusTable {
         if (now != null) {
             out.append(" at ").append(now.truncatedTo(ChronoUnit.MILLIS));
         }
+        if (status.stale()) {
+            out.append(" (STALE: the node's engine is too busy to answer; nodes and groups are as of that time)");
+        }
         out.append('\n');
 
         Table nodes = new Table("NODE", "STATE", "DETAIL");

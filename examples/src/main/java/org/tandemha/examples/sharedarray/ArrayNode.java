@@ -67,8 +67,14 @@ public final class ArrayNode {
             System.exit(2);
             return;
         }
+        try {
+            node.start();
+        } catch (IllegalStateException e) {
+            out.println("START-ERROR " + e.getMessage().replace('\n', ' '));
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "array-node-stop"));
-        node.start();
         out.println("READY " + me + " pid " + ProcessHandle.current().pid());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String cmd;

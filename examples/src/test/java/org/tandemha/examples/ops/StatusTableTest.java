@@ -49,6 +49,16 @@ class StatusTableTest {
     }
 
     @Test
+    void aStaleViewSaysSo() {
+        ClusterStatus s = Fixtures.status();
+        ClusterStatus stale = new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), s.paths(), s.groups(), true);
+        assertThat(StatusTable.render(stale, false)).startsWith("cluster demo, seen from node1 at 2026-11-24T12:00:00.250Z"
+                + " (STALE: the node's engine is too busy to answer; nodes and groups are as of that time)\n");
+        assertThat(StatusJson.status(stale).path("stale").asBoolean()).isTrue();
+        assertThat(StatusJson.status(s).path("stale").asBoolean()).isFalse();
+    }
+
+    @Test
     void anEmptyClusterSaysSo() {
         String text = StatusTable.render(new ClusterStatus("c", "n1", Instant.parse("2026-01-01T00:00:00Z"),
                 List.of(), List.of(), List.of()), false);

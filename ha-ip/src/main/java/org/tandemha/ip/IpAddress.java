@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,14 @@ import org.tandemha.api.Severity;
  * <p>Announcements after a takeover (gratuitous ARP for IPv4, unsolicited neighbour advertisements for IPv6): the
  * first goes before start returns, the others follow on a shared daemon thread, {@code arpInterval} apart. A stop
  * cancels the ones still pending. They are sent again whenever a peer rejoins.
+ *
+ * <p>A peer whose daemon crashed (kill -9 of its JVM) leaves the address on its interface, and its kernel goes on
+ * answering ARP and neighbour solicitations for it until the node's Tandem restarts and removes it. So the probe
+ * ignores the answer of any MAC that a peer the safety check declared dead or fenced published (every other node of
+ * the cluster is recognised, see {@link NodeContext#peers()}), and after a takeover while a peer is dead or fenced,
+ * the address is re-announced every {@code reannounceInterval} until that peer is heard again (its start-up stop
+ * removes the stale address), the address is stopped, or {@code reannounceFor} has passed: a client whose broadcast
+ * request was answered by the stale kernel is corrected within one interval.
  */
 final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
     private static final Logger LOG = LoggerFactory.getLogger(IpAddress.class);
@@ -49,6 +58,10 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
     private volatile String current;
     private volatile boolean held;
     private volatile String group = "";
+    /** Incremented by every start and stop: a re-announcement series of an older one ends at its next tick. */
+    private final AtomicLong reannounceEpoch = new AtomicLong();
+    /** Held while a re-announcement is checked and sent, and while stop marks the address as no longer held. */
+    private final Object sendLock = new Object();
 
     IpAddress(String id, IpSettings settings, NodeContext node) {
         this.id = id;
@@ -99,9 +112,10 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
             // (10 to 20 ms), so it is closed off the takeover's path, after the last announcement
             PacketSocket socket = PacketSocket.open(target.index(), target.name(), ethertype());
             boolean handedOver = false;
+            Set<String> staleHolders = new LinkedHashSet<>();
             try {
                 if (settings.probe()) {
-                    String refusal = probe(socket, target, links, ctx);
+                    String refusal = probe(socket, target, links, ctx, staleHolders);
                     if (refusal != null) {
                         return ActionResult.failed(Severity.HARD, refusal).withDuration(since(t0));
                     }
@@ -118,6 +132,7 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
                 held = true;
                 handedOver = true;
                 String sent = announce(target, ctx, socket);
+                sent += reannounce(target, ctx, staleHolders);
                 return ActionResult.done("added " + settings.text() + " to " + target.name() + sent)
                         .withDuration(since(t0));
             } finally {
@@ -162,8 +177,8 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
      * Probes the address on {@code link}: an ARP probe (RFC 5227) or a duplicate address detection solicitation
      * (RFC 4862). Returns null if nobody but a dead or fenced peer answered, else the reason to refuse.
      */
-    private String probe(PacketSocket s, Rtnetlink.Link link, List<Rtnetlink.Link> links, ActionContext ctx)
-            throws NetException {
+    private String probe(PacketSocket s, Rtnetlink.Link link, List<Rtnetlink.Link> links, ActionContext ctx,
+                         Set<String> staleHolders) throws NetException {
         Set<String> local = new LinkedHashSet<>();
         for (Rtnetlink.Link l : links) {
             local.add(Rtnetlink.macText(l.mac()));
@@ -175,7 +190,7 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
                 : Packets.dadSolicit((Inet6Address) settings.address());
         byte[] dest = v4 ? Packets.BROADCAST : Packets.multicastMac(Packets.solicitedNode(settings.address()));
         String what = "cannot send the " + (v4 ? "ARP probe" : "neighbour solicitation") + " for "
-                + settings.address().getHostAddress() + " on " + link.name();
+                + settings.host() + " on " + link.name();
         s.send(frame, dest, what);
         long start = System.nanoTime();
         long deadline = start + budgetMs * 1_000_000L;
@@ -210,12 +225,13 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
             String peer = peerWithMac(macText);
             if (peer != null && node.peerDeadOrFenced(peer)) {
                 stale.add(macText);
-                node.note(ctx.group(), ctx.resource(), "stale address " + settings.address().getHostAddress()
+                staleHolders.add(peer);
+                node.note(ctx.group(), ctx.resource(), "stale address " + settings.host()
                         + " on " + peer + " (MAC " + macText + "): " + peer + " is dead or fenced, so its kernel's"
                         + " answer does not block the takeover; " + peer + " removes it when it restarts");
                 continue;
             }
-            return "address " + settings.address().getHostAddress() + " is in use: MAC " + macText
+            return "address " + settings.host() + " is in use: MAC " + macText
                     + (peer == null ? " (not a cluster node)" : " (node " + peer + ", which is not known to be dead"
                     + " or fenced)") + " answered the " + (v4 ? "ARP probe" : "neighbour solicitation") + " on "
                     + link.name() + " of node " + node.nodeId() + "; refusing to start it here. Remove the address"
@@ -224,9 +240,12 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
         return null;
     }
 
+    /** The cluster node that published {@code mac} as one of its interfaces' MACs, or null. */
     private String peerWithMac(String mac) {
-        Set<String> peers = new LinkedHashSet<>(settings.peers());
+        Set<String> peers = new LinkedHashSet<>(node.peers());
+        peers.addAll(settings.peers());
         node.service(ClusterConfig.class).ifPresent(c -> c.peers().forEach(p -> peers.add(p.id())));
+        peers.remove(node.nodeId());
         for (String peer : peers) {
             for (Map.Entry<String, String> f : node.peerFacts(peer).entrySet()) {
                 if (f.getKey().startsWith("mac") && f.getValue().toLowerCase(java.util.Locale.ROOT).contains(mac)) {
@@ -323,11 +342,94 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
         boolean v4 = settings.ipv4();
         if (v4) {
             s.send(Packets.arpAnnouncement(link.mac(), settings.address()), Packets.BROADCAST,
-                    "cannot send a gratuitous ARP for " + settings.address().getHostAddress() + " on " + link.name());
+                    "cannot send a gratuitous ARP for " + settings.host() + " on " + link.name());
         } else {
             s.send(Packets.unsolicitedAdvert(link.mac(), (Inet6Address) settings.address()),
                     Packets.multicastMac(Packets.ALL_NODES), "cannot send a neighbour advertisement for "
-                            + settings.address().getHostAddress() + " on " + link.name());
+                            + settings.host() + " on " + link.name());
+        }
+    }
+
+    /**
+     * After a takeover: if a peer that may still hold the address is dead or fenced (its kernel answered the probe, or
+     * the safety check declared it so), keeps announcing the address every {@code reannounceInterval} until no such
+     * peer is left (each is heard again: its start-up stop removes the stale address), the address is stopped or
+     * taken again, or {@code reannounceFor} has passed. Opens its socket on the calling thread.
+     *
+     * @return a phrase for the result's reason
+     */
+    private String reannounce(Rtnetlink.Link link, ActionContext ctx, Set<String> seen) {
+        long myEpoch = reannounceEpoch.incrementAndGet();
+        if (!settings.reannounce() || settings.arpCount() == 0) {
+            return "";
+        }
+        Set<String> holders = ConcurrentHashMap.newKeySet();
+        holders.addAll(seen);
+        for (String p : node.peers()) {
+            // the probe may have missed its answer (a lost frame, probe: false): a dead peer may hold it all the same
+            if (node.peerDeadOrFenced(p)) {
+                holders.add(p);
+            }
+        }
+        if (holders.isEmpty()) {
+            return "";
+        }
+        PacketSocket socket;
+        try {
+            socket = PacketSocket.open(link.index(), link.name(), ethertype());
+        } catch (NetException e) {
+            node.note(ctx.group(), ctx.resource(), "cannot re-announce " + settings.text() + " on " + link.name()
+                    + " while " + String.join(", ", holders) + " may still answer for it: " + e.getMessage());
+            return "";
+        }
+        String who = String.join(", ", new java.util.TreeSet<>(holders));
+        node.note(ctx.group(), ctx.resource(), "re-announcing " + settings.text() + " on " + link.name() + " every "
+                + org.tandemha.api.Durations.format(settings.reannounceInterval()) + " while " + who + " (dead or"
+                + " fenced, its kernel may still answer for the address) is not back, for at most "
+                + org.tandemha.api.Durations.format(settings.reannounceFor()));
+        long deadline = System.nanoTime() + settings.reannounceFor().toNanos();
+        scheduleReannounce(link, socket, myEpoch, holders, deadline, ctx.group(), ctx.resource());
+        return "; re-announcing it while " + who + " may still answer for it";
+    }
+
+    private void scheduleReannounce(Rtnetlink.Link link, PacketSocket socket, long myEpoch, Set<String> holders,
+                                    long deadline, String grp, String res) {
+        Runnable tick = () -> {
+            String end = null;
+            try {
+                synchronized (sendLock) {
+                    holders.removeIf(p -> !node.peerDeadOrFenced(p));
+                    if (reannounceEpoch.get() != myEpoch || !held) {
+                        end = "";
+                    } else if (holders.isEmpty()) {
+                        end = "every peer that may have held " + settings.text() + " is back (its start-up removes a"
+                                + " stale address): no more re-announcements";
+                    } else if (System.nanoTime() - deadline >= 0) {
+                        end = "stopped re-announcing " + settings.text() + " after "
+                                + org.tandemha.api.Durations.format(settings.reannounceFor()) + "; "
+                                + String.join(", ", new java.util.TreeSet<>(holders)) + " is still not back, and its"
+                                + " kernel may still answer for the address: remove it there ('ip addr del') or start"
+                                + " Tandem there, which removes it";
+                    } else {
+                        sendAnnouncement(link, socket);
+                    }
+                }
+            } catch (NetException | RuntimeException e) {
+                LOG.warn("{}: re-announcement of {} on {} failed: {}", id, settings.text(), link.name(), e.getMessage());
+            }
+            if (end == null) {
+                scheduleReannounce(link, socket, myEpoch, holders, deadline, grp, res);
+                return;
+            }
+            socket.close();
+            if (!end.isEmpty()) {
+                node.note(grp, res, end);
+            }
+        };
+        try {
+            ANNOUNCER.schedule(tick, settings.reannounceInterval().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            socket.close();
         }
     }
 
@@ -356,8 +458,11 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
     @Override
     public ActionResult stop(ActionContext ctx) {
         long t0 = System.nanoTime();
-        held = false;
+        synchronized (sendLock) {
+            held = false; // no re-announcement leaves after this point
+        }
         epoch.incrementAndGet();
+        reannounceEpoch.incrementAndGet();
         try (Rtnetlink nl = Rtnetlink.open()) {
             long nlTimeout = netlinkTimeout(ctx);
             List<Rtnetlink.Link> links = nl.links(nlTimeout);

@@ -21,11 +21,16 @@ import org.tandemha.api.ResourceType;
  *     arpInterval: 200ms           # between announcements; the first goes at once
  *     probe: true                  # refuse to start if another host answers for the address
  *     probeTimeout: 25ms           # how long to listen for such an answer
- *     peers: [node1]               # optional: peers whose published MACs the probe recognises
+ *     peers: [node1]               # optional: more nodes whose published MACs the probe recognises (the
+ *                                  # cluster's other nodes always are)
+ *     reannounce: true             # after a takeover from a dead peer, keep announcing (its kernel may still answer)
+ *     reannounceInterval: 1s       # how often, until that peer is back or the address stops
+ *     reannounceFor: 10m           # how long at most
  * </pre>
  *
  * Start probes the address (RFC 5227 ARP probe or RFC 4862 solicitation), adds it, and announces it; an answer
- * from a peer that the safety check declared dead or fenced does not block it. Stop removes the address from every
+ * from a peer that the safety check declared dead or fenced does not block it, and the address is then re-announced
+ * until that peer is back (a crashed daemon leaves the address on its node, whose kernel answers for it). Stop removes the address from every
  * interface of the node, so the stop the engine runs at node start-up clears a stale address left by a crash. The
  * quick check wants the address present and the link carrying it up with carrier; the recoverer moves it to the
  * backup interface. Needs CAP_NET_ADMIN and CAP_NET_RAW, and works in the network namespace of the calling thread.

@@ -22,14 +22,22 @@ import org.tandemha.api.PluginConfig;
  * @param arpInterval  the time between two announcements; the first goes at once
  * @param probe        whether to check that nobody answers for the address before taking it
  * @param probeTimeout how long to listen for an answer to the probe
- * @param peers        peer node ids whose published MACs the probe recognises (besides the cluster configuration)
+ * @param peers        extra node ids whose published MACs the probe recognises (every other node of the cluster is
+ *                     recognised without it)
+ * @param reannounce   after a takeover from a dead or fenced peer (whose kernel may still answer for the address),
+ *                     whether to keep announcing the address until that peer is back or {@code reannounceFor} passed
+ * @param reannounceInterval the time between two such re-announcements
+ * @param reannounceFor      how long at most to keep re-announcing after one takeover
  */
 record IpSettings(String iface, InetAddress address, int prefix, String labelSuffix, String backup, int arpCount,
-                  Duration arpInterval, boolean probe, Duration probeTimeout, List<String> peers) {
+                  Duration arpInterval, boolean probe, Duration probeTimeout, List<String> peers, boolean reannounce,
+                  Duration reannounceInterval, Duration reannounceFor) {
 
     static final int DEFAULT_ARP_COUNT = 5;
     static final Duration DEFAULT_ARP_INTERVAL = Duration.ofMillis(200);
     static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMillis(25);
+    static final Duration DEFAULT_REANNOUNCE_INTERVAL = Duration.ofSeconds(1);
+    static final Duration DEFAULT_REANNOUNCE_FOR = Duration.ofMinutes(10);
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.@-]{1,15}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
@@ -39,9 +47,51 @@ record IpSettings(String iface, InetAddress address, int prefix, String labelSuf
         return address instanceof Inet4Address;
     }
 
-    /** The address as written by an operator: {@code 192.0.2.10/24}. */
+    /** The address as written by an operator: {@code 192.0.2.10/24}, {@code 2001:db8::10/64}. */
     String text() {
-        return address.getHostAddress() + "/" + prefix;
+        return host() + "/" + prefix;
+    }
+
+    /** The address without its prefix, IPv6 in its short form (RFC 5952): {@code 2001:db8::10}. */
+    String host() {
+        return hostText(address);
+    }
+
+    static String hostText(InetAddress a) {
+        if (!(a instanceof Inet6Address)) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestAt = -1;
+        int bestLen = 1; // a single zero group stays as 0
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                out.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(g[i]));
+        }
+        return out.toString();
     }
 
     /** The kernel label for the address on {@code ifname}, or null. */
@@ -132,8 +182,23 @@ record IpSettings(String iface, InetAddress address, int prefix, String labelSuf
                     "use a value such as 25ms (a LAN answers within a millisecond)");
         }
         List<String> peers = r.strings("peers", List.of());
+        boolean reannounce = r.bool("reannounce", true);
+        Duration reannounceInterval = r.duration("reannounceInterval", DEFAULT_REANNOUNCE_INTERVAL);
+        if (reannounceInterval.compareTo(Duration.ofMillis(100)) < 0) {
+            r.problem("reannounceInterval", "'reannounceInterval' is shorter than 100ms, which floods the segment with"
+                    + " announcements for minutes", "use a value such as 1s");
+        } else if (reannounceInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+            r.problem("reannounceInterval", "'reannounceInterval' is longer than a minute: clients would reach the dead"
+                    + " node's stale address for that long", "use a value such as 1s");
+        }
+        Duration reannounceFor = r.duration("reannounceFor", DEFAULT_REANNOUNCE_FOR);
+        if (reannounceFor.compareTo(Duration.ofDays(1)) > 0) {
+            r.problem("reannounceFor", "'reannounceFor' is longer than a day", "use a value such as 10m; to stop"
+                    + " re-announcing altogether, write reannounce: false");
+        }
         r.finish();
-        return new IpSettings(iface, address, prefix, suffix, backup, arpCount, arpInterval, probe, probeTimeout, peers);
+        return new IpSettings(iface, address, prefix, suffix, backup, arpCount, arpInterval, probe, probeTimeout, peers,
+                reannounce, reannounceInterval, reannounceFor);
     }
 
     /** Parses a literal address without any name lookup; null if it is not one. */

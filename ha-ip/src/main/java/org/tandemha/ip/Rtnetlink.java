@@ -178,7 +178,7 @@ final class Rtnetlink implements AutoCloseable {
         if (!v4) {
             putAttr(b, IFA_FLAGS, intBytes(IFA_F_NODAD));
         }
-        transact(b, false, timeoutMillis, "cannot add " + address.getHostAddress() + "/" + prefix + " to " + link.name());
+        transact(b, false, timeoutMillis, "cannot add " + IpSettings.hostText(address) + "/" + prefix + " to " + link.name());
     }
 
     /**
@@ -195,7 +195,7 @@ final class Rtnetlink implements AutoCloseable {
         putAttr(b, IFA_LOCAL, raw);
         putAttr(b, IFA_ADDRESS, raw);
         try {
-            transact(b, false, timeoutMillis, "cannot remove " + address.getHostAddress() + "/" + prefix + " from " + ifname);
+            transact(b, false, timeoutMillis, "cannot remove " + IpSettings.hostText(address) + "/" + prefix + " from " + ifname);
             return true;
         } catch (NetException e) {
             if (e.errno() == LibC.EADDRNOTAVAIL || e.errno() == LibC.ENOENT || e.errno() == LibC.ENODEV) {

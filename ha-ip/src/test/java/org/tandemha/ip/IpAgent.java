@@ -24,7 +24,7 @@ import org.tandemha.api.ResourceParts;
  * A test main run inside a network namespace ({@code ip netns exec <ns> java ... IpAgent <node>}). It plays one
  * node (or the client) and obeys one command per line on stdin; every answer is one line on stdout starting with
  * {@code @@ }. Commands: create k=v..., start, stop, check, recover, rejoin PEER, peerfact PEER KEY VALUE,
- * dead PEER true|false, serve PORT, probe IP PORT EXPECT TIMEOUT_MS,
+ * peers PEER..., dead PEER true|false, serve PORT, probe IP PORT EXPECT TIMEOUT_MS,
  * watch IFNAME carrier|nocarrier TIMEOUT_MS, exit.
  */
 public final class IpAgent {
@@ -81,6 +81,13 @@ public final class IpAgent {
                     case "peerfact" -> {
                         ctx.peerFacts.computeIfAbsent(w[1], k -> new HashMap<>()).put(w[2], w[3]);
                         say("ok fact");
+                    }
+                    case "peers" -> {
+                        ctx.peers.clear();
+                        for (int i = 1; i < w.length; i++) {
+                            ctx.peers.add(w[i]);
+                        }
+                        say("ok peers");
                     }
                     case "dead" -> {
                         if (Boolean.parseBoolean(w[2])) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,6 +120,78 @@ class IpNamespaceTest {
             n1.kill();
             n2.kill();
         }
+    }
+
+    /**
+     * Issue 13, finding 1: kill -9 of the holder's daemon leaves the address on its interface, and its kernel answers
+     * the survivor's probe. The survivor knows the dead node only as one of the cluster's nodes (no {@code peers}
+     * parameter): the takeover must go through, and the re-announcements must take back a client whose entry the
+     * stale kernel set, until the dead node is back.
+     */
+    @Test
+    void aDeadPeersKernelDoesNotBlockTheTakeoverWithoutThePeersParameter() throws Exception {
+        for (String address : List.of("192.0.2.16/24", "2001:db8::16/64")) {
+            String ip = address.substring(0, address.indexOf('/'));
+            String family = ip.contains(":") ? "-6" : "-4";
+            Lab.Agent n1 = lab.agent("n1", "node1");
+            Lab.Agent n2 = lab.agent("n2", "node2");
+            Lab.Agent again = null;
+            try {
+                assertThat(n1.call("create interface=eth0 address=" + address)).startsWith("ok");
+                assertThat(act(n1, "start")).startsWith("DONE");
+                String mac1 = n1.fact("mac.eth0");
+                n1.kill(); // kill -9 of the daemon only: node1's kernel keeps the address and answers for it
+                assertThat(lab.ip("-n", lab.ns("n1"), family, "addr")).contains(ip);
+
+                assertThat(n2.call("create interface=eth0 address=" + address
+                        + " probeTimeout=200ms reannounceInterval=200ms")).startsWith("ok");
+                assertThat(n2.call("peers node1")).isEqualTo("ok peers"); // what NodeContext.peers() says
+                for (String e : n1.events) { // node1's facts, as its last announcement carried them
+                    if (e.startsWith("fact ")) {
+                        n2.call("peerfact node1 " + e.substring(5));
+                    }
+                }
+                n2.call("dead node1 true");
+                assertThat(act(n2, "start")).as(address).startsWith("DONE added " + address + " to eth0, announced")
+                        .contains("re-announcing it while node1 may still answer for it");
+                assertThat(n2.events).anyMatch(e -> e.startsWith("note stale address " + ip + " on node1 (MAC " + mac1));
+                assertThat(n2.events).anyMatch(e -> e.startsWith("note re-announcing " + address));
+                String mac2 = n2.fact("mac.eth0");
+
+                if (family.equals("-4")) {
+                    // a client whose broadcast request the stale kernel answered first
+                    lab.ip("-n", lab.ns("client"), "neigh", "replace", ip, "lladdr", mac1, "dev", "eth0", "nud", "stale");
+                    assertThat(awaitNeighbour(ip, mac2)).as("a re-announcement took the client back").contains(mac2);
+                }
+
+                // node1 restarts: its start-up stop removes the stale address; it is heard again
+                again = lab.agent("n1", "node1");
+                assertThat(again.call("create interface=eth0 address=" + address)).startsWith("ok");
+                assertThat(act(again, "stop")).startsWith("DONE removed " + address + " from eth0");
+                assertThat(lab.ip("-n", lab.ns("n1"), family, "addr")).doesNotContain(ip);
+                n2.call("dead node1 false");
+                assertThat(awaitEvent(n2, "note every peer that may have held " + address + " is back"))
+                        .as("the re-announcements end once node1 is back").isTrue();
+                assertThat(act(n2, "stop")).startsWith("DONE");
+            } finally {
+                n1.kill();
+                n2.kill();
+                if (again != null) {
+                    again.kill();
+                }
+            }
+        }
+    }
+
+    /** Whether an event starting with {@code start} arrives within about 5 s. */
+    private static boolean awaitEvent(Lab.Agent a, String start) {
+        for (int i = 0; i < 100; i++) {
+            if (a.events.stream().anyMatch(e -> e.startsWith(start))) {
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+        return false;
     }
 
     @Test

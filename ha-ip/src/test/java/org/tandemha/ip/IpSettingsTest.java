@@ -44,6 +44,37 @@ class IpSettingsTest {
         assertThat(s.probeTimeout()).isEqualTo(Duration.ofMillis(25));
         assertThat(s.backup()).isNull();
         assertThat(s.labelFor("eth0")).isNull();
+        assertThat(s.peers()).as("the cluster's other nodes come from the node context").isEmpty();
+        assertThat(s.reannounce()).isTrue();
+        assertThat(s.reannounceInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.reannounceFor()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void ipv6AddressesAreShownInTheirShortForm() throws Exception {
+        assertThat(read("interface", "eth0", "address", "2001:db8::16/64").text()).isEqualTo("2001:db8::16/64");
+        assertThat(read("interface", "eth0", "address", "2001:db8:0:1:0:0:0:1/64").host()).isEqualTo("2001:db8:0:1::1");
+        assertThat(read("interface", "eth0", "address", "2001:db8:1:0:1:0:0:1/64").host()).isEqualTo("2001:db8:1:0:1::1");
+        assertThat(read("interface", "eth0", "address", "2001:db8:1:2:3:4:5:6/64").host()).isEqualTo("2001:db8:1:2:3:4:5:6");
+        assertThat(read("interface", "eth0", "address", "2001:db8::/64").host()).isEqualTo("2001:db8::");
+        assertThat(read("interface", "eth0", "address", "192.0.2.10/24").host()).isEqualTo("192.0.2.10");
+    }
+
+    @Test
+    void reannouncementsAreBounded() throws Exception {
+        IpSettings s = read("interface", "eth0", "address", "192.0.2.10/24", "reannounce", false,
+                "reannounceInterval", "500ms", "reannounceFor", "2m");
+        assertThat(s.reannounce()).isFalse();
+        assertThat(s.reannounceInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(s.reannounceFor()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "reannounceInterval", "10ms"))
+                .contains("'reannounceInterval' is shorter than 100ms").contains("1s");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "reannounceInterval", "5m"))
+                .contains("'reannounceInterval' is longer than a minute");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "reannounceFor", "2d"))
+                .contains("'reannounceFor' is longer than a day").contains("reannounce: false");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "reannounceFor", "0s"))
+                .contains("'reannounceFor' must be longer than zero");
     }
 
     @Test

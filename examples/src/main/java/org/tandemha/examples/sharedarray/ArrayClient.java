@@ -38,6 +38,9 @@ import org.tandemha.scsi.SharedLock;
  *   <li>{@code verify URL}: reads {@code URL/ids} and prints {@code VERIFY acked=N present=P lost=L};</li>
  *   <li>{@code observe ISCSI-URL CLUSTER}: reads the reservation every 100 ms and prints {@code RES <ns> holder=...
  *       keys=...} whenever it changes (a READ only: the observer never registers).</li>
+ *   <li>{@code reach TAG HOST PORT EXPECT TIMEOUT_MS}: connects to HOST:PORT every 2 ms (connect bound 100 ms, read
+ *       bound 300 ms) until the line the server sends is EXPECT (a node's responder says its node id), then prints
+ *       {@code REACH TAG <ns> ok EXPECT}; after the timeout {@code REACH TAG <ns> fail <last answer or error>}.</li>
  * </ul>
  */
 public final class ArrayClient {
@@ -88,6 +91,8 @@ public final class ArrayClient {
                 }
                 case "verify" -> verify(w[1]);
                 case "observe" -> startThread("observer", () -> observe(w[1], w[2]));
+                case "reach" -> startThread("reach-" + w[1], () -> reach(w[1], w[2], Integer.parseInt(w[3]), w[4],
+                        Long.parseLong(w[5])));
                 case "quit" -> System.exit(0);
                 default -> OUT.println("ERROR unknown command " + line);
             }
@@ -220,6 +225,28 @@ public final class ArrayClient {
             }
             pause(100);
         }
+    }
+
+    private static void reach(String tag, String host, int port, String expect, long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        String last = "nothing";
+        while (System.nanoTime() - deadline < 0) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), 100);
+                s.setSoTimeout(300);
+                BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                String line = r.readLine();
+                if (expect.equals(line)) {
+                    OUT.println("REACH " + tag + " " + System.nanoTime() + " ok " + line);
+                    return;
+                }
+                last = "answered '" + line + "'";
+            } catch (IOException | RuntimeException e) {
+                last = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            pause(2);
+        }
+        OUT.println("REACH " + tag + " " + System.nanoTime() + " fail " + last.replace('\n', ' '));
     }
 
     static int httpGet(String url, int connectMs, int readMs) {

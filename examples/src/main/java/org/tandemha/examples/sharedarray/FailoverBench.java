@@ -23,8 +23,13 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  * {@code db failover ms: ...} for the group "volume + PostgreSQL + floating address" (first successful query), and
  * {@code idle node: rss=... MB, cpu=...%} for a node that runs one group, over 60 s.
  *
+ * <p>{@code --daemon-crash N} runs only {@link VipFailover}: N trials of kill -9 of the holder's Tandem JVM alone
+ * (its kernel keeps the addresses), a group of an IPv4 and an IPv6 address, arbiters tiebreaker + witness; prints
+ * {@code daemon crash: passed=P/N}, then {@code daemon crash ipv4 ms: ...} and {@code daemon crash ipv6 ms: ...}.
+ *
  * <pre>
  * java -cp ... org.tandemha.examples.sharedarray.FailoverBench [--trials 20] [--db-trials 20] [--idle 60] [--classpath CP]
+ * java -cp ... org.tandemha.examples.sharedarray.FailoverBench --daemon-crash 20
  * </pre>
  */
 public final class FailoverBench {
@@ -35,6 +40,7 @@ public final class FailoverBench {
         int trials = 20;
         int dbTrials = 20;
         int idleSeconds = 60;
+        int daemonCrash = 0;
         String cp = System.getProperty("java.class.path");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -42,8 +48,10 @@ public final class FailoverBench {
                 case "--db-trials" -> dbTrials = Integer.parseInt(args[++i]);
                 case "--idle" -> idleSeconds = Integer.parseInt(args[++i]);
                 case "--classpath" -> cp = args[++i];
+                case "--daemon-crash" -> daemonCrash = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("unknown option " + args[i] + "; use [--trials N] [--db-trials N] [--idle SECONDS]");
+                    System.err.println("unknown option " + args[i] + "; use [--trials N] [--db-trials N] [--idle SECONDS]"
+                            + " or --daemon-crash N");
                     System.exit(2);
                 }
             }
@@ -54,6 +62,17 @@ public final class FailoverBench {
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        if (daemonCrash > 0) {
+            List<VipFailover.Trial> rs = VipFailover.run(cp, daemonCrash, progress);
+            long passed = rs.stream().filter(VipFailover.Trial::passed).count();
+            out.println("daemon crash: passed=" + passed + "/" + daemonCrash);
+            out.println("daemon crash ipv4 ms: " + summary(rs.stream().filter(VipFailover.Trial::passed)
+                    .map(VipFailover.Trial::ipv4Ms).toList()));
+            out.println("daemon crash ipv6 ms: " + summary(rs.stream().filter(VipFailover.Trial::passed)
+                    .map(VipFailover.Trial::ipv6Ms).toList()));
+            rs.stream().filter(r -> !r.passed()).forEach(r -> out.println("trial " + r.number() + " failed: " + r.note()));
+            System.exit(passed == daemonCrash ? 0 : 1);
+        }
         String idle = "";
         List<Long> web;
         try (SharedArrayCluster c = new SharedArrayCluster(Layout.BENCH_WEB, cp, progress)) {

@@ -39,6 +39,11 @@ import org.tandemha.core.exec.Posix;
  * so that it is a server of its own: its mount of the volume, its PostgreSQL, and every process it started die with
  * it. "Kill -9 of the node's whole process tree" is SIGKILL to every process in its network namespace.
  *
+ * <p>The {@link Layout#VIP_WITNESS} layout has no array: a group holding only floating addresses (IPv4 and IPv6),
+ * the tie-breaker and a witness (a {@code WitnessMain} JVM in the client namespace), and a responder per node that
+ * outlives the node's JVM ({@link NamespaceResponder}). Its nodes run in their network namespace only, so that
+ * {@link #killJvm} kills the Tandem process alone and the node's kernel keeps the addresses, as after a daemon crash.
+ *
  * <p>Everything is named with a per-run prefix and removed by {@link #close()} (also from a shutdown hook).
  */
 final class SharedArrayCluster implements AutoCloseable {
@@ -46,6 +51,11 @@ final class SharedArrayCluster implements AutoCloseable {
     static final String VIP2 = "192.0.2.12";
     static final String GATEWAY = "192.0.2.254";
     static final String PORTAL = "203.0.113.254:3260";
+    /** The VIP_WITNESS layout's floating addresses, witness and responder port. */
+    static final String VIP4 = "192.0.2.50";
+    static final String VIP6 = "2001:db8::50";
+    static final String WITNESS = "192.0.2.100:7600";
+    static final int RESPONDER_PORT = 8090;
     private static final Duration CMD = Duration.ofSeconds(20);
     /** Whether the tie-breaker arbiter (ha-heartbeat) is on the class path: then it runs first in the safety check. */
     static final boolean TIEBREAKER = Boolean.parseBoolean(System.getProperty("sharedarray.tiebreaker", "true"))
@@ -58,7 +68,12 @@ final class SharedArrayCluster implements AutoCloseable {
         /** The benchmark's group: VIP1 plus the HTTP service, nothing else. */
         BENCH_WEB,
         /** The benchmark's database group: volume, PostgreSQL, VIP1. */
-        BENCH_DB
+        BENCH_DB,
+        /**
+         * Group "vip" holding only two ip resources (VIP4, VIP6, no 'peers' parameter); arbiters tiebreaker + witness;
+         * no array, no volume; nodes without private PID namespaces (a kill -9 of the JVM leaves its addresses).
+         */
+        VIP_WITNESS
     }
 
     final String prefix;
@@ -76,6 +91,9 @@ final class SharedArrayCluster implements AutoCloseable {
     private final Map<String, String> loops = new LinkedHashMap<>();
     private String lunUrl;
     private Path config;
+    private final String keyHex;
+    private Process witness;
+    private final List<NamespaceResponder> responders = new ArrayList<>();
     private final Thread hook = new Thread(this::close, "shared-array-cleanup");
     private boolean closed;
 
@@ -86,6 +104,13 @@ final class SharedArrayCluster implements AutoCloseable {
         this.prefix = "sa" + Long.toString(ProcessHandle.current().pid() % 100000, 36)
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
         this.dir = Files.createDirectories(Path.of("/tmp", "tandem-" + prefix));
+        byte[] key = new byte[24];
+        ThreadLocalRandom.current().nextBytes(key);
+        StringBuilder hex = new StringBuilder();
+        for (byte b : key) {
+            hex.append(String.format("%02x", b));
+        }
+        this.keyHex = hex.toString();
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -101,6 +126,10 @@ final class SharedArrayCluster implements AutoCloseable {
 
     /** Creates the namespaces, links, array and volume; writes the configuration. */
     void setUp() throws IOException {
+        if (layout == Layout.VIP_WITNESS) {
+            setUpVipWitness();
+            return;
+        }
         say("setting up namespaces " + prefix + "-{node1,node2,client,switch}, bridges, heartbeat link");
         for (String n : List.of("switch", "node1", "node2", "client")) {
             ok("ip", "netns", "add", ns(n));
@@ -131,6 +160,52 @@ final class SharedArrayCluster implements AutoCloseable {
         if (layout != Layout.BENCH_WEB) {
             makeVolume();
         }
+        writeConfig();
+    }
+
+    private void setUpVipWitness() throws IOException {
+        say("setting up namespaces " + prefix + "-{node1,node2,client,switch}, public bridge, heartbeat link, witness");
+        for (String n : List.of("switch", "node1", "node2", "client")) {
+            ok("ip", "netns", "add", ns(n));
+            namespaces.add(ns(n));
+            ok("ip", "-n", ns(n), "link", "set", "lo", "up");
+        }
+        String sw = ns("switch");
+        ok("ip", "-n", sw, "link", "add", "brpub", "type", "bridge", "forward_delay", "0");
+        ok("ip", "-n", sw, "addr", "add", GATEWAY + "/24", "dev", "brpub");
+        ok("ip", "-n", sw, "link", "set", "brpub", "up");
+        Map<String, String> host = Map.of("node1", "1", "node2", "2", "client", "100");
+        for (String n : List.of("node1", "node2", "client")) {
+            String h = host.get(n);
+            link(sw, "p" + (n.equals("client") ? "c" : n.substring(4)), ns(n), "pub0", "brpub", "192.0.2." + h + "/24");
+            // nodad: usable at once (the floating IPv6 address is added without DAD by the ip resource too)
+            ok("ip", "-n", ns(n), "-6", "addr", "add", "2001:db8::" + h + "/64", "dev", "pub0", "nodad");
+        }
+        ok("ip", "-n", ns("node1"), "link", "add", "hb0", "type", "veth", "peer", "name", "hb0", "netns", ns("node2"));
+        ok("ip", "-n", ns("node1"), "addr", "add", "198.51.100.1/24", "dev", "hb0");
+        ok("ip", "-n", ns("node2"), "addr", "add", "198.51.100.2/24", "dev", "hb0");
+        ok("ip", "-n", ns("node1"), "link", "set", "hb0", "up");
+        ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        witness = CommandRunner.start(Command.of("ip", "netns", "exec", ns("client"), java, "-Xmx48m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
+                "org.tandemha.heartbeat.witness.WitnessMain", "--cluster", prefix, "--key", "hex:" + keyHex,
+                "--bind", WITNESS, "--lease", "600ms").withLogFile(dir.resolve("witness.log")));
+        for (String n : List.of("node1", "node2")) {
+            responders.add(new NamespaceResponder(ns(n), RESPONDER_PORT, n));
+        }
+        boolean open = false;
+        for (int i = 0; i < 100 && !open && witness.isAlive(); i++) {
+            Path wlog = dir.resolve("witness.log");
+            open = Files.exists(wlog) && Files.readString(wlog).contains("listening on " + WITNESS);
+            if (!open) {
+                pause(100);
+            }
+        }
+        if (!open) {
+            throw new IOException("the witness did not start on " + WITNESS + "; see " + dir.resolve("witness.log"));
+        }
+        say("witness up on " + WITNESS + " (pid " + witness.pid() + "), responders on port " + RESPONDER_PORT);
         writeConfig();
     }
 
@@ -233,12 +308,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     private void writeConfig() throws IOException {
-        byte[] key = new byte[24];
-        ThreadLocalRandom.current().nextBytes(key);
-        StringBuilder hex = new StringBuilder();
-        for (byte b : key) {
-            hex.append(String.format("%02x", b));
-        }
+        String hex = keyHex;
         String vol = dir.resolve("vol").toString();
         String priv = dir.resolve("private").toString();
         StringBuilder y = new StringBuilder();
@@ -258,6 +328,27 @@ final class SharedArrayCluster implements AutoCloseable {
                     .append(lunUrl).append("\"}}\n");
         }
         y.append("arbiters:\n");
+        if (layout == Layout.VIP_WITNESS) {
+            // The issue's lab: no shared disk. The tie-breaker first, then the witness on the client's address.
+            y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
+            y.append("  - {type: witness, params: {address: \"").append(WITNESS)
+                    .append("\", reportInterval: 200ms, lease: 600ms, timeout: 1s}}\n");
+            y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
+            y.append("groups:\n");
+            y.append("  - id: vip\n");
+            y.append("    nodes: [node1, node2]\n");
+            y.append("    resources:\n");
+            // no 'peers' parameter: the ip resource must know the cluster's nodes by itself
+            y.append("      - id: vip4\n        type: ip\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP4).append("/24}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            y.append("      - id: vip6\n        type: ip\n");
+            y.append("        params: {interface: pub0, address: \"").append(VIP6).append("/64\"}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            config = dir.resolve("cluster.yaml");
+            Files.writeString(config, y.toString());
+            return;
+        }
         if (TIEBREAKER) {
             // First: a node that cannot reach the gateway is the one cut off, and stands down.
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
@@ -438,12 +529,17 @@ final class SharedArrayCluster implements AutoCloseable {
         Path state = Files.createDirectories(dir.resolve("state-" + id));
         String java = ProcessHandle.current().info().command().orElse("java");
         String link = loops.containsKey(id) ? " && ln -s " + loops.get(id) + " " + priv + "/volume" : "";
-        String script = "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && exec " + java
+        // VIP_WITNESS: the JVM is the namespace's only process, not the init of a PID namespace, so that killing it
+        // kills nothing else (its kernel keeps the addresses)
+        String mount = layout == Layout.VIP_WITNESS ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
+        String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
                 + " -Dtandem.heartbeat.rtPriority=10"
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"
                 + " --config " + config + " --node " + id + " --state " + state;
-        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", ns(id), "unshare", "--ipc", "--pid", "--fork",
+        ProcessBuilder pb = layout == Layout.VIP_WITNESS
+                ? new ProcessBuilder("ip", "netns", "exec", ns(id), "/bin/sh", "-c", script)
+                : new ProcessBuilder("ip", "netns", "exec", ns(id), "unshare", "--ipc", "--pid", "--fork",
                 "--mount-proc", "/bin/sh", "-c", script);
         pb.environment().put("CP", classpath);
         pb.redirectErrorStream(true);
@@ -520,6 +616,31 @@ final class SharedArrayCluster implements AutoCloseable {
             n.process.waitFor(10, TimeUnit.SECONDS);
         }
         return killed;
+    }
+
+    /**
+     * Kill -9 of the node's Tandem JVM alone (a daemon crash): the node's kernel keeps its addresses and what else
+     * the JVM started. Returns the PID killed.
+     */
+    long killJvm(String id) throws IOException, InterruptedException {
+        NodeProc n = nodes.get(id);
+        long pid = n.process.pid(); // 'ip netns exec' and 'sh -c' both exec: this is the JVM
+        String comm = Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
+        if (!comm.equals("java")) {
+            throw new IOException("process " + pid + " of " + id + " is '" + comm + "', not its JVM");
+        }
+        Posix.kill(pid, Posix.SIGKILL);
+        n.process.waitFor(10, TimeUnit.SECONDS);
+        return pid;
+    }
+
+    /** The output of {@code ip ARGS} inside the namespace of {@code who} (node1, node2, client). */
+    String ipIn(String who, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("ip", "-n", ns(who)));
+        argv.addAll(Arrays.asList(args));
+        Execution e = CommandRunner.run(Command.of(argv), CMD);
+        check(e);
+        return String.join("\n", e.tail());
     }
 
     /** SIGSTOP (or SIGCONT) to every process of the node. */
@@ -666,6 +787,9 @@ final class SharedArrayCluster implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException ignored) {
             // shutting down: this is the hook
+        }
+        for (NamespaceResponder r : responders) {
+            r.close();
         }
         for (String id : List.of("node1", "node2", "client")) {
             if (namespaces.contains(ns(id))) {

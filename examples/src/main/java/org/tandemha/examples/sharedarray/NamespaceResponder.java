@@ -1,0 +1,91 @@
+package org.tandemha.examples.sharedarray;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A service of a node that outlives the node's Tandem JVM, as a real one would: a TCP listener on every address of a
+ * node's network namespace that sends the node id and closes. It runs on a thread of the harness's JVM that moved
+ * into the namespace with setns(2) (the socket belongs to the namespace of the thread that created it), so a kill -9
+ * of the node's JVM leaves it answering on the node's kernel: a client that reaches the dead node's stale address is
+ * answered by the dead node, and one that reaches the survivor by the survivor.
+ */
+final class NamespaceResponder implements AutoCloseable {
+    private static final int CLONE_NEWNET = 0x40000000;
+
+    /** The two libc calls needed; loaded on first use. */
+    interface LibC extends Library {
+        int open(String path, int flags);
+
+        int setns(int fd, int nstype);
+
+        int close(int fd);
+    }
+
+    private static final class Holder {
+        static final LibC C = Native.load("c", LibC.class);
+    }
+
+    private final CompletableFuture<ServerSocket> socket = new CompletableFuture<>();
+
+    /** Starts answering {@code answer} on {@code port} of network namespace {@code netns} (a name under /var/run/netns). */
+    NamespaceResponder(String netns, int port, String answer) throws IOException {
+        Thread t = new Thread(() -> serve(netns, port, answer), "responder-" + netns);
+        t.setDaemon(true);
+        t.start();
+        try {
+            socket.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("no responder in namespace " + netns + ": " + (e.getCause() == null ? e : e.getCause()).getMessage());
+        }
+    }
+
+    private void serve(String netns, int port, String answer) {
+        ServerSocket ss;
+        try {
+            int fd = Holder.C.open("/var/run/netns/" + netns, 0);
+            if (fd < 0) {
+                throw new IOException("cannot open /var/run/netns/" + netns + " (errno " + Native.getLastError() + ")");
+            }
+            int rc = Holder.C.setns(fd, CLONE_NEWNET); // this thread only, for the rest of its life
+            Holder.C.close(fd);
+            if (rc != 0) {
+                throw new IOException("setns into " + netns + " failed (errno " + Native.getLastError() + ")");
+            }
+            ss = new ServerSocket();
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(port)); // the wildcard: IPv4 and IPv6
+            socket.complete(ss);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            socket.completeExceptionally(e);
+            return;
+        }
+        byte[] line = (answer + "\n").getBytes(StandardCharsets.US_ASCII);
+        while (!ss.isClosed()) {
+            try (Socket s = ss.accept()) {
+                OutputStream out = s.getOutputStream();
+                out.write(line);
+                out.flush();
+            } catch (IOException e) {
+                // closed, or one client gone: keep serving until closed
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.getNow(null).close();
+        } catch (IOException | RuntimeException e) {
+            // gone already
+        }
+    }
+}

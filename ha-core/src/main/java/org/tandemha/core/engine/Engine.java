@@ -85,6 +85,11 @@ public final class Engine {
         boolean fingerprintWarned;
         /** Fenced by this cluster's fencing (not merely declared dead by an arbiter). */
         boolean fenced;
+        /**
+         * The facts of its latest announcement (its MACs, ...), kept when the announcement itself is forgotten
+         * (a rejoin, a pause): a resource taking over from it after it died needs them most then.
+         */
+        Map<String, String> facts = Map.of();
         /** Groups this peer last announced FAILED (a stop failed there): kept while it is silent. */
         final java.util.Set<String> failed = new java.util.TreeSet<>();
         /** Until when this peer counts as duplicated (two copies heard at once); -1: not duplicated. */
@@ -639,6 +644,7 @@ public final class Engine {
                     + " acknowledge takeovers; give every node the same configuration file", Map.of("peer", id));
         }
         p.ann = a;
+        p.facts = a.facts();
         for (Group g : groups.values()) {
             GroupAnn ga = a.group(g.spec.id());
             if (ga != null) {
@@ -1876,7 +1882,7 @@ public final class Engine {
 
     public Map<String, String> peerFacts(String peer) {
         Peer p = peers.get(peer);
-        return p == null || p.ann == null ? Map.of() : p.ann.facts();
+        return p == null ? Map.of() : p.facts;
     }
 
     public boolean hasLeft() {

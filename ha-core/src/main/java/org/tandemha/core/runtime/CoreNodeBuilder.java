@@ -277,6 +277,11 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
 
         @Override
+        public List<String> peers() {
+            return t().peers();
+        }
+
+        @Override
         public Path stateDirectory() {
             return t().stateDirectory();
         }

@@ -14,7 +14,15 @@ public interface ClusterNode extends AutoCloseable {
     /** This node's id. */
     String nodeId();
 
-    /** Starts heartbeats and the engine. Groups start where the cluster decides. */
+    /**
+     * Starts heartbeats and the engine. Groups start where the cluster decides.
+     *
+     * <p>First it locks the node's state directory: a second copy of a running node fails here. A start that fails
+     * (the lock, a heartbeat port in use, a watchdog that cannot be opened) closes everything it opened and has
+     * touched no resource: the engine's start-up clean-up runs only after everything else has started.
+     *
+     * @throws IllegalStateException with the reason and the fix when the node cannot start
+     */
     void start();
 
     /** A snapshot of the cluster as this node sees it. */

@@ -525,8 +525,34 @@ final class SharedArrayCluster implements AutoCloseable {
 
     /** Starts node {@code id} (node1 or node2) in its namespace and waits for READY. */
     NodeProc startNode(String id) throws IOException, InterruptedException {
-        String priv = dir.resolve("private").toString();
         Path state = Files.createDirectories(dir.resolve("state-" + id));
+        ProcessBuilder pb = nodeProcess(id, state);
+        long from = System.nanoTime();
+        NodeProc p = new NodeProc(id, pb.start());
+        nodes.put(id, p);
+        Line ready = p.await(from, s -> s.startsWith("READY") || s.startsWith("CONFIG-ERROR"), Duration.ofSeconds(60));
+        if (ready == null || !ready.text.startsWith("READY")) {
+            throw new IOException("node " + id + " did not start: " + (ready == null ? "no READY within 60 s; see "
+                    + dir.resolve(id + ".log") : ready.text));
+        }
+        say(id + " started (JVM in namespace " + ns(id) + ")");
+        return p;
+    }
+
+    /**
+     * Starts a second copy of node {@code id} in its namespace, as an operator's mistake would (a unit file and a
+     * hand start), with its own state directory {@code stateName} under the run's folder or, with null, the
+     * node's own. Does not wait: the caller reads its lines and its exit.
+     */
+    NodeProc startCopy(String id, String stateName) throws IOException {
+        Path state = Files.createDirectories(dir.resolve(stateName == null ? "state-" + id : stateName));
+        NodeProc p = new NodeProc(id + "-copy-" + (stateName == null ? "same-state" : stateName), nodeProcess(id, state).start());
+        say("a second copy of " + id + " started (state directory " + state + ")");
+        return p;
+    }
+
+    private ProcessBuilder nodeProcess(String id, Path state) {
+        String priv = dir.resolve("private").toString();
         String java = ProcessHandle.current().info().command().orElse("java");
         String link = loops.containsKey(id) ? " && ln -s " + loops.get(id) + " " + priv + "/volume" : "";
         // VIP_WITNESS: the JVM is the namespace's only process, not the init of a PID namespace, so that killing it
@@ -543,16 +569,7 @@ final class SharedArrayCluster implements AutoCloseable {
                 "--mount-proc", "/bin/sh", "-c", script);
         pb.environment().put("CP", classpath);
         pb.redirectErrorStream(true);
-        long from = System.nanoTime();
-        NodeProc p = new NodeProc(id, pb.start());
-        nodes.put(id, p);
-        Line ready = p.await(from, s -> s.startsWith("READY") || s.startsWith("CONFIG-ERROR"), Duration.ofSeconds(60));
-        if (ready == null || !ready.text.startsWith("READY")) {
-            throw new IOException("node " + id + " did not start: " + (ready == null ? "no READY within 60 s; see "
-                    + dir.resolve(id + ".log") : ready.text));
-        }
-        say(id + " started (JVM in namespace " + ns(id) + ")");
-        return p;
+        return pb;
     }
 
     NodeProc node(String id) {

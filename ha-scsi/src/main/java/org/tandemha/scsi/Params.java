@@ -39,6 +39,7 @@ final class Params {
         r.finish();
         SharedLock lock = SharedLock.shared(device, cluster.cluster(), cluster.localNode(), timeout);
         lock.monitorEvery(check);
+        lock.knowNodes(nodeIds(cluster));
         lock.reportTo(context);
         return lock;
     }

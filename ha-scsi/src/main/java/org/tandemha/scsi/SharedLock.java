@@ -739,7 +739,7 @@ public final class SharedLock implements AutoCloseable {
         }
         String there = describe(keys, r, names);
         if (holding) {
-            return new KeyLoss(Loss.PREEMPTED, "preempted by a peer: " + there);
+            return new KeyLoss(Loss.PREEMPTED, "preempted by a peer, which removed it: " + there);
         }
         long base = emptyAtGeneration >= 0 ? emptyAtGeneration
                 : lastGoodGeneration >= 0 && gen < lastGoodGeneration ? 0 : -1;

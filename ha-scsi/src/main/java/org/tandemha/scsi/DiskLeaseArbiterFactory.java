@@ -34,6 +34,9 @@ public final class DiskLeaseArbiterFactory implements ArbiterFactory {
             r.problem(null, "disk-lease arbiter " + config.id() + " needs 'file' or 'device'",
                     "add 'file: /shared/tandem.lease' or 'device: iscsi://host:port/iqn.../1'");
         }
+        if (file != null) {
+            Params.leaseFolderExists(r, "file", file, "disk-lease arbiter " + config.id() + ":");
+        }
         if (file != null && device != null) {
             r.problem("file", "give either 'file' or 'device', not both", "remove one of them");
         }

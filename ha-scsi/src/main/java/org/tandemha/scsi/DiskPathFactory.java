@@ -32,6 +32,7 @@ public final class DiskPathFactory implements PathFactory {
         Duration interval = path.interval();
         Duration lease = r.duration("leaseTimeout", interval.multipliedBy(Math.max(3, path.misses())));
         Duration settle = r.duration("settle", interval.multipliedBy(3));
+        String fileKey = file != null ? "file" : null;
         if (file == null && device == null) {
             String own = cluster.nodes().stream().filter(n -> n.id().equals(cluster.localNode())).findFirst()
                     .map(n -> n.addresses().get(path.name())).orElse(null);
@@ -43,6 +44,10 @@ public final class DiskPathFactory implements PathFactory {
         }
         if (file == null && device == null) {
             r.problem(null, "disk path " + path.name() + " has no storage", "add 'file: /shared/tandem.lease' or 'device: iscsi://...' to the path's options");
+        }
+        if (file != null) {
+            Params.leaseFolderExists(r, fileKey, file, "disk path " + path.name() + (fileKey == null
+                    ? ": node " + cluster.localNode() + "'s address, the lease" : ": lease"));
         }
         if (device != null && !device.startsWith("iscsi://") && !device.startsWith("/dev/")) {
             r.problem("device", "'" + device + "' is neither an iSCSI URL nor a device path", "write iscsi://host:port/iqn.../1 or /dev/...");

@@ -27,6 +27,26 @@ final class Params {
     }
 
     /**
+     * Records a problem when the folder of a lease file does not exist: the lease would then fail at every renewal
+     * and never let a takeover through. The file itself may be missing (it is created), its folder may not.
+     */
+    static void leaseFolderExists(PluginConfig.Reader r, String key, String file, String what) {
+        java.nio.file.Path folder;
+        try {
+            folder = java.nio.file.Path.of(file).toAbsolutePath().normalize().getParent();
+        } catch (java.nio.file.InvalidPathException e) {
+            r.problem(key, what + " file '" + file + "' is not a valid path: " + e.getMessage(), "write an absolute path on shared storage");
+            return;
+        }
+        if (folder != null && !java.nio.file.Files.isDirectory(folder)) {
+            r.problem(key, what + " file " + file + ": its folder " + folder + " does not exist"
+                    + (java.nio.file.Files.exists(folder) ? " as a folder (it is a file)" : ""),
+                    "create " + folder + " on the shared storage (mounted on every node before Tandem starts), or point '"
+                            + (key == null ? "file" : key) + "' at a folder that exists");
+        }
+    }
+
+    /**
      * Reads the parameters of the {@code scsi} arbiter and the {@code scsi-preempt} fencer ({@code device},
      * {@code timeout}, {@code checkInterval}; any other is a problem) and returns this node's lock on that device,
      * with its monitor interval, reporting fencing to the engine.
@@ -39,6 +59,7 @@ final class Params {
         r.finish();
         SharedLock lock = SharedLock.shared(device, cluster.cluster(), cluster.localNode(), timeout);
         lock.monitorEvery(check);
+        lock.knowNodes(nodeIds(cluster));
         lock.reportTo(context);
         return lock;
     }

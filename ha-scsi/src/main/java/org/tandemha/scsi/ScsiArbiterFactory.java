@@ -68,6 +68,8 @@ public final class ScsiArbiterFactory implements ArbiterFactory {
                     case PEER_ALREADY_GONE -> Verdict.of(Verdict.Answer.PEER_DEAD, "SCSI: " + peer + "'s key was already removed from "
                             + lock.target() + "; we hold the reservation");
                     case LOST -> Verdict.of(Verdict.Answer.WE_LOST, "SCSI preempt lost: " + lock.fencedReason());
+                    case ASK_AGAIN -> Verdict.of(Verdict.Answer.UNKNOWN, "SCSI: " + lock.target() + " had lost every registration"
+                            + " (an array restart without APTPL); registered our key again, the next round decides");
                 };
             } catch (ScsiException e) {
                 return Verdict.of(Verdict.Answer.UNKNOWN, "SCSI: " + e.getMessage());

@@ -145,6 +145,15 @@ public final class ScsiDevice implements AutoCloseable {
         prOut(Cdb.REGISTER_AND_IGNORE_EXISTING_KEY, null, 0, newKey);
     }
 
+    /**
+     * REGISTER AND IGNORE EXISTING KEY with the APTPL bit (Activate Persist Through Power Loss, SPC-4 6.16.3): with
+     * {@code aptpl}, the unit keeps every registration and the reservation across its own power loss or restart.
+     * Only for a unit whose REPORT CAPABILITIES sets PTPL_C; others answer ILLEGAL REQUEST.
+     */
+    public synchronized void registerAndIgnoreExistingKey(long newKey, boolean aptpl) throws ScsiException {
+        run(Cdb.prOut(Cdb.REGISTER_AND_IGNORE_EXISTING_KEY, null), ScsiTransport.Direction.OUT, Cdb.prOutParams(0, newKey, aptpl), 0);
+    }
+
     /** RESERVE with our registered key. */
     public synchronized void reserve(long key, ReservationType type) throws ScsiException {
         prOut(Cdb.RESERVE, type, key, 0);

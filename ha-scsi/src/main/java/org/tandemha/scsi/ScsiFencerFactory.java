@@ -51,6 +51,8 @@ public final class ScsiFencerFactory implements FencerFactory {
                         case PEER_ALREADY_GONE -> ActionResult.done(peer + "'s key was already gone from " + lock.target()).withDuration(took);
                         case LOST -> ActionResult.failed(Severity.HARD, "cannot fence " + peer + ": this node was fenced first ("
                                 + lock.fencedReason() + ")").withDuration(took);
+                        case ASK_AGAIN -> ActionResult.failed("cannot fence " + peer + " yet: " + lock.target() + " had lost every"
+                                + " registration (an array restart without APTPL); this node registered again; fence again").withDuration(took);
                     };
                 } catch (ScsiException e) {
                     Duration took = Duration.ofNanos(System.nanoTime() - t0);

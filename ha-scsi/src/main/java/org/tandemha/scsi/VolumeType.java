@@ -67,6 +67,9 @@ public final class VolumeType implements ResourceType {
             SharedLock l = SharedLock.shared(reservation, context.clusterName(), context.nodeId(), timeout);
             l.monitorEvery(check);
             l.reportTo(context);
+            java.util.List<String> nodes = new java.util.ArrayList<>(context.peers());
+            nodes.add(context.nodeId());
+            l.knowNodes(nodes);
             lock = l;
         }
         Volume v = new Volume(config.id(), device, Path.of(mp), fstype, options, lock, fsck, fsckTimeout, stopGrace);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class CdbTest {
     private static final HexFormat HEX = HexFormat.ofDelimiter(" ");
 
-    private static byte[] hex(String s) {
+    static byte[] hex(String s) {
         return HEX.parseHex(s);
     }
 
@@ -168,7 +168,7 @@ class CdbTest {
     }
 
     /** A transport that plays back scripted answers. */
-    static final class Scripted implements ScsiTransport {
+    static class Scripted implements ScsiTransport {
         final Deque<Object> answers = new ArrayDeque<>();
         final List<byte[]> cdbs = new ArrayList<>();
 

@@ -255,4 +255,36 @@ class DiskLeaseTest {
         assertThatThrownBy(() -> new ScsiFencerFactory().create(PluginConfig.of("s", "scsi-preempt", Map.of()), c, ctx))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("'device' is missing");
     }
+    @Test
+    void aLeaseFileInAFolderThatDoesNotExistIsOneErrorAtLoad() {
+        Path missing = dir.resolve("not-mounted");
+        Path file = missing.resolve("tandem.lease");
+        ClusterConfig c = cluster("n1", file, Duration.ofMillis(100));
+        TestContext ctx = new TestContext("lease-test", "n1");
+        assertThatThrownBy(() -> new DiskLeaseArbiterFactory().create(PluginConfig.of("l", "disk-lease", Map.of("file", file.toString())), c, ctx))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("its folder " + missing + " does not exist")
+                .hasMessageContaining("create " + missing + " on the shared storage");
+        // the disk heartbeat path: the file as an option, or as the node's address on the path
+        assertThatThrownBy(() -> new DiskPathFactory().create(c.paths().get(0), c, ctx))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("disk path disk").hasMessageContaining("its folder " + missing + " does not exist");
+        ClusterConfig byAddress = new ClusterConfig("lease-test", "n1", new byte[32], List.of(
+                new ClusterConfig.Node("n1", Map.of("disk", file.toString())), new ClusterConfig.Node("n2", Map.of("disk", file.toString()))),
+                List.of(new ClusterConfig.Path("disk", "disk", 9, Duration.ofMillis(100), 5, Map.of())));
+        assertThatThrownBy(() -> new DiskPathFactory().create(byAddress.paths().get(0), byAddress, ctx))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("node n1's address").hasMessageContaining("its folder " + missing + " does not exist");
+    }
+
+    @Test
+    void aLeaseFileNotThereYetInAFolderThatExistsIsFine() throws Exception {
+        Path file = dir.resolve("new.lease");
+        ClusterConfig c = cluster("n1", file, Duration.ofMillis(100));
+        Arbiter a = new DiskLeaseArbiterFactory().create(PluginConfig.of("l", "disk-lease", Map.of("file", file.toString())), c,
+                new TestContext("lease-test", "n1"));
+        a.close();
+        assertThat(Files.exists(file)).as("nothing touched at load").isFalse();
+    }
 }

@@ -49,7 +49,8 @@ final class Canonical {
         plugins(b, "arbiter", s.arbiters());
         plugins(b, "fencer", s.fencers());
         if (s.watchdog().enabled()) {
-            b.append("watchdog ").append(s.watchdog().device()).append(' ').append(s.watchdog().interval().toNanos()).append('\n');
+            b.append("watchdog ").append(s.watchdog().device()).append(' ').append(s.watchdog().interval().toNanos())
+                    .append(' ').append(s.watchdog().timeout().toNanos()).append('\n');
         }
         QuorumSpec q = s.quorum();
         b.append("quorum ");

@@ -376,14 +376,20 @@ final class ConfigReader {
         if (n == null || !object(n, "watchdog")) {
             return WatchdogSpec.none();
         }
-        knownFields(n, "watchdog", List.of("device", "interval"));
+        knownFields(n, "watchdog", List.of("device", "interval", "timeout"));
         JsonNode dev = present(n.get("device"));
         Duration interval = duration(n, "interval", "watchdog.interval", Duration.ofSeconds(1));
+        Duration timeout = duration(n, "timeout", "watchdog.timeout", WatchdogSpec.DEFAULT_TIMEOUT);
         if (dev == null || !dev.isTextual() || dev.asText().isBlank()) {
             problem("watchdog.device", "the watchdog needs a device", "write device: /dev/watchdog (load softdog if the machine has none)");
             return WatchdogSpec.none();
         }
-        return new WatchdogSpec(dev.asText(), interval);
+        if (timeout.compareTo(interval.multipliedBy(3)) < 0) {
+            problem("watchdog.timeout", "timeout " + Durations.format(timeout) + " is shorter than three feeding intervals ("
+                    + Durations.format(interval) + " each): a busy node would be reset", "make timeout at least three times"
+                    + " interval, e.g. interval: 1s, timeout: 10s");
+        }
+        return new WatchdogSpec(dev.asText(), interval, timeout);
     }
 
     private TimingSpec timing(JsonNode n) {

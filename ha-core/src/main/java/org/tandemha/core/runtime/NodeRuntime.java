@@ -168,7 +168,7 @@ public final class NodeRuntime implements ClusterNode {
             if (spec.watchdog().enabled()) {
                 watchdog = new Watchdog(self, Path.of(spec.watchdog().device()));
                 try {
-                    watchdog.open();
+                    watchdog.open(spec.watchdog().timeout());
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException("node " + self + ": cannot open watchdog " + spec.watchdog().device() + ": "
                             + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);

@@ -17,6 +17,7 @@ final class Watchdog implements AutoCloseable {
     private final String node;
     private final Path device;
     private FileOutputStream out;
+    private WatchdogIoctl dev;
     private boolean starving;
 
     Watchdog(String node, Path device) {
@@ -36,13 +37,48 @@ final class Watchdog implements AutoCloseable {
     }
 
     void open() throws IOException {
-        out = new FileOutputStream(device.toFile());
+        open(null);
+    }
+
+    /**
+     * Opens the device and, with {@code timeout}, sets its timeout (WDIOC_SETTIMEOUT). A device that cannot take
+     * it (a plain file in tests, a driver with a fixed timeout) is used as it is, with a warning: the peers wait
+     * {@code timeout} before taking over from this node, so the driver's own timeout must not be longer.
+     */
+    void open(java.time.Duration timeout) throws IOException {
+        if (WatchdogIoctl.available()) {
+            dev = WatchdogIoctl.open(device);
+        } else {
+            out = new FileOutputStream(device.toFile());
+        }
         LOG.info("node {}: feeding watchdog {}", node, device);
+        if (timeout != null) {
+            String problem = dev == null ? "libc is not available through JNA" : dev.setTimeout((int) Math.max(1, timeout.toSeconds()));
+            if (problem != null) {
+                LOG.warn("node {}: cannot set the timeout of watchdog {} to {} s ({}); its driver's own timeout applies,"
+                        + " and it must not be longer than that (softdog: modprobe softdog soft_margin={}), since the"
+                        + " peers wait that long before taking over from a silent node", node, device, timeout.toSeconds(),
+                        problem, timeout.toSeconds());
+            }
+        }
+    }
+
+    private boolean isOpen() {
+        return out != null || dev != null;
+    }
+
+    private void put(char c) throws IOException {
+        if (dev != null) {
+            dev.write(c);
+        } else {
+            out.write(c);
+            out.flush();
+        }
     }
 
     /** Feeds the device, unless the node must be reset. Called periodically from the engine thread. */
     void feed(String mustReset) {
-        if (out == null) {
+        if (!isOpen()) {
             return;
         }
         if (mustReset != null) {
@@ -53,8 +89,7 @@ final class Watchdog implements AutoCloseable {
             return;
         }
         try {
-            out.write('.');
-            out.flush();
+            put('.');
         } catch (IOException e) {
             LOG.error("node {}: cannot feed watchdog {}: {}", node, device, e.getMessage());
         }
@@ -71,7 +106,7 @@ final class Watchdog implements AutoCloseable {
 
     /** Closes the device; with {@code mustReset}, without the magic 'V', so the machine is still reset. */
     void close(String mustReset) {
-        if (out == null) {
+        if (!isOpen()) {
             return;
         }
         if (mustReset != null && !starving) {
@@ -80,13 +115,22 @@ final class Watchdog implements AutoCloseable {
         }
         try {
             if (!starving) {
-                out.write('V'); // magic close: a clean stop does not reset the machine
-                out.flush();
+                put('V'); // magic close: a clean stop does not reset the machine
             }
-            out.close();
         } catch (IOException e) {
             LOG.warn("node {}: closing watchdog {}: {}", node, device, e.getMessage());
+        } finally {
+            if (dev != null) {
+                dev.close();
+            } else {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    LOG.warn("node {}: closing watchdog {}: {}", node, device, e.getMessage());
+                }
+            }
+            out = null;
+            dev = null;
         }
-        out = null;
     }
 }

@@ -90,6 +90,10 @@ public final class Engine {
          * (a rejoin, a pause): a resource taking over from it after it died needs them most then.
          */
         Map<String, String> facts = Map.of();
+        /** Groups this peer last announced active or claimed: what may still run there after its daemon died. */
+        final java.util.Set<String> mayRun = new java.util.TreeSet<>();
+        /** It said it left, with nothing running. */
+        boolean leftCleanly;
         /** Groups this peer last announced FAILED (a stop failed there): kept while it is silent. */
         final java.util.Set<String> failed = new java.util.TreeSet<>();
         /** Until when this peer counts as duplicated (two copies heard at once); -1: not duplicated. */
@@ -354,6 +358,11 @@ public final class Engine {
             if (duplicated(p)) {
                 t.add(p.duplicateUntil);
             }
+            if (p.deadOrFenced) {
+                for (Group g : groups.values()) {
+                    t.add(watchdogResetBy(p, g));
+                }
+            }
         }
         for (Peer p : peers.values()) {
             if (!p.reachable && !p.deadOrFenced && p.safetyId == 0) {
@@ -576,6 +585,7 @@ public final class Engine {
             p.unreachableSince = -1;
             p.deadOrFenced = false;
             p.fenced = false;
+            p.leftCleanly = false;
             p.deadReason = null;
             p.degradedReported = false;
             p.backoff = spec.timing().safetyRetryMin().toMillis();
@@ -617,6 +627,7 @@ public final class Engine {
         p.unreachableSince = now;
         if (p.ann != null && p.ann.leaving() && p.ann.groups().stream().noneMatch(GroupAnn::active)) {
             p.deadOrFenced = true;
+            p.leftCleanly = true;
             p.deadReason = "it left the cluster cleanly";
             emit(EventKind.PEER_UNREACHABLE, Level.INFO, null, null, "node " + id + " left the cluster", Map.of("peer", id));
             return;
@@ -653,6 +664,11 @@ public final class Engine {
                 } else {
                     p.failed.remove(g.spec.id());
                 }
+                if (ga.active() || ga.state() == LocalState.CLAIMING) {
+                    p.mayRun.add(g.spec.id());
+                } else {
+                    p.mayRun.remove(g.spec.id());
+                }
                 adoptRegisters(g, ga);
             }
         }
@@ -660,6 +676,20 @@ public final class Engine {
 
     private boolean trusted(Peer p) {
         return p.ann != null && spec.fingerprint().equals(p.ann.fingerprint()) && !duplicated(p);
+    }
+
+    /**
+     * When a peer declared dead, but not fenced, is surely reset by its watchdog (SBD's rule): its daemon stopped
+     * feeding the watchdog at the latest when it went silent, so {@code watchdog.timeout} after that, whatever it
+     * left running is gone. -1 when there is nothing to wait for: no watchdog configured, the peer fenced or gone
+     * cleanly, or a peer heard with nothing of this group.
+     */
+    private long watchdogResetBy(Peer p, Group g) {
+        if (!spec.watchdog().enabled() || p.fenced || p.leftCleanly || (p.everHeard && !p.mayRun.contains(g.spec.id()))) {
+            return -1;
+        }
+        long since = p.unreachableSince >= 0 ? p.unreachableSince : bootAt;
+        return since + spec.watchdog().timeout().toMillis();
     }
 
     private boolean duplicated(Peer p) {
@@ -763,7 +793,9 @@ public final class Engine {
                 p.deadOrFenced = true;
                 p.deadReason = verdict.reason();
                 emit(EventKind.SAFETY_CHECK, Level.WARNING, null, null, silent + "; " + verdict.reason()
-                        + "; node " + p.id + " is dead or fenced: its groups may be taken over", d);
+                        + "; node " + p.id + " is dead or fenced: its groups may be taken over"
+                        + (spec.watchdog().enabled() && !p.mayRun.isEmpty() ? " once its watchdog has reset it ("
+                        + Durations.format(spec.watchdog().timeout()) + " after it went silent)" : ""), d);
             }
             case PEER_ALIVE -> {
                 emit(EventKind.SAFETY_CHECK, Level.WARNING, null, null, silent + "; " + verdict.reason()
@@ -1013,6 +1045,11 @@ public final class Engine {
                 if (p.failed.contains(g.spec.id()) && !p.fenced) {
                     return n + " was last heard with " + g.spec.id() + " FAILED (a stop failed there) and is not fenced:"
                             + " waiting until it is fenced or an operator clears " + g.spec.id();
+                }
+                long resetBy = watchdogResetBy(p, g);
+                if (resetBy > now) {
+                    return n + " is declared dead but not fenced: waiting " + Durations.format(Duration.ofMillis(resetBy - now))
+                            + " more for its watchdog to reset it";
                 }
                 continue;
             }

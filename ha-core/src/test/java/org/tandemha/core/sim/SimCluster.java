@@ -76,6 +76,8 @@ public final class SimCluster {
         final String key;
         /** A second copy of the process on the same machine (see {@link #duplicate}). */
         final boolean twin;
+        /** A second copy on another machine: its own resources, state directory and reservation key. */
+        boolean elsewhere;
         Engine engine;
         long incarnation;
         boolean crashed; // the Tandem process is not running (machine down, daemon crashed, left, or never booted)
@@ -135,7 +137,9 @@ public final class SimCluster {
     private long seq;
     private long nextCommandId = 1;
     private ArbiterMode arbiter = ArbiterMode.TRUTH;
-    private final long detectMs = 300;
+    /** A peer is declared unreachable this long after its heartbeats stop (100 ms x 3). */
+    static final long DETECT_MS = 300;
+    private final long detectMs = DETECT_MS;
     private long netDelayMs = 5;
     private double dropRate;
     private String diskOwner;
@@ -245,7 +249,7 @@ public final class SimCluster {
 
     /** The machine an instance runs on (what is fenced, what keeps the state directory). */
     private Node machine(Node n) {
-        return nodes.get(n.id);
+        return n.elsewhere ? n : nodes.get(n.id);
     }
 
     /** A machine crash: the engine(s) and every resource on the node are gone. */
@@ -325,15 +329,26 @@ public final class SimCluster {
      * state directory, same resources, a new incarnation. Both copies are heard by the peers, and both hear them.
      */
     public void duplicate(String node) {
+        duplicate(node, true);
+    }
+
+    /**
+     * A second copy of the node's process, on the same machine ({@code sameMachine}: same resources, same state
+     * directory) or on another machine configured with the same node id (its own resources and state directory).
+     */
+    public void duplicate(String node, boolean sameMachine) {
         Node n = nodes.get(node);
         Node old = twins.get(node);
-        if (n.machineDown || (old != null && !old.crashed)) {
+        if ((sameMachine && n.machineDown) || (old != null && !old.crashed)) {
             return;
         }
         Node t = new Node(node, node + "'" + (++twinSerial), true);
-        t.running = n.running;
+        t.elsewhere = !sameMachine;
+        if (sameMachine) {
+            t.running = n.running;
+        }
         twins.put(node, t);
-        log.add(now + " a second copy of " + node + " starts");
+        log.add(now + " a second copy of " + node + " starts" + (sameMachine ? "" : " on another machine"));
         boot(t);
     }
 
@@ -590,6 +605,11 @@ public final class SimCluster {
                 r.add(n.id);
             }
         }
+        for (Node t : twins.values()) {
+            if (t.elsewhere && !t.fenced && runs(t, group) && !t.crashed && t.engine != null && !t.cleaning.contains(group)) {
+                r.add(t.key); // another machine with the same node id
+            }
+        }
         return r;
     }
 
@@ -616,7 +636,7 @@ public final class SimCluster {
     private boolean live(Node n, String group) {
         boolean anyProcess = false;
         for (Node i : instances(n.id)) {
-            if (i.engine != null && !i.crashed) {
+            if (i.engine != null && !i.crashed && !i.elsewhere) {
                 anyProcess = true;
                 if (!i.cleaning.contains(group)) {
                     return true;
@@ -860,6 +880,13 @@ public final class SimCluster {
                 return;
             }
             if (isDisk(c.group(), c.resource()) && Boolean.TRUE.equals(n.running.get(key))) {
+                if (diskOwner == null && !machine(n).fenced && !diskGeneration.containsKey(c.group())) {
+                    // Every key is gone (the array forgot them all), none of a peer: the volume registers and
+                    // reserves again, and the generation goes back on the disk (finding 6's "re-register").
+                    log.add(now + " " + n.key + " finds every key gone from the array and registers again");
+                    diskOwner = n.id;
+                    diskGeneration.merge(c.group(), c.generation(), Math::max);
+                }
                 write(n, c.group(), c.generation());
             }
             if (machine(n).fenced) {

@@ -74,7 +74,7 @@ class FaultProperties {
      * Faults whose engine-side answer is not in the engine yet: schedules of the enabled properties leave them out;
      * the {@code @Disabled} variants below draw them too. Empty once the lead's engine changes are in.
      */
-    static final Set<String> NEEDS_ENGINE_CHANGE = Set.of("duplicate", "stop-duplicate", "store-fails", "store-works");
+    static final Set<String> NEEDS_ENGINE_CHANGE = Set.of("duplicate", "duplicate-elsewhere", "stop-duplicate");
 
     /**
      * Why a plan hits an engine change that is not in yet (finding 2: a shutdown while a stop fails or hangs),
@@ -144,6 +144,7 @@ class FaultProperties {
         c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "pause", n, null, null)));
         c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "resume", n, null, null)));
         c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "duplicate", n, null, null)));
+        c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "duplicate-elsewhere", n, null, null)));
         c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "stop-duplicate", n, null, null)));
         c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "store-fails", n, null, null)));
         c.add(Combinators.combine(wait, node).as((w, n) -> new EngineProperties.Step(w, "store-works", n, null, null)));
@@ -199,7 +200,8 @@ class FaultProperties {
             case "boot" -> c.boot(st.a());
             case "pause" -> c.pause(st.a());
             case "resume" -> c.resume(st.a());
-            case "duplicate" -> c.duplicate(st.a());
+            case "duplicate" -> c.duplicate(st.a(), true);
+            case "duplicate-elsewhere" -> c.duplicate(st.a(), false);
             case "stop-duplicate" -> c.stopDuplicate(st.a());
             case "store-fails" -> c.generationStoreFails(st.a(), true);
             case "store-works" -> c.generationStoreFails(st.a(), false);

@@ -263,7 +263,9 @@ public final class SimCluster {
         n.left = false;
         n.running.clear();
         for (Node i : instances(node)) {
-            stopProcess(i);
+            if (!i.elsewhere) {
+                stopProcess(i); // a second copy on another machine runs on
+            }
         }
     }
 

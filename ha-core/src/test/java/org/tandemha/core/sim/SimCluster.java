@@ -931,21 +931,36 @@ public final class SimCluster {
      */
     private void sendState(Node from, Node to) {
         Announcement an = from.announced;
-        if (an == null || !linkUp(from, to)) {
+        if (an == null || from.crashed || from.engine == null) {
             return;
         }
         long inc = from.incarnation;
-        if (lost(from, to)) {
-            at(HEARTBEAT_MS, () -> {
-                if (from.announced == an && from.incarnation == inc) {
-                    sendState(from, to);
-                }
-            });
+        if (!linkUp(from, to) || lost(from, to)) {
+            resendState(from, to, an, inc);
             return;
         }
         at(delay(), () -> {
             if (linkUp(from, to) && from.incarnation == inc && Boolean.TRUE.equals(to.reach.get(from.key))) {
                 deliver(to, new Input.PeerState(from.id, inc, an));
+            } else {
+                resendState(from, to, an, inc);
+            }
+        });
+    }
+
+    /**
+     * The next heartbeat carries the announcement again, as long as it is still the current one and {@code to}'s
+     * membership still counts {@code from} as heard: a gap shorter than the detection delay (a short pause, a
+     * brief cut, a lost packet) costs one heartbeat, not the announcement. Once the membership has noticed the
+     * silence, the link coming back sends the announcement anew.
+     */
+    private void resendState(Node from, Node to, Announcement an, long inc) {
+        if (!Boolean.TRUE.equals(to.reach.get(from.key))) {
+            return;
+        }
+        at(HEARTBEAT_MS, () -> {
+            if (from.announced == an && from.incarnation == inc && !from.crashed && !to.crashed) {
+                sendState(from, to);
             }
         });
     }
@@ -1016,7 +1031,10 @@ public final class SimCluster {
         }
         writesAccepted++;
         long newest = startedGeneration.getOrDefault(group, 0L);
-        if (generation < newest) {
+        // A group in maintenance is the operator's: the engine neither stops it nor keeps it off the disk. (The
+        // simulated disk has one registration per node for all groups, so a volume of another group started
+        // here registers this node again, which a real array with a volume per group would not do.)
+        if (generation < newest && !(n.engine != null && n.engine.maintenance(group))) {
             violations.add("t=" + now + " the disk accepted a write to " + group + " from " + n.id + " at generation "
                     + generation + " after generation " + newest + " started");
         }

@@ -89,15 +89,78 @@ final class ScenarioRunner {
                 }
                 case "boot" -> {
                     need(w, 2, "boot <node>");
-                    cleaning(node(w.get(1)));
+                    if (sc.groups.stream().noneMatch(g -> sim.leftoversOn(g.id()).contains(w.get(1)))) {
+                        cleaning(node(w.get(1))); // a clean-up with leftovers to stop is shown: it is the point
+                    }
                     sim.boot(w.get(1));
                 }
-                case "crash" -> sim.crash(node(w.get(1)));
+                case "show" -> {
+                    need(w, 1, "show");
+                    for (String l : after()) {
+                        out.add("  | " + l);
+                    }
+                }
+                case "crash" -> {
+                    need(w, 2, "crash <node>");
+                    sim.crash(node(w.get(1)));
+                }
+                case "crash-process" -> {
+                    need(w, 2, "crash-process <node>");
+                    sim.crashDaemon(node(w.get(1)));
+                }
+                case "shutdown" -> {
+                    need(w, 2, "shutdown <node>");
+                    sim.shutdown(node(w.get(1)));
+                }
+                case "duplicate" -> {
+                    if (w.size() == 3 && w.get(2).equals("elsewhere")) {
+                        sim.duplicate(node(w.get(1)), false);
+                    } else {
+                        need(w, 2, "duplicate <node> [elsewhere]");
+                        sim.duplicate(node(w.get(1)), true);
+                    }
+                }
+                case "stop-duplicate" -> {
+                    need(w, 2, "stop-duplicate <node>");
+                    sim.stopDuplicate(node(w.get(1)));
+                }
+                case "store" -> {
+                    need(w, 3, "store <node> fails|works");
+                    if (!w.get(2).equals("fails") && !w.get(2).equals("works")) {
+                        throw new IllegalArgumentException("write 'store <node> fails|works'");
+                    }
+                    sim.generationStoreFails(node(w.get(1)), w.get(2).equals("fails"));
+                }
+                case "array" -> {
+                    need(w, 2, "array forgets");
+                    if (!w.get(1).equals("forgets")) {
+                        throw new IllegalArgumentException("write 'array forgets'");
+                    }
+                    sim.arrayForgets();
+                }
+                case "loss" -> {
+                    need(w, 5, "loss <from> -> <to> <percent>%");
+                    arrow(w);
+                    String pct = w.get(4);
+                    if (!pct.endsWith("%")) {
+                        throw new IllegalArgumentException("'" + pct + "' should be a percentage such as 30%");
+                    }
+                    sim.loss(node(w.get(1)), node(w.get(3)), Integer.parseInt(pct.substring(0, pct.length() - 1)) / 100.0);
+                }
+                case "reorder" -> {
+                    need(w, 2, "reorder <time>");
+                    sim.reorder(Scenario.millis(w.get(1)));
+                }
                 case "pause" -> sim.pause(node(w.get(1)));
                 case "resume" -> sim.resume(node(w.get(1)));
                 case "cut" -> {
-                    need(w, 3, "cut <node> <node>");
-                    sim.cut(node(w.get(1)), node(w.get(2)));
+                    if (w.size() == 4) {
+                        arrow(w);
+                        sim.cutOneWay(node(w.get(1)), node(w.get(3)));
+                    } else {
+                        need(w, 3, "cut <node> <node> | cut <from> -> <to>");
+                        sim.cut(node(w.get(1)), node(w.get(2)));
+                    }
                 }
                 case "heal" -> {
                     if (w.size() == 2 && w.get(1).equals("all")) {
@@ -141,7 +204,8 @@ final class ScenarioRunner {
                     commands.put(id, String.join(" ", w.subList(1, w.size())));
                 }
                 default -> throw new IllegalArgumentException("unknown step '" + w.get(0) + "'; known: start all, boot,"
-                        + " crash, pause, resume, cut, heal, arbiter, fencer, fault, kill, command");
+                        + " show, crash, crash-process, shutdown, duplicate, stop-duplicate, pause, resume, cut, heal, loss,"
+                        + " reorder, arbiter, fencer, array forgets, store, fault, kill, command");
             }
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException(sc.file + ":" + st.line() + ": " + e.getMessage() + "\n  at "
@@ -241,6 +305,12 @@ final class ScenarioRunner {
                     reason == null ? "fencing failed" : reason)));
             case "hangs" -> sim.fencerAnswers(new SimCluster.ScriptedFence(null));
             default -> throw new IllegalArgumentException(form);
+        }
+    }
+
+    private static void arrow(List<String> w) {
+        if (!w.get(2).equals("->")) {
+            throw new IllegalArgumentException("write '<from> -> <to>' (the second hears nothing from the first)");
         }
     }
 
@@ -395,6 +465,10 @@ final class ScenarioRunner {
             sb.append(" generation=").append(gen);
             List<String> running = sim.runningOn(g.id());
             sb.append(" running=").append(running.isEmpty() ? "nowhere" : String.join(",", running));
+            List<String> leftovers = sim.leftoversOn(g.id());
+            if (!leftovers.isEmpty()) {
+                sb.append(" leftovers=").append(String.join(",", leftovers));
+            }
             if (unmanaged) {
                 sb.append(" maintenance");
             }

@@ -28,9 +28,30 @@ import org.tandemha.core.engine.Input;
 import org.tandemha.core.engine.LocalState;
 
 /**
- * A whole cluster in one thread and simulated time: engines, a network that can drop, delay and partition, a
- * membership with a detection delay, an arbiter, and resources that can fail, crash, hang and time out.
- * Deterministic for a given seed. After every step it checks that no group runs on two live, unfenced nodes.
+ * A whole cluster in one thread and simulated time: engines, a network that can drop, delay, reorder and partition
+ * (both ways or one way), a membership with a detection delay per direction, an arbiter, a shared array, and
+ * resources that can fail, crash, hang and time out. Deterministic for a given seed. After every step it checks
+ * that no group has two owners (see {@link #runningOn}).
+ *
+ * <h2>Node faults</h2>
+ * <ul>
+ * <li>{@link #crash}: the machine dies; the engine and every resource on it are gone.</li>
+ * <li>{@link #crashDaemon}: only the Tandem process dies (kill -9, an OOM kill); its resources keep running and keep
+ * answering (an address the kernel holds, a process in its own session, a mount). Peers stop hearing the node; a
+ * truthful arbiter calls it dead. When the node boots again its engine's start-up clean-up stops the leftovers.</li>
+ * <li>{@link #shutdown}: an operator's orderly stop ({@link Input.Shutdown}); the node leaves when its engine says
+ * {@link Action.Left}; whatever still runs there (a stop that failed) stays running.</li>
+ * <li>{@link #duplicate}: a second copy of the node's process on the same machine (same id, same state directory,
+ * same resources, a new incarnation) runs next to the first one; both are heard by the peers.</li>
+ * <li>{@link #pause}/{@link #resume}: SIGSTOP/SIGCONT.</li>
+ * <li>{@link #generationStoreFails}: the node's generation store cannot be written: what it claims is not durable.</li>
+ * </ul>
+ * <h2>Network faults</h2> {@link #cut} (both ways), {@link #cutOneWay} (one node stops hearing another, which still
+ * hears it), {@link #loss} (random loss per link and direction; announcements ride on every heartbeat, so a lost
+ * one is sent again at the next heartbeat) and {@link #reorder} (each message gets a random extra delay).
+ * <h2>Array faults</h2> {@link #arrayForgets}: the array loses every registration and reservation (a reboot, a
+ * controller failover without APTPL): it forgets who holds it and the generation on it. This is not a fence: no
+ * node's key was preempted by a peer.
  */
 public final class SimCluster {
     /** How the simulated safety check answers. */
@@ -51,9 +72,18 @@ public final class SimCluster {
 
     final class Node {
         final String id;
+        /** Key of this instance in the peers' membership: the id, or the id and a serial for a second copy. */
+        final String key;
+        /** A second copy of the process on the same machine (see {@link #duplicate}). */
+        final boolean twin;
+        /** A second copy on another machine: its own resources, state directory and reservation key. */
+        boolean elsewhere;
         Engine engine;
         long incarnation;
-        boolean crashed;
+        boolean crashed; // the Tandem process is not running (machine down, daemon crashed, left, or never booted)
+        boolean machineDown; // the machine itself is down: nothing of it runs
+        boolean left; // the process exited after an orderly shutdown; what still ran stays running
+        boolean generationStoreFails;
         boolean paused;
         long pausedAt;
         long resumedAt;
@@ -63,12 +93,20 @@ public final class SimCluster {
         long wakeAt = Long.MAX_VALUE;
         Announcement announced;
         final List<Input> held = new ArrayList<>();
-        final Map<String, Boolean> reach = new HashMap<>(); // peer -> reachable as told
-        final Map<String, Boolean> running = new HashMap<>(); // group/resource -> running
+        final Map<String, Boolean> reach = new HashMap<>(); // peer instance key -> reachable as told
+        Map<String, Boolean> running = new HashMap<>(); // group/resource -> running (shared by the copies on a machine)
         Map<String, Long> persisted = Map.of(); // survives crashes, as the runtime's state directory does
+        /** Groups still in this engine's start-up clean-up (not yet OFFLINE or FAILED since its boot). */
+        final Set<String> cleaning = new HashSet<>();
 
         Node(String id) {
+            this(id, id, false);
+        }
+
+        Node(String id, String key, boolean twin) {
             this.id = id;
+            this.key = key;
+            this.twin = twin;
         }
     }
 
@@ -76,12 +114,21 @@ public final class SimCluster {
     private final Random random;
     private final PriorityQueue<Scheduled> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
     private final Map<String, Node> nodes = new LinkedHashMap<>();
-    private final Set<String> cut = new HashSet<>(); // "a>b"
+    /** Second copies of a node's process, by node id (at most one each). */
+    private final Map<String, Node> twins = new LinkedHashMap<>();
+    private int twinSerial;
+    private final Set<String> cut = new HashSet<>(); // "a>b": b does not hear a
+    private final Map<String, Double> loss = new HashMap<>(); // "a>b" -> probability that a message from a to b is lost
+    private long reorderMs; // each message gets a random extra delay of 0..reorderMs
+    /** Heartbeat interval: a lost announcement goes out again with the next heartbeat. */
+    static final long HEARTBEAT_MS = 100;
     private final Map<String, Fault> faults = new HashMap<>(); // node/group/resource
     private final List<ClusterEvent> events = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
-    /** The shared disk: per group, the highest generation started on it, and counts of writes. */
+    /** The shared disk: per group, the highest generation started on it as the array remembers it (forgotten when the array loses its registrations). */
     private final Map<String, Long> diskGeneration = new HashMap<>();
+    /** The ground truth the array may forget: per group, the highest generation ever started on the disk. */
+    private final Map<String, Long> startedGeneration = new HashMap<>();
     private long writesAccepted;
     private long writesRejected;
     private final Map<Long, CommandResult> commandResults = new HashMap<>();
@@ -90,7 +137,9 @@ public final class SimCluster {
     private long seq;
     private long nextCommandId = 1;
     private ArbiterMode arbiter = ArbiterMode.TRUTH;
-    private final long detectMs = 300;
+    /** A peer is declared unreachable this long after its heartbeats stop (100 ms x 3). */
+    static final long DETECT_MS = 300;
+    private final long detectMs = DETECT_MS;
     private long netDelayMs = 5;
     private double dropRate;
     private String diskOwner;
@@ -145,46 +194,180 @@ public final class SimCluster {
         }
     }
 
+    /** (Re)starts the node's process: a fresh engine and incarnation. Nothing happens if it runs already. */
     public void boot(String node) {
-        boot(nodes.get(node));
+        Node n = nodes.get(node);
+        if (n.crashed || n.engine == null) {
+            boot(n);
+        }
     }
 
     private void boot(Node n) {
         n.engine = new Engine(spec, n.id, fencing, ms -> Instant.ofEpochMilli(1_700_000_000_000L + ms));
         n.incarnation = now + 1 + random.nextInt(1000);
+        if (n.machineDown || n.twin) {
+            n.fenced = false; // a machine that was down registers again before it holds anything
+        }
         n.crashed = false;
+        n.machineDown = false;
+        n.left = false;
         n.paused = false;
-        n.fenced = false;
         n.announced = null;
         n.held.clear();
         n.reach.clear();
-        log.add(now + " boot " + n.id);
-        deliver(n, new Input.Boot(n.persisted));
-        for (Node o : nodes.values()) {
-            if (o != n) {
+        n.cleaning.clear();
+        for (GroupSpec g : spec.groups()) {
+            n.cleaning.add(g.id());
+        }
+        log.add(now + " boot " + n.key);
+        deliver(n, new Input.Boot(machine(n).persisted));
+        linksChanged(n);
+    }
+
+    /** Every link to and from {@code n} is evaluated again by the membership. */
+    private void linksChanged(Node n) {
+        for (Node o : all()) {
+            if (!o.id.equals(n.id)) {
                 linkChanged(n, o);
                 linkChanged(o, n);
             }
         }
     }
 
-    /** A machine crash: the engine and every resource on the node are gone. */
+    /** Every process instance: the nodes, then the second copies. */
+    private List<Node> all() {
+        List<Node> l = new ArrayList<>(nodes.values());
+        l.addAll(twins.values());
+        return l;
+    }
+
+    /** The instances of one node id: the node and its second copy, if any. */
+    private List<Node> instances(String id) {
+        Node t = twins.get(id);
+        return t == null ? List.of(nodes.get(id)) : List.of(nodes.get(id), t);
+    }
+
+    /** The machine an instance runs on (what is fenced, what keeps the state directory). */
+    private Node machine(Node n) {
+        return n.elsewhere ? n : nodes.get(n.id);
+    }
+
+    /** A machine crash: the engine(s) and every resource on the node are gone. */
     public void crash(String node) {
+        Node n = nodes.get(node);
+        if (n.machineDown) {
+            return;
+        }
+        log.add(now + " crash " + node);
+        n.machineDown = true;
+        n.left = false;
+        n.running.clear();
+        for (Node i : instances(node)) {
+            if (!i.elsewhere) {
+                stopProcess(i); // a second copy on another machine runs on
+            }
+        }
+    }
+
+    /**
+     * kill -9 of the Tandem process alone: the machine stays up and every resource it started keeps running and
+     * answering. Peers stop hearing the node. Its next {@link #boot} cleans the leftovers up.
+     */
+    public void crashDaemon(String node) {
         Node n = nodes.get(node);
         if (n.crashed) {
             return;
         }
-        log.add(now + " crash " + node);
+        log.add(now + " daemon of " + node + " crashes; its resources keep running");
+        stopProcess(n);
+    }
+
+    private void stopProcess(Node n) {
+        if (n.crashed && n.engine == null) {
+            return;
+        }
         n.crashed = true;
         n.engine = null;
-        n.running.clear();
+        n.paused = false;
         n.wakeAt = Long.MAX_VALUE;
-        for (Node o : nodes.values()) {
-            if (o != n) {
-                linkChanged(n, o);
-                linkChanged(o, n);
-            }
+        n.held.clear();
+        linksChanged(n);
+    }
+
+    /**
+     * An orderly shutdown ({@link Input.Shutdown}): the engine stops its groups and says when it has left; the process
+     * then exits (after its last heartbeats carried the final announcement). What still runs stays running.
+     */
+    public void shutdown(String node) {
+        Node n = nodes.get(node);
+        if (n.crashed || n.engine == null) {
+            return;
         }
+        log.add(now + " shutdown " + node);
+        deliver(n, new Input.Shutdown());
+    }
+
+    /** The process exits after it has left: its last announcement (leaving) goes out with a few more heartbeats. */
+    private void leave(Node n, long inc) {
+        at(3 * HEARTBEAT_MS + netDelayMs + reorderMs, () -> {
+            if (alive(n, inc)) {
+                log.add(now + " " + n.key + " left" + (anyRunning(n) ? "; still running: " + runningKeys(n) : ""));
+                stopProcess(n);
+                n.left = !n.twin;
+            }
+        });
+    }
+
+    private boolean anyRunning(Node n) {
+        return n.running.values().stream().anyMatch(Boolean::booleanValue);
+    }
+
+    private List<String> runningKeys(Node n) {
+        return n.running.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /**
+     * A second copy of the node's process starts on the same machine (a unit file and a manual start): same id, same
+     * state directory, same resources, a new incarnation. Both copies are heard by the peers, and both hear them.
+     */
+    public void duplicate(String node) {
+        duplicate(node, true);
+    }
+
+    /**
+     * A second copy of the node's process, on the same machine ({@code sameMachine}: same resources, same state
+     * directory) or on another machine configured with the same node id (its own resources and state directory).
+     */
+    public void duplicate(String node, boolean sameMachine) {
+        Node n = nodes.get(node);
+        Node old = twins.get(node);
+        if ((sameMachine && n.machineDown) || (old != null && !old.crashed)) {
+            return;
+        }
+        Node t = new Node(node, node + "'" + (++twinSerial), true);
+        t.elsewhere = !sameMachine;
+        if (sameMachine) {
+            t.running = n.running;
+        }
+        twins.put(node, t);
+        log.add(now + " a second copy of " + node + " starts" + (sameMachine ? "" : " on another machine"));
+        boot(t);
+    }
+
+    /** The second copy of the node's process is killed (its resources are the machine's: they stay as they are). */
+    public void stopDuplicate(String node) {
+        Node t = twins.get(node);
+        if (t == null || t.crashed) {
+            return;
+        }
+        log.add(now + " the second copy of " + node + " is killed");
+        stopProcess(t);
+    }
+
+    /** From now on the node's generation store cannot be written ({@code true}) or can again. */
+    public void generationStoreFails(String node, boolean fails) {
+        log.add(now + " generation store of " + node + (fails ? " cannot be written" : " works again"));
+        nodes.get(node).generationStoreFails = fails;
     }
 
     /** SIGSTOP: the engine stops, its resources keep running; peers stop hearing it. */
@@ -196,12 +379,7 @@ public final class SimCluster {
         log.add(now + " pause " + node);
         n.paused = true;
         n.pausedAt = now;
-        for (Node o : nodes.values()) {
-            if (o != n) {
-                linkChanged(n, o);
-                linkChanged(o, n);
-            }
-        }
+        linksChanged(n);
     }
 
     public void resume(String node) {
@@ -221,38 +399,80 @@ public final class SimCluster {
         for (Input in : held) {
             deliver(n, in);
         }
-        for (Node o : nodes.values()) {
-            if (o != n) {
-                linkChanged(n, o);
-                linkChanged(o, n);
-            }
-        }
+        linksChanged(n);
     }
 
+    /** Every heartbeat path between a and b goes down, both ways. */
     public void cut(String a, String b) {
         log.add(now + " cut " + a + "-" + b);
         cut.add(a + ">" + b);
         cut.add(b + ">" + a);
-        linkChanged(nodes.get(a), nodes.get(b));
-        linkChanged(nodes.get(b), nodes.get(a));
+        linkPairChanged(a, b);
+    }
+
+    /** {@code to} no longer hears {@code from}; {@code from} still hears {@code to} (a one-way cut). */
+    public void cutOneWay(String from, String to) {
+        log.add(now + " cut " + from + ">" + to + " (" + to + " no longer hears " + from + ")");
+        cut.add(from + ">" + to);
+        linkPairChanged(from, to);
+    }
+
+    private void linkPairChanged(String a, String b) {
+        for (Node x : instances(a)) {
+            for (Node y : instances(b)) {
+                linkChanged(x, y);
+                linkChanged(y, x);
+            }
+        }
     }
 
     public void heal(String a, String b) {
         log.add(now + " heal " + a + "-" + b);
         cut.remove(a + ">" + b);
         cut.remove(b + ">" + a);
-        linkChanged(nodes.get(a), nodes.get(b));
-        linkChanged(nodes.get(b), nodes.get(a));
+        linkPairChanged(a, b);
     }
 
     public void healAll() {
         for (Node a : nodes.values()) {
             for (Node b : nodes.values()) {
-                if (a != b && cut.contains(a.id + ">" + b.id)) {
+                if (a != b && (cut.contains(a.id + ">" + b.id) || cut.contains(b.id + ">" + a.id))) {
                     heal(a.id, b.id);
                 }
             }
         }
+    }
+
+    /** Messages from {@code from} to {@code to} are lost with this probability (0 to 1). */
+    public void loss(String from, String to, double rate) {
+        log.add(now + " loss " + from + ">" + to + " " + Math.round(rate * 100) + "%");
+        if (rate <= 0) {
+            loss.remove(from + ">" + to);
+        } else {
+            loss.put(from + ">" + to, rate);
+        }
+    }
+
+    /** Each message gets a random extra delay of 0 to {@code ms}: messages overtake each other. */
+    public void reorder(long ms) {
+        log.add(now + " reorder up to " + ms + " ms");
+        this.reorderMs = Math.max(0, ms);
+    }
+
+    /** No more loss or reordering (cuts stay as they are). */
+    public void clearNetworkFaults() {
+        loss.clear();
+        reorderMs = 0;
+    }
+
+    /**
+     * The array loses every registration and reservation (a reboot, a controller failover, no APTPL): it no longer
+     * knows who holds it nor the generation written on it. Not a fence: no node's key was preempted by a peer.
+     */
+    public void arrayForgets() {
+        log.add(now + " the array loses every registration");
+        diskOwner = null;
+        diskGeneration.clear();
     }
 
     public void fault(String node, String group, String resource, Fault f) {
@@ -311,7 +531,7 @@ public final class SimCluster {
                 next = s.at;
             }
             Node wake = null;
-            for (Node n : nodes.values()) {
+            for (Node n : all()) {
                 if (n.engine != null && !n.paused && n.wakeAt < next) {
                     next = n.wakeAt;
                     wake = n;
@@ -366,22 +586,66 @@ public final class SimCluster {
         return nodes.get(node).engine;
     }
 
-    /** Nodes (live, not fenced) where any resource of the group runs. */
+    /**
+     * The group's owners: nodes where a resource of the group runs and that count as live and unfenced.
+     * <ul>
+     * <li>A fenced node (its key preempted, or powered off) is no owner: it can no longer harm the group.</li>
+     * <li>A node whose Tandem process crashed (the machine is up) is no owner while its process is down: its
+     * leftovers are what a takeover must make harmless (fencing, the address taken over, a watchdog).</li>
+     * <li>A node that left after an orderly shutdown is an owner if anything of the group still runs there: it
+     * told its peers it left, and no safety check vouched for it.</li>
+     * <li>A node whose process runs (also frozen) is an owner, except while its engine's start-up clean-up of the
+     * group is under way (the engine has not yet called the group OFFLINE or FAILED since its boot): the clean-up
+     * is what makes leftovers from before the restart harmless. With two copies of the process on the machine, one
+     * copy past its clean-up is enough.</li>
+     * </ul>
+     */
     public List<String> runningOn(String group) {
         List<String> r = new ArrayList<>();
-        GroupSpec g = spec.group(group).orElseThrow();
         for (Node n : nodes.values()) {
-            if (n.crashed || n.fenced) {
-                continue;
+            if (!n.machineDown && !n.fenced && runs(n, group) && live(n, group)) {
+                r.add(n.id);
             }
-            for (ResourceSpec rs : g.resources()) {
-                if (Boolean.TRUE.equals(n.running.get(group + "/" + rs.id()))) {
-                    r.add(n.id);
-                    break;
-                }
+        }
+        for (Node t : twins.values()) {
+            if (t.elsewhere && !t.fenced && runs(t, group) && !t.crashed && t.engine != null && !t.cleaning.contains(group)) {
+                r.add(t.key); // another machine with the same node id
             }
         }
         return r;
+    }
+
+    /** Nodes where something of the group runs although they are no owner (see {@link #runningOn}). */
+    public List<String> leftoversOn(String group) {
+        List<String> r = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            if (!n.machineDown && runs(n, group) && (n.fenced || !live(n, group))) {
+                r.add(n.id);
+            }
+        }
+        return r;
+    }
+
+    private boolean runs(Node n, String group) {
+        for (ResourceSpec rs : spec.group(group).orElseThrow().resources()) {
+            if (Boolean.TRUE.equals(n.running.get(group + "/" + rs.id()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean live(Node n, String group) {
+        boolean anyProcess = false;
+        for (Node i : instances(n.id)) {
+            if (i.engine != null && !i.crashed && !i.elsewhere) {
+                anyProcess = true;
+                if (!i.cleaning.contains(group)) {
+                    return true;
+                }
+            }
+        }
+        return !anyProcess && n.left;
     }
 
     /** Nodes whose engine says the group is ONLINE. */
@@ -406,13 +670,17 @@ public final class SimCluster {
             return;
         }
         List<Action> actions = n.engine.handle(in, now);
-        n.persisted = n.engine.knownGenerations(); // write-ahead, as NodeRuntime does
+        if (!machine(n).generationStoreFails) {
+            machine(n).persisted = n.engine.knownGenerations(); // write-ahead, as NodeRuntime does
+        }
+        // needs engine change (finding 4): a failed write would be reported to the engine here, before the actions run
         for (Action a : actions) {
             execute(n, a);
         }
         if (n.engine == null) {
             return;
         }
+        n.cleaning.removeIf(g -> n.engine.state(g) != LocalState.UNKNOWN && n.engine.state(g) != LocalState.STOPPING);
         n.wakeAt = n.engine.nextWakeup();
         if (n.fenced && spec.groups().stream().noneMatch(g -> n.engine.state(g.id()).active())) {
             n.fenced = false; // stood down; it registers again before it may hold anything
@@ -465,15 +733,18 @@ public final class SimCluster {
             eventSink.accept(e.event());
         } else if (a instanceof Action.Announce an) {
             n.announced = an.announcement();
-            for (Node o : nodes.values()) {
-                if (o != n) {
+            for (Node o : all()) {
+                if (!o.id.equals(n.id)) {
                     sendState(n, o);
                 }
             }
+        } else if (a instanceof Action.Left) {
+            leave(n, inc);
         } else if (a instanceof Action.Send s) {
-            Node o = nodes.get(s.peer());
-            if (linkUp(n, o) && random.nextDouble() >= dropRate) {
-                at(netDelayMs, () -> deliver(o, new Input.PeerMessage(n.id, s.message())));
+            for (Node o : instances(s.peer())) {
+                if (linkUp(n, o) && !lost(n, o)) {
+                    at(delay(), () -> deliver(o, new Input.PeerMessage(n.id, s.message())));
+                }
             }
         } else if (a instanceof Action.RunResource r) {
             runResource(n, inc, r);
@@ -509,7 +780,9 @@ public final class SimCluster {
     private Verdict verdict(Node asker, Node peer) {
         switch (arbiter) {
             case TRUTH -> {
-                return peer.crashed ? Verdict.of(Verdict.Answer.PEER_DEAD, "sim: " + peer.id + " is down")
+                // The process is what answers the arbiters: a node whose process crashed or left is dead to them,
+                // even if its resources still run.
+                return processDown(peer) ? Verdict.of(Verdict.Answer.PEER_DEAD, "sim: " + peer.id + " is down")
                         : Verdict.of(Verdict.Answer.PEER_ALIVE, "sim: " + peer.id + " is alive");
             }
             case SILENT -> {
@@ -518,17 +791,22 @@ public final class SimCluster {
             default -> {
                 // A shared disk: a live owner keeps it; otherwise the asker preempts and the peer is fenced.
                 Node owner = diskOwner == null ? null : nodes.get(diskOwner);
-                if (owner != null && owner != asker && !owner.crashed && !owner.fenced) {
+                if (owner != null && !owner.id.equals(asker.id) && !processDown(owner) && !owner.fenced) {
                     return Verdict.of(Verdict.Answer.WE_LOST, "sim: " + diskOwner + " holds the disk");
                 }
                 diskOwner = asker.id;
-                if (!peer.crashed) {
-                    peer.fenced = true;
+                if (!peer.machineDown && !peer.fenced) {
+                    peer.fenced = true; // preempted: also the leftovers of a crashed process are cut off the disk
                     peer.fencedSince = now;
                 }
                 return Verdict.of(Verdict.Answer.PEER_DEAD, "sim: preempt won, " + peer.id + " fenced");
             }
         }
+    }
+
+    /** No process of the node runs (machine down, process crashed or left). */
+    private boolean processDown(Node peer) {
+        return instances(peer.id).stream().allMatch(i -> i.crashed || i.engine == null);
     }
 
     private void runResource(Node n, long inc, Action.RunResource r) {
@@ -551,8 +829,9 @@ public final class SimCluster {
                         n.running.put(key, true);
                         if (isDisk(r.group(), r.resource())) {
                             // Volume start: register our key; the takeover generation is now on the disk.
-                            n.fenced = false;
+                            machine(n).fenced = false;
                             diskGeneration.merge(r.group(), r.generation(), Math::max);
+                            startedGeneration.merge(r.group(), r.generation(), Math::max);
                         }
                         deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: started")));
                     }
@@ -603,9 +882,16 @@ public final class SimCluster {
                 return;
             }
             if (isDisk(c.group(), c.resource()) && Boolean.TRUE.equals(n.running.get(key))) {
+                if (diskOwner == null && !machine(n).fenced && !diskGeneration.containsKey(c.group())) {
+                    // Every key is gone (the array forgot them all), none of a peer: the volume registers and
+                    // reserves again, and the generation goes back on the disk (finding 6's "re-register").
+                    log.add(now + " " + n.key + " finds every key gone from the array and registers again");
+                    diskOwner = n.id;
+                    diskGeneration.merge(c.group(), c.generation(), Math::max);
+                }
                 write(n, c.group(), c.generation());
             }
-            if (n.fenced) {
+            if (machine(n).fenced) {
                 deliver(n, new Input.SelfFenced("sim: RESERVATION CONFLICT"));
                 return;
             }
@@ -623,24 +909,67 @@ public final class SimCluster {
 
     // ------------------------------------------------------------------ membership
 
+    /** Whether {@code b} hears {@code a} (heartbeats and messages from a reach b). */
     private boolean linkUp(Node a, Node b) {
         return !a.crashed && !b.crashed && !a.paused && !b.paused && !cut.contains(a.id + ">" + b.id);
     }
 
+    /** Whether one message from a to b is lost. */
+    private boolean lost(Node a, Node b) {
+        double p = dropRate + loss.getOrDefault(a.id + ">" + b.id, 0.0);
+        return p > 0 && random.nextDouble() < p;
+    }
+
+    /** One message's transit time: the network delay plus any reordering delay. */
+    private long delay() {
+        return netDelayMs + (reorderMs > 0 ? (long) random.nextInt((int) reorderMs + 1) : 0);
+    }
+
+    /**
+     * Sends {@code from}'s announcement to {@code to}. Announcements ride on every heartbeat: a lost one goes out
+     * again with the next heartbeat, as long as it is still the current one.
+     */
     private void sendState(Node from, Node to) {
         Announcement an = from.announced;
-        if (an == null || !linkUp(from, to)) {
+        if (an == null || from.crashed || from.engine == null) {
             return;
         }
         long inc = from.incarnation;
-        at(netDelayMs, () -> {
-            if (linkUp(from, to) && from.incarnation == inc && Boolean.TRUE.equals(to.reach.get(from.id))) {
+        if (!linkUp(from, to) || lost(from, to)) {
+            resendState(from, to, an, inc);
+            return;
+        }
+        at(delay(), () -> {
+            if (linkUp(from, to) && from.incarnation == inc && Boolean.TRUE.equals(to.reach.get(from.key))) {
                 deliver(to, new Input.PeerState(from.id, inc, an));
+            } else {
+                resendState(from, to, an, inc);
             }
         });
     }
 
-    /** The membership of {@code to} re-evaluates whether it hears {@code from}, after the detection delay. */
+    /**
+     * The next heartbeat carries the announcement again, as long as it is still the current one and {@code to}'s
+     * membership still counts {@code from} as heard: a gap shorter than the detection delay (a short pause, a
+     * brief cut, a lost packet) costs one heartbeat, not the announcement. Once the membership has noticed the
+     * silence, the link coming back sends the announcement anew.
+     */
+    private void resendState(Node from, Node to, Announcement an, long inc) {
+        if (!Boolean.TRUE.equals(to.reach.get(from.key))) {
+            return;
+        }
+        at(HEARTBEAT_MS, () -> {
+            if (from.announced == an && from.incarnation == inc && !from.crashed && !to.crashed) {
+                sendState(from, to);
+            }
+        });
+    }
+
+    /**
+     * The membership of {@code to} re-evaluates whether it hears the instance {@code from}, after the detection
+     * delay (per direction: a one-way cut is seen only by the side that stops hearing). The peer counts as
+     * unreachable only when no instance of it is heard.
+     */
     private void linkChanged(Node from, Node to) {
         boolean up = linkUp(from, to);
         long delay = up ? netDelayMs : detectMs;
@@ -652,16 +981,38 @@ public final class SimCluster {
             if (nowUp != up) {
                 return; // changed again meanwhile; that change has its own evaluation
             }
-            Boolean was = to.reach.get(from.id);
+            Boolean was = to.reach.get(from.key);
             if (up && !Boolean.TRUE.equals(was)) {
-                to.reach.put(from.id, true);
+                to.reach.put(from.key, true);
+                heardTwice(to, from);
                 deliver(to, new Input.PeerReachable(from.id, from.incarnation));
                 sendState(from, to);
             } else if (!up && !Boolean.FALSE.equals(was) && was != null) {
-                to.reach.put(from.id, false);
-                deliver(to, new Input.PeerUnreachable(from.id, "sim: " + detectMs + " ms without heartbeats"));
+                to.reach.put(from.key, false);
+                boolean otherHeard = instances(from.id).stream().anyMatch(i -> i != from && Boolean.TRUE.equals(to.reach.get(i.key)));
+                if (!otherHeard) {
+                    deliver(to, new Input.PeerUnreachable(from.id, "sim: " + detectMs + " ms without heartbeats"));
+                }
             }
         });
+    }
+
+    /** How many times a node heard two live instances of one peer at once (finding 3's alarm). */
+    private int duplicatesHeard;
+
+    public int duplicatesHeard() {
+        return duplicatesHeard;
+    }
+
+    private void heardTwice(Node to, Node from) {
+        for (Node i : instances(from.id)) {
+            if (i != from && Boolean.TRUE.equals(to.reach.get(i.key))) {
+                duplicatesHeard++;
+                log.add(now + " " + to.key + " hears two copies of " + from.id + " (incarnations " + i.incarnation
+                        + " and " + from.incarnation + ")");
+                // needs engine change (finding 3): deliver the engine's "two incarnations heard at once" input here
+            }
+        }
     }
 
     private boolean isDisk(String group, String resource) {
@@ -674,13 +1025,16 @@ public final class SimCluster {
      * already started on the disk is a violation: the data of the new holder could be corrupted.
      */
     private void write(Node n, String group, long generation) {
-        if (n.fenced || n.crashed) {
+        if (machine(n).fenced || n.crashed) {
             writesRejected++;
             return;
         }
         writesAccepted++;
-        long newest = diskGeneration.getOrDefault(group, 0L);
-        if (generation < newest) {
+        long newest = startedGeneration.getOrDefault(group, 0L);
+        // A group in maintenance is the operator's: the engine neither stops it nor keeps it off the disk. (The
+        // simulated disk has one registration per node for all groups, so a volume of another group started
+        // here registers this node again, which a real array with a volume per group would not do.)
+        if (generation < newest && !(n.engine != null && n.engine.maintenance(group))) {
             violations.add("t=" + now + " the disk accepted a write to " + group + " from " + n.id + " at generation "
                     + generation + " after generation " + newest + " started");
         }
@@ -725,10 +1079,17 @@ public final class SimCluster {
     /** How the machine is, as the test harness sees it: {@code up}, {@code down}, {@code paused} or {@code fenced}. */
     public String condition(String node) {
         Node n = nodes.get(node);
-        if (n.crashed || n.engine == null) {
-            return "down";
+        Node t = twins.get(node);
+        String copy = t != null && !t.crashed && t.engine != null ? " (and a second copy)" : "";
+        if (n.machineDown || (n.engine == null && !n.crashed)) {
+            return "down"; // the machine is down, or the node was never started
         }
-        return n.paused ? "paused" : n.fenced ? "fenced" : "up";
+        if (n.crashed || n.engine == null) {
+            String what = n.left ? "left" : "process down";
+            return (anyRunning(n) ? what + " (still running: " + String.join(", ", runningKeys(n)) + ")" : what)
+                    + (n.fenced ? " fenced" : "") + copy;
+        }
+        return (n.paused ? "paused" : n.fenced ? "fenced" : "up") + copy;
     }
 
     // ---- added for arbiter scenarios

@@ -408,19 +408,43 @@ final class HeartbeatMembership implements Membership {
                 drop(Drop.WRONG_PATH, path);
                 return;
             }
+            boolean switchedBack = false;
             if (f.incarnation < p.incarnation) {
                 // A restarted peer's old process is gone: at most a few of its frames are still in flight. Fresh
                 // frames (new sequence numbers) of the old incarnation well after the switch mean both still run.
-                if (f.incarnation == p.prevIncarnation && f.sequence > p.prevMaxSeq) {
-                    p.prevMaxSeq = f.sequence;
-                    if (System.nanoTime() - p.switchedAt > DUPLICATE_GRACE_NS) {
+                if (f.incarnation != p.prevIncarnation || f.sequence <= p.prevMaxSeq) {
+                    drop(Drop.STALE_INCARNATION, path);
+                    return;
+                }
+                p.prevMaxSeq = f.sequence;
+                long nowNs = System.nanoTime();
+                if (nowNs - p.lastCurrentAt <= path.spec.intervalNanos * path.spec.misses) {
+                    if (nowNs - p.switchedAt > DUPLICATE_GRACE_NS) {
                         reportDuplicate(p, p.id, f.incarnation, p.incarnation);
                     }
+                    drop(Drop.STALE_INCARNATION, path);
+                    return;
                 }
-                drop(Drop.STALE_INCARNATION, path);
-                return;
+                // The newer copy went silent while the older one still talks (a second copy was stopped): follow
+                // the older one again, as after a restart, so that its state is delivered afresh.
+                LOG.warn("peer {}: incarnation {} went silent while {} still talks: following {} again", p.id,
+                        p.incarnation, f.incarnation, f.incarnation);
+                long newer = p.incarnation;
+                long newerMax = p.maxSeq;
+                p.incarnation = f.incarnation;
+                p.prevIncarnation = newer;
+                p.prevMaxSeq = newerMax;
+                p.switchedAt = nowNs;
+                p.maxSeq = 0;
+                p.window.reset();
+                for (Link o : p.links) {
+                    o.detector.resetSequence();
+                }
+                p.stateVersion = -1;
+                p.stateDelivered = false;
+                switchedBack = true;
             }
-            boolean restarted = false;
+            boolean restarted = switchedBack;
             if (f.incarnation > p.incarnation) {
                 restarted = p.incarnation != 0;
                 if (restarted) {
@@ -443,6 +467,7 @@ final class HeartbeatMembership implements Membership {
                 return;
             }
             p.maxSeq = Math.max(p.maxSeq, f.sequence);
+            p.lastCurrentAt = System.nanoTime();
             long now = System.nanoTime();
             Link l = linkOf(path, p);
             if (f.type == FrameCodec.HEARTBEAT) {

@@ -23,6 +23,8 @@ final class Peer {
     long prevMaxSeq;
     long switchedAt;
     long duplicateReportedAt;
+    /** When a frame of the current incarnation was last accepted (nanos). */
+    long lastCurrentAt;
 
     Peer(String id) {
         this.id = id;

@@ -46,6 +46,11 @@ class DuplicateNodeTest {
         TestNodes.Event d = r1.await(e -> e.kind().equals("duplicate"), 10_000, "the duplicate reported");
         assertThat(d.peer()).isEqualTo("node2");
         assertThat(d.detail()).isEqualTo(first.incarnation() + "<" + copy.incarnation());
+
+        // the copy is stopped: node1 follows the first one again, as after a restart
+        copy.close();
+        r1.await(e -> e.kind().equals("reachable") && e.detail().equals(Long.toString(first.incarnation())), 5000,
+                "node2 followed at its first incarnation again");
     }
 
     @Test

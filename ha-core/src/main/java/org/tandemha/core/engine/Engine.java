@@ -99,6 +99,8 @@ public final class Engine {
         /** Until when this peer counts as duplicated (two copies heard at once); -1: not duplicated. */
         long duplicateUntil = -1;
         long duplicateNewer;
+        /** Until when a peer that just restarted is not trusted (it may be a second copy, not a restart). */
+        long settleUntil;
 
         Peer(String id) {
             this.id = id;
@@ -358,6 +360,7 @@ public final class Engine {
             if (duplicated(p)) {
                 t.add(p.duplicateUntil);
             }
+            t.add(p.settleUntil);
             if (p.deadOrFenced) {
                 for (Group g : groups.values()) {
                     t.add(watchdogResetBy(p, g));
@@ -419,8 +422,9 @@ public final class Engine {
 
     /**
      * Leaves once every group is stopped. A group whose stop failed may still run here: the node then does not say
-     * it left (its peers would take that for "dead or fenced"); it stops deciding, and its peers keep treating it
-     * as holding that group until it is fenced or an operator clears the group.
+     * it left (its peers would take that for "dead or fenced"). It stays in the cluster announcing the group FAILED,
+     * so that its peers hear it and keep the group blocked until it is fenced or an operator clears it; the runtime
+     * exits without leaving once its shutdown bound runs out (and a watchdog, if configured, resets the node).
      */
     private void maybeLeave() {
         if (!shuttingDown || left) {
@@ -434,18 +438,23 @@ public final class Engine {
                 return;
             }
         }
-        left = true;
         if (failed.isEmpty()) {
+            left = true;
             leftCleanly = true;
             emit(EventKind.NODE_STOPPED, Level.INFO, null, null, "node " + self + " left the cluster; its groups are stopped", Map.of());
-        } else {
-            emit(EventKind.NODE_STOPPED, Level.ERROR, null, null, "node " + self + " stops without leaving the cluster:"
+            out.add(new Action.Left());
+        } else if (!failed.equals(failedAtShutdown)) {
+            failedAtShutdown = failed;
+            emit(EventKind.NODE_STOPPED, Level.ERROR, null, null, "node " + self + " cannot leave the cluster cleanly:"
                     + " group" + (failed.size() > 1 ? "s " : " ") + String.join(", ", failed) + " failed to stop here and"
-                    + " may still run; its peers keep it blocked until " + self + " is fenced or an operator clears it"
+                    + " may still run; it stays to tell its peers, which keep " + (failed.size() > 1 ? "them" : "it")
+                    + " blocked until " + self + " is fenced or an operator clears " + (failed.size() > 1 ? "them" : "it")
                     + " (after making sure it is stopped)", Map.of("failed", String.join(",", failed)));
         }
-        out.add(new Action.Left());
     }
+
+    /** The groups that failed to stop during this node's shutdown, as last reported. */
+    private List<String> failedAtShutdown = List.of();
 
     private void resumed(long pausedMs) {
         // The pause is not the actions' fault: their results may be waiting in the queue. Widen every deadline.
@@ -469,10 +478,32 @@ public final class Engine {
         for (Peer p : peers.values()) {
             p.ann = null; // what we knew is old; wait for fresh announcements
         }
+        forgetVerdicts();
+    }
+
+    /**
+     * Verdicts taken before now no longer count: a node that stands down (it was fenced, it lost, it was frozen)
+     * ends its stand-down only on fresh ones. Being fenced even proves that some peer is alive.
+     */
+    private void forgetVerdicts() {
+        for (Peer p : peers.values()) {
+            if (!p.reachable && p.deadOrFenced) {
+                // (a peer that left cleanly may have come back unheard: whoever fenced this node is alive)
+                p.deadOrFenced = false;
+                p.fenced = false;
+                p.leftCleanly = false;
+                p.deadReason = null;
+                p.nextSafetyAt = now;
+                p.backoff = spec.timing().safetyRetryMin().toMillis();
+            }
+        }
     }
 
     private void standDown(String reason) {
         boolean first = !selfFenced;
+        if (first) {
+            forgetVerdicts();
+        }
         if (!selfFenced) {
             emit(EventKind.STAND_DOWN, Level.ERROR, null, null, reason + "; stopping every group at once and taking over"
                     + " nothing until the peers are heard again", Map.of());
@@ -570,6 +601,9 @@ public final class Engine {
             emit(EventKind.PEER_RESTARTED, Level.WARNING, null, null, "node " + id + " restarted (incarnation "
                     + p.incarnation + " -> " + incarnation + ")", Map.of("peer", id));
             p.ann = null;
+            // A new incarnation may be a second copy rather than a restart: the heartbeats tell only once the old
+            // incarnation keeps talking. Until then the newcomer acknowledges nothing.
+            p.settleUntil = now + RESTART_SETTLE_MS;
             out.add(new Action.PeerRejoined(id));
         }
         boolean was = p.reachable;
@@ -675,7 +709,7 @@ public final class Engine {
     }
 
     private boolean trusted(Peer p) {
-        return p.ann != null && spec.fingerprint().equals(p.ann.fingerprint()) && !duplicated(p);
+        return p.ann != null && spec.fingerprint().equals(p.ann.fingerprint()) && !duplicated(p) && now >= p.settleUntil;
     }
 
     /**
@@ -695,6 +729,9 @@ public final class Engine {
     private boolean duplicated(Peer p) {
         return p.duplicateUntil >= 0 && now < p.duplicateUntil;
     }
+
+    /** How long a restarted peer is not trusted: longer than the heartbeats' grace before they report two copies. */
+    static final long RESTART_SETTLE_MS = 2_000;
 
     /** How long a peer heard as two copies stays untrusted after the last report of it. */
     static final long DUPLICATE_HOLD_MS = 10_000;
@@ -729,6 +766,10 @@ public final class Engine {
             duplicateReason = "another copy of node " + self + " (incarnation " + older + ") was already running when"
                     + " this one (incarnation " + newer + ") started";
             standDown(duplicateReason + "; this copy is the newer one: it stands down for good; stop it");
+            for (Group g : groups.values()) {
+                g.ackNode = null; // it speaks for nobody
+                g.ackGen = 0;
+            }
         } else if (incarnation == older && duplicateReason == null) {
             duplicateReason = "";
             emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "a second copy of node " + self + " (incarnation "
@@ -794,6 +835,8 @@ public final class Engine {
                 p.deadReason = verdict.reason();
                 emit(EventKind.SAFETY_CHECK, Level.WARNING, null, null, silent + "; " + verdict.reason()
                         + "; node " + p.id + " is dead or fenced: its groups may be taken over"
+                        + (p.failed.isEmpty() ? "" : ", except " + String.join(", ", p.failed) + ", FAILED there (a stop"
+                        + " failed): blocked until " + p.id + " is fenced or an operator clears it")
                         + (spec.watchdog().enabled() && !p.mayRun.isEmpty() ? " once its watchdog has reset it ("
                         + Durations.format(spec.watchdog().timeout()) + " after it went silent)" : ""), d);
             }
@@ -1177,6 +1220,12 @@ public final class Engine {
 
     private void updateAck(Group g) {
         if (g.state != LocalState.OFFLINE) {
+            return;
+        }
+        if (duplicateReason != null && !duplicateReason.isEmpty()) {
+            // the newer copy of a node that already runs: its acknowledgements would speak for the other copy
+            g.ackNode = null;
+            g.ackGen = 0;
             return;
         }
         for (Peer p : peers.values()) {
@@ -1670,6 +1719,11 @@ public final class Engine {
                 }
             }
             case MAINTENANCE_ON, MAINTENANCE_OFF -> {
+                String unknown = registersUnknown();
+                if (unknown != null) {
+                    refuse(c.id(), unknown);
+                    return;
+                }
                 boolean on = c.kind() == Input.Command.Kind.MAINTENANCE_ON;
                 long v = g.maintVer;
                 for (Peer p : peers.values()) {
@@ -1690,6 +1744,11 @@ public final class Engine {
                 complete(c.id(), CommandResult.ok("group " + g.spec.id() + (on ? " is in maintenance" : " is managed again"), Duration.ZERO));
             }
             case CLEAR -> {
+                String unknown = registersUnknown();
+                if (unknown != null) {
+                    refuse(c.id(), unknown);
+                    return;
+                }
                 long v = g.clearVer;
                 for (Peer p : peers.values()) {
                     GroupAnn a = ann(p, g);
@@ -1702,6 +1761,23 @@ public final class Engine {
                 complete(c.id(), CommandResult.ok("failures of group " + g.spec.id() + " cleared on every reachable node", Duration.ZERO));
             }
         }
+    }
+
+    /**
+     * Why this node cannot set a register (maintenance, clear) now, or null: it must know its peers' versions first,
+     * or its write would lose against a higher one it has not seen and be undone after it was answered "done".
+     */
+    private String registersUnknown() {
+        for (Peer p : peers.values()) {
+            boolean waiting = p.reachable ? p.ann == null
+                    : !p.everHeard && !p.deadOrFenced && now - bootAt < spec.timing().startupWait().toMillis();
+            if (waiting) {
+                return "node " + self + " does not know " + p.id + "'s state yet (it started "
+                        + Durations.format(Duration.ofMillis(now - bootAt)) + " ago); try again in a few seconds, or give"
+                        + " the command on another node";
+            }
+        }
+        return null;
     }
 
     private void switchover(long cmdId, Group g, String target, String what) {

@@ -299,7 +299,8 @@ public final class NodeRuntime implements ClusterNode {
                     .mapToLong(r -> r.stopTimeout().toMillis()).sum() + 10_000;
             try {
                 if (!leftLatch.await(bound, TimeUnit.MILLISECONDS)) {
-                    LOG.error("node {}: groups did not stop within {} ms; closing anyway", self, bound);
+                    LOG.error("node {}: groups did not stop within {} ms; exiting without leaving the cluster (its peers"
+                            + " keep what failed to stop blocked until this node is fenced or the group is cleared)", self, bound);
                 }
                 // let the last announcement ("leaving") reach the peers
                 Thread.sleep(Math.min(1000, 3 * spec.paths().stream().mapToLong(p -> p.interval().toMillis()).min().orElse(100)));

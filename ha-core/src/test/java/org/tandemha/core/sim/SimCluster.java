@@ -84,6 +84,9 @@ public final class SimCluster {
         boolean machineDown; // the machine itself is down: nothing of it runs
         boolean left; // the process exited after an orderly shutdown; what still ran stays running
         boolean generationStoreFails;
+        /** This instance told its engine that the generations are not durable (and whether the engine has it). */
+        boolean storeFailing;
+        boolean engineKnowsNotDurable;
         boolean paused;
         long pausedAt;
         long resumedAt;
@@ -197,6 +200,12 @@ public final class SimCluster {
     /** (Re)starts the node's process: a fresh engine and incarnation. Nothing happens if it runs already. */
     public void boot(String node) {
         Node n = nodes.get(node);
+        Node twin = twins.get(node);
+        if (twin != null && !twin.elsewhere && alive(twin, twin.incarnation)) {
+            // a copy of the node already runs on this machine and holds the state directory's lock
+            log.add(now + " boot " + node + " is refused by the state directory's lock (" + twin.key + " runs)");
+            return;
+        }
         if (n.crashed || n.engine == null) {
             boot(n);
         }
@@ -220,7 +229,9 @@ public final class SimCluster {
             n.cleaning.add(g.id());
         }
         log.add(now + " boot " + n.key);
-        deliver(n, new Input.Boot(machine(n).persisted));
+        n.storeFailing = false;
+        n.engineKnowsNotDurable = false;
+        deliver(n, new Input.Boot(machine(n).persisted, n.incarnation));
         linksChanged(n);
     }
 
@@ -305,6 +316,18 @@ public final class SimCluster {
         }
         log.add(now + " shutdown " + node);
         deliver(n, new Input.Shutdown());
+        // NodeRuntime.close waits for the engine to leave at most the sum of the stop timeouts plus 10 s, then
+        // exits anyway: a node whose stop failed exits without leaving, what it could not stop still running
+        long bound = spec.groups().stream().flatMap(g -> g.resources().stream()).mapToLong(r -> r.stopTimeout().toMillis())
+                .sum() + 10_000;
+        long inc = n.incarnation;
+        at(bound, () -> {
+            if (alive(n, inc)) {
+                log.add(now + " " + n.key + " exits without leaving" + (anyRunning(n) ? "; still running: " + runningKeys(n) : ""));
+                stopProcess(n);
+                n.left = !n.twin;
+            }
+        });
     }
 
     /** The process exits after it has left: its last announcement (leaving) goes out with a few more heartbeats. */
@@ -344,10 +367,16 @@ public final class SimCluster {
         if ((sameMachine && n.machineDown) || (old != null && !old.crashed)) {
             return;
         }
+        if (sameMachine && !n.crashed) {
+            // NodeRuntime.start locks the state directory first: the copy fails before it boots or touches anything
+            log.add(now + " a second copy of " + node + " is refused by the state directory's lock");
+            return;
+        }
         Node t = new Node(node, node + "'" + (++twinSerial), true);
         t.elsewhere = !sameMachine;
         if (sameMachine) {
             t.running = n.running;
+            n.left = false; // the machine's process is this copy now: what runs there is its, or a crash's leftovers
         }
         twins.put(node, t);
         log.add(now + " a second copy of " + node + " starts" + (sameMachine ? "" : " on another machine"));
@@ -368,6 +397,11 @@ public final class SimCluster {
     public void generationStoreFails(String node, boolean fails) {
         log.add(now + " generation store of " + node + (fails ? " cannot be written" : " works again"));
         nodes.get(node).generationStoreFails = fails;
+        for (Node i : instances(node)) {
+            if (!fails) {
+                at(0, () -> deliver(i, new Input.Tick())); // the runtime tries the write again every second
+            }
+        }
     }
 
     /** SIGSTOP: the engine stops, its resources keep running; peers stop hearing it. */
@@ -670,12 +704,37 @@ public final class SimCluster {
             return;
         }
         List<Action> actions = n.engine.handle(in, now);
-        if (!machine(n).generationStoreFails) {
-            machine(n).persisted = n.engine.knownGenerations(); // write-ahead, as NodeRuntime does
+        if (in instanceof Input.GenerationsDurable d) {
+            n.engineKnowsNotDurable = !d.durable();
         }
-        // needs engine change (finding 4): a failed write would be reported to the engine here, before the actions run
+        // write-ahead, as NodeRuntime does: a step whose generations are not durable runs nothing that uses one
+        boolean durable = !machine(n).generationStoreFails;
+        if (durable) {
+            machine(n).persisted = n.engine.knownGenerations();
+            if (n.storeFailing) {
+                n.storeFailing = false;
+                long inc = n.incarnation;
+                at(0, () -> {
+                    if (alive(n, inc)) {
+                        deliver(n, new Input.GenerationsDurable(true, null));
+                    }
+                });
+            }
+        } else if (!n.storeFailing) {
+            n.storeFailing = true;
+            long inc = n.incarnation;
+            at(0, () -> {
+                if (alive(n, inc)) {
+                    deliver(n, new Input.GenerationsDurable(false, "sim: the generation store cannot be written"));
+                }
+            });
+        }
         for (Action a : actions) {
-            execute(n, a);
+            if (durable || safeWithoutDurableGenerations(a, n.engineKnowsNotDurable)) {
+                execute(n, a);
+            } else {
+                refuseNotDurable(n, a);
+            }
         }
         if (n.engine == null) {
             return;
@@ -719,6 +778,35 @@ public final class SimCluster {
             if (on.size() > 1) {
                 violations.add("t=" + now + " group " + g.id() + " runs on " + on);
             }
+        }
+    }
+
+    /** The runtime's rule (NodeRuntime): nothing that uses or spreads a new generation runs before it is durable. */
+    private static boolean safeWithoutDurableGenerations(Action a, boolean engineKnows) {
+        if (a instanceof Action.RunResource r) {
+            return r.op() == Action.ResourceOp.STOP;
+        }
+        if (a instanceof Action.Announce || a instanceof Action.Send) {
+            return engineKnows;
+        }
+        return !(a instanceof Action.FencePeer);
+    }
+
+    private void refuseNotDurable(Node n, Action a) {
+        long inc = n.incarnation;
+        ActionResult no = ActionResult.failed("sim: not done, the generations could not be saved");
+        if (a instanceof Action.RunResource r) {
+            at(0, () -> {
+                if (alive(n, inc)) {
+                    deliver(n, new Input.ActionDone(r.id(), no));
+                }
+            });
+        } else if (a instanceof Action.FencePeer f) {
+            at(0, () -> {
+                if (alive(n, inc)) {
+                    deliver(n, new Input.FenceDone(f.id(), f.peer(), no));
+                }
+            });
         }
     }
 
@@ -989,9 +1077,14 @@ public final class SimCluster {
                 sendState(from, to);
             } else if (!up && !Boolean.FALSE.equals(was) && was != null) {
                 to.reach.put(from.key, false);
-                boolean otherHeard = instances(from.id).stream().anyMatch(i -> i != from && Boolean.TRUE.equals(to.reach.get(i.key)));
-                if (!otherHeard) {
+                Node other = instances(from.id).stream().filter(i -> i != from && Boolean.TRUE.equals(to.reach.get(i.key)))
+                        .findFirst().orElse(null);
+                if (other == null) {
                     deliver(to, new Input.PeerUnreachable(from.id, "sim: " + detectMs + " ms without heartbeats"));
+                } else {
+                    // the membership goes back to the copy it still hears, and delivers that copy's state
+                    deliver(to, new Input.PeerReachable(other.id, other.incarnation));
+                    sendState(other, to);
                 }
             }
         });
@@ -1004,13 +1097,31 @@ public final class SimCluster {
         return duplicatesHeard;
     }
 
+    /** The membership reports the two copies again, about once a second, for as long as it hears both. */
+    private void repeatWhileHeardTwice(Node to, Node a, Node b) {
+        long incA = a.incarnation;
+        long incB = b.incarnation;
+        long incTo = to.incarnation;
+        at(1000, () -> {
+            if (alive(to, incTo) && alive(a, incA) && alive(b, incB) && Boolean.TRUE.equals(to.reach.get(a.key))
+                    && Boolean.TRUE.equals(to.reach.get(b.key))) {
+                deliver(to, new Input.DuplicateNode(b.id, Math.min(incA, incB), Math.max(incA, incB)));
+                repeatWhileHeardTwice(to, a, b);
+            }
+        });
+    }
+
     private void heardTwice(Node to, Node from) {
         for (Node i : instances(from.id)) {
-            if (i != from && Boolean.TRUE.equals(to.reach.get(i.key))) {
+            // a crashed instance sends nothing: its reach only lags (the heartbeats report two copies only when the
+            // old incarnation keeps sending after the new one appeared)
+            if (i != from && Boolean.TRUE.equals(to.reach.get(i.key)) && alive(i, i.incarnation)) {
                 duplicatesHeard++;
                 log.add(now + " " + to.key + " hears two copies of " + from.id + " (incarnations " + i.incarnation
                         + " and " + from.incarnation + ")");
-                // needs engine change (finding 3): deliver the engine's "two incarnations heard at once" input here
+                deliver(to, new Input.DuplicateNode(from.id, Math.min(i.incarnation, from.incarnation),
+                        Math.max(i.incarnation, from.incarnation)));
+                repeatWhileHeardTwice(to, i, from);
             }
         }
     }

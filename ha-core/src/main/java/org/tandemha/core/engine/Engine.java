@@ -2002,6 +2002,19 @@ public final class Engine {
         return left;
     }
 
+    /**
+     * Whether a group is between states here (starting, recovering, stopping): a process that exits now leaves it
+     * half done. Each such action has its deadline, so this ends by itself.
+     */
+    public boolean inTransition() {
+        for (Group g : groups.values()) {
+            if (g.state == LocalState.STOPPING || g.state == LocalState.STARTING || g.state == LocalState.RECOVERING) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Announcement lastAnnouncement() {
         return lastAnnounced;
     }

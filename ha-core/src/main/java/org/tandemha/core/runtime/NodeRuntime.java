@@ -94,6 +94,7 @@ public final class NodeRuntime implements ClusterNode {
     /** Why the generations could not be saved (the last failure), or null while they are durable. */
     private String storeError;
     private volatile String mustReset;
+    private volatile boolean inTransition;
 
     NodeRuntime(ClusterSpec spec, String self, Membership membership,
                 SafetyCheck safety, FencingChain fencing, Path stateDir, Map<Class<?>, Object> services,
@@ -298,9 +299,19 @@ public final class NodeRuntime implements ClusterNode {
             long bound = spec.groups().stream().flatMap(g -> g.resources().stream())
                     .mapToLong(r -> r.stopTimeout().toMillis()).sum() + 10_000;
             try {
-                if (!leftLatch.await(bound, TimeUnit.MILLISECONDS)) {
-                    LOG.error("node {}: groups did not stop within {} ms; exiting without leaving the cluster (its peers"
-                            + " keep what failed to stop blocked until this node is fenced or the group is cleared)", self, bound);
+                // The bound counts only while nothing is being stopped: a stop in flight has its own deadline, and
+                // a process frozen past the bound (SIGSTOP, a long GC) must not exit in the middle of one, leaving
+                // its resources half stopped and unannounced.
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bound);
+                long hardStop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bound * 10);
+                while (!leftLatch.await(200, TimeUnit.MILLISECONDS)) {
+                    long now = System.nanoTime();
+                    if ((now >= deadline && !inTransition) || now >= hardStop) {
+                        LOG.error("node {}: groups did not stop within {} ms; exiting without leaving the cluster (its"
+                                + " peers keep what failed to stop blocked until this node is fenced or the group is"
+                                + " cleared)", self, bound);
+                        break;
+                    }
                 }
                 // let the last announcement ("leaving") reach the peers
                 Thread.sleep(Math.min(1000, 3 * spec.paths().stream().mapToLong(p -> p.interval().toMillis()).min().orElse(100)));
@@ -391,6 +402,7 @@ public final class NodeRuntime implements ClusterNode {
         deadOrFenced = dof;
         facts = fs;
         mustReset = engine.mustReset();
+        inTransition = engine.inTransition();
         if (in instanceof Input.GenerationsDurable d) {
             engineKnowsNotDurable = !d.durable();
         }

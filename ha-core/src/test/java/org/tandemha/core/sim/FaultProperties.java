@@ -78,10 +78,19 @@ class FaultProperties {
     static final Set<String> NEEDS_ENGINE_CHANGE = Set.of("duplicate-elsewhere");
 
     /**
-     * Why a plan hits an engine change that is not in yet (finding 2: a shutdown while a stop fails or hangs),
-     * or null. The enabled properties skip such plans; the {@code @Disabled} ones do not.
+     * Why the enabled properties leave a plan out, or null: a combination of faults nothing in Tandem but a watchdog (not simulated) protects against. The
+     * enabled properties skip such plans; the {@code @Disabled} ones do not.
      */
     static String needsEngineChange(Plan p) {
+        boolean forgets = p.steps().stream().anyMatch(s -> s.what().equals("array-forgets"));
+        boolean pause = p.steps().stream().anyMatch(s -> s.what().equals("pause"));
+        if (forgets && pause) {
+            // A frozen node's resources keep running; the array's reservation fenced them off the volume. An array
+            // that then forgets every registration unfences them, and the holder, frozen too or not, re-reserves
+            // only at its next check: SCSI gives no protection in that window. Only a watchdog (which a frozen
+            // process stops feeding) covers it; the simulation has none.
+            return "an array losing its registrations while a node is frozen (only a watchdog covers it)";
+        }
         return null;
     }
 
@@ -264,9 +273,24 @@ class FaultProperties {
         // has not yet heard anyone can be lost (see scenario 65).
         c.runFor(operatorWaitMs);
         for (String g : GROUPS) {
-            c.command("node1", Input.Command.Kind.MAINTENANCE_OFF, g, null);
+            // on a node that is up (a peer may have powered node1 off), again if it was refused (a node that has
+            // just booted refuses until it knows its peers' registers)
+            String on = c.nodesUp().stream().sorted().findFirst().orElse("node1");
+            operatorCommand(c, on, Input.Command.Kind.MAINTENANCE_OFF, g);
             c.operatorCleanup(g);
-            c.command("node1", Input.Command.Kind.CLEAR, g, null);
+            operatorCommand(c, on, Input.Command.Kind.CLEAR, g);
+        }
+    }
+
+    private static void operatorCommand(SimCluster c, String node, Input.Command.Kind kind, String group) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            long id = c.command(node, kind, group, null);
+            c.runFor(20);
+            org.tandemha.api.CommandResult r = c.commandResult(id);
+            if (r == null || r.accepted() || !r.message().contains("state yet")) {
+                return;
+            }
+            c.runFor(1000);
         }
     }
 

@@ -130,6 +130,11 @@ public final class SimCluster {
     private final List<String> violations = new ArrayList<>();
     /** The shared disk: per group, the highest generation started on it as the array remembers it (forgotten when the array loses its registrations). */
     private final Map<String, Long> diskGeneration = new HashMap<>();
+    /**
+     * The generations the arbiters keep (a lease block's data, a witness's memory): they survive the array losing
+     * its registrations, which are not data.
+     */
+    private final Map<String, Long> arbiterGeneration = new HashMap<>();
     /** The ground truth the array may forget: per group, the highest generation ever started on the disk. */
     private final Map<String, Long> startedGeneration = new HashMap<>();
     private long writesAccepted;
@@ -320,13 +325,23 @@ public final class SimCluster {
         // exits anyway: a node whose stop failed exits without leaving, what it could not stop still running
         long bound = spec.groups().stream().flatMap(g -> g.resources().stream()).mapToLong(r -> r.stopTimeout().toMillis())
                 .sum() + 10_000;
-        long inc = n.incarnation;
-        at(bound, () -> {
-            if (alive(n, inc)) {
-                log.add(now + " " + n.key + " exits without leaving" + (anyRunning(n) ? "; still running: " + runningKeys(n) : ""));
-                stopProcess(n);
-                n.left = !n.twin;
+        exitAfter(n, n.incarnation, bound);
+    }
+
+    /** The runtime's bound: it counts only while nothing is being stopped (a frozen process must not exit mid-stop). */
+    private void exitAfter(Node n, long inc, long delay) {
+        at(delay, () -> {
+            if (!alive(n, inc)) {
+                return;
             }
+            if (n.paused || n.engine.inTransition()) {
+                exitAfter(n, inc, 200);
+                return;
+            }
+            // To its peers this is a crashed process: they keep what they heard it announce FAILED blocked (scenarios
+            // 55, 56); what they never heard of is a crash's leftovers, which only fencing or a watchdog covers.
+            log.add(now + " " + n.key + " exits without leaving" + (anyRunning(n) ? "; still running: " + runningKeys(n) : ""));
+            stopProcess(n);
         });
     }
 
@@ -739,7 +754,11 @@ public final class SimCluster {
         if (n.engine == null) {
             return;
         }
-        n.cleaning.removeIf(g -> n.engine.state(g) != LocalState.UNKNOWN && n.engine.state(g) != LocalState.STOPPING);
+        // A clean-up that failed (FAILED) leaves what ran there as the crash's leftovers: they were there before
+        // the node came back, and only fencing or a watchdog deals with them; the group is the node's again once
+        // it is stopped (OFFLINE, after a clear) or started by this process.
+        n.cleaning.removeIf(g -> n.engine.state(g) != LocalState.UNKNOWN && n.engine.state(g) != LocalState.STOPPING
+                && n.engine.state(g) != LocalState.FAILED);
         n.wakeAt = n.engine.nextWakeup();
         if (n.fenced && spec.groups().stream().noneMatch(g -> n.engine.state(g.id()).active())) {
             n.fenced = false; // stood down; it registers again before it may hold anything
@@ -842,7 +861,7 @@ public final class SimCluster {
             at(50, () -> {
                 if (alive(n, inc)) {
                     Verdict v = verdict(n, nodes.get(sc.peer()));
-                    long diskGen = diskGeneration.values().stream().mapToLong(Long::longValue).max().orElse(0);
+                    long diskGen = arbiterGeneration.values().stream().mapToLong(Long::longValue).max().orElse(0);
                     Verdict answer = scripted(n, sc.peer(), Verdict.of(v.answer(), v.reason(), diskGen));
                     if (answer != null) {
                         deliver(n, new Input.SafetyDone(sc.id(), sc.peer(), answer));
@@ -919,6 +938,7 @@ public final class SimCluster {
                             // Volume start: register our key; the takeover generation is now on the disk.
                             machine(n).fenced = false;
                             diskGeneration.merge(r.group(), r.generation(), Math::max);
+                            arbiterGeneration.merge(r.group(), r.generation(), Math::max);
                             startedGeneration.merge(r.group(), r.generation(), Math::max);
                         }
                         deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: started")));
@@ -976,6 +996,7 @@ public final class SimCluster {
                     log.add(now + " " + n.key + " finds every key gone from the array and registers again");
                     diskOwner = n.id;
                     diskGeneration.merge(c.group(), c.generation(), Math::max);
+                    arbiterGeneration.merge(c.group(), c.generation(), Math::max);
                 }
                 write(n, c.group(), c.generation());
             }

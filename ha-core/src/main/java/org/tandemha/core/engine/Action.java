@@ -35,4 +35,20 @@ public sealed interface Action {
 
     /** The engine has stopped every group and left; the edge may close heartbeats. */
     record Left() implements Action { }
+
+    /**
+     * The write-ahead rule: whether {@code a} may run although the generations of the step that asked for it could
+     * not be made durable. Nothing that uses or spreads a new generation may (a start, a recovery, fencing); once the
+     * engine knows ({@link Input.GenerationsDurable}), it claims and starts nothing, so its announcements and
+     * messages may go out again (the peers must see it stand down).
+     */
+    static boolean runsWithoutDurableGenerations(Action a, boolean engineKnows) {
+        if (a instanceof RunResource r) {
+            return r.op() == ResourceOp.STOP;
+        }
+        if (a instanceof Announce || a instanceof Send) {
+            return engineKnows;
+        }
+        return !(a instanceof FencePeer);
+    }
 }

@@ -409,7 +409,7 @@ public final class NodeRuntime implements ClusterNode {
         boolean durable = saveGenerations();
         for (Action a : actions) {
             try {
-                if (durable || safeWithoutDurableGenerations(a, engineKnowsNotDurable)) {
+                if (durable || Action.runsWithoutDurableGenerations(a, engineKnowsNotDurable)) {
                     execute(a);
                 } else {
                     refuse(a);
@@ -460,20 +460,6 @@ public final class NodeRuntime implements ClusterNode {
         }
     }
 
-    /**
-     * What may run although the step's generations are not on disk: nothing that uses or spreads a new generation.
-     * Once the engine knows, its announcements carry no claim and no acknowledgement, and may go out again (the
-     * peers must see it stand down).
-     */
-    private static boolean safeWithoutDurableGenerations(Action a, boolean engineKnows) {
-        if (a instanceof Action.RunResource r) {
-            return r.op() == Action.ResourceOp.STOP;
-        }
-        if (a instanceof Action.Announce || a instanceof Action.Send) {
-            return engineKnows;
-        }
-        return !(a instanceof Action.FencePeer);
-    }
 
     /** Answers an action held back because the generations are not durable, so the engine does not wait for it. */
     private void refuse(Action a) {

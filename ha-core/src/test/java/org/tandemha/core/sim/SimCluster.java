@@ -745,7 +745,7 @@ public final class SimCluster {
             });
         }
         for (Action a : actions) {
-            if (durable || safeWithoutDurableGenerations(a, n.engineKnowsNotDurable)) {
+            if (durable || Action.runsWithoutDurableGenerations(a, n.engineKnowsNotDurable)) {
                 execute(n, a);
             } else {
                 refuseNotDurable(n, a);
@@ -800,16 +800,6 @@ public final class SimCluster {
         }
     }
 
-    /** The runtime's rule (NodeRuntime): nothing that uses or spreads a new generation runs before it is durable. */
-    private static boolean safeWithoutDurableGenerations(Action a, boolean engineKnows) {
-        if (a instanceof Action.RunResource r) {
-            return r.op() == Action.ResourceOp.STOP;
-        }
-        if (a instanceof Action.Announce || a instanceof Action.Send) {
-            return engineKnows;
-        }
-        return !(a instanceof Action.FencePeer);
-    }
 
     private void refuseNotDurable(Node n, Action a) {
         long inc = n.incarnation;

@@ -1800,7 +1800,7 @@ public final class Engine {
             return;
         }
         if (!eligible(g, target)) {
-            refuse(cmdId, "node " + target + " cannot take group " + gid + " now (unreachable, blocked or standing down)");
+            refuse(cmdId, cannotTake(g, target));
             return;
         }
         Waiter w = new Waiter(cmdId, target, knownGen(g), now, now + spec.timing().commandTimeout().toMillis());
@@ -1818,6 +1818,16 @@ public final class Engine {
             emit(EventKind.SWITCHOVER_STARTED, Level.INFO, gid, null, what + " of group " + gid + " to " + target
                     + " requested from " + holder, Map.of("target", target));
         }
+    }
+
+    /** Why {@code node} may not take the group now, for a refused command. */
+    private String cannotTake(Group g, String node) {
+        Peer p = peers.get(node);
+        if (p != null && p.reachable && now < p.settleUntil) {
+            return "node " + node + " restarted moments ago and is trusted again in "
+                    + Durations.format(Duration.ofMillis(p.settleUntil - now)) + "; try again then";
+        }
+        return "node " + node + " cannot take group " + g.spec.id() + " now (unreachable, blocked or standing down)";
     }
 
     private void startSwitchover(Group g, String target, String what) {
@@ -1838,7 +1848,7 @@ public final class Engine {
                 } else if (g.maintOn) {
                     problem = "group " + r.group() + " is in maintenance";
                 } else if (!eligible(g, r.target())) {
-                    problem = "node " + r.target() + " cannot take group " + r.group() + " now";
+                    problem = cannotTake(g, r.target());
                 }
                 if (problem != null) {
                     out.add(new Action.Send(peer, new Wire.CommandReply(r.requestId(), false, problem)));

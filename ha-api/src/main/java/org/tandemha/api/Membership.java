@@ -36,6 +36,13 @@ public interface Membership extends AutoCloseable {
     }
 
     /**
+     * Delivers every reachable peer's latest state again ({@link Listener#peerState}), with its next heartbeat:
+     * the engine asks for it when what it knew may be older than what was delivered (after this process was frozen).
+     */
+    default void refreshStates() {
+    }
+
+    /**
      * This process's incarnation (it grows each time the node starts), or 0 if the membership has none. It tells
      * two copies of one node apart (see {@link Listener#duplicate}).
      */

@@ -107,6 +107,23 @@ final class HeartbeatMembership implements Membership {
     }
 
     @Override
+    public void refreshStates() {
+        EventLoopGroup g = group;
+        if (g == null || closed) {
+            return;
+        }
+        try {
+            g.execute(() -> {
+                for (Peer p : peers.values()) {
+                    p.stateDelivered = false; // the next heartbeat with a state delivers it again
+                }
+            });
+        } catch (RuntimeException e) {
+            // closing: nothing to refresh
+        }
+    }
+
+    @Override
     public long incarnation() {
         return incarnation;
     }

@@ -214,15 +214,15 @@ public final class SharedArrayMain {
                 }
                 if (!now.equals(g[1])) {
                     String r = c.node(g[1]).command("switchback " + g[0], Duration.ofSeconds(90));
-                    for (int i = 0; i < 10 && r.startsWith("refused") && r.contains("restarted moments ago"); i++) {
+                    boolean cleared = false;
+                    for (int i = 0; i < 20 && r.startsWith("refused"); i++) {
+                        if (!cleared && !r.contains("restarted moments ago") && !r.contains("state yet")) {
+                            // Blocked there by the fault (a failed check, a stand-down): the operator clears it first.
+                            c.say("administrator clears " + g[0] + " on " + g[1] + ": " + c.node(g[1]).command("clear " + g[0],
+                                    Duration.ofSeconds(10)));
+                            cleared = true;
+                        }
                         Thread.sleep(500); // a node that has just restarted is trusted after a moment
-                        r = c.node(g[1]).command("switchback " + g[0], Duration.ofSeconds(90));
-                    }
-                    if (r.startsWith("refused")) {
-                        // Blocked there by the fault (a failed check, a stand-down): the operator clears it first.
-                        c.say("administrator clears " + g[0] + " on " + g[1] + ": " + c.node(g[1]).command("clear " + g[0],
-                                Duration.ofSeconds(10)));
-                        Thread.sleep(1000);
                         r = c.node(g[1]).command("switchback " + g[0], Duration.ofSeconds(90));
                     }
                     c.say("administrator switchback of " + g[0] + " to " + g[1] + ": " + r);

@@ -30,6 +30,9 @@ public sealed interface Action {
 
     record CompleteCommand(long id, CommandResult result) implements Action { }
 
+    /** Deliver every reachable peer's latest announcement again (what this node knew of them was dropped). */
+    record RefreshPeerStates() implements Action { }
+
     /** Tell resources running here that a peer is back (they may re-announce addresses). */
     record PeerRejoined(String peer) implements Action { }
 

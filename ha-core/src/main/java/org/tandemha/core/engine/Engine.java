@@ -478,6 +478,7 @@ public final class Engine {
         for (Peer p : peers.values()) {
             p.ann = null; // what we knew is old; wait for fresh announcements
         }
+        out.add(new Action.RefreshPeerStates()); // and ask for them: an unchanged state is not sent again by itself
         forgetVerdicts();
     }
 

@@ -532,6 +532,8 @@ public final class NodeRuntime implements ClusterNode {
                     });
                 }
             }
+        } else if (a instanceof Action.RefreshPeerStates) {
+            membership.refreshStates();
         } else if (a instanceof Action.Left) {
             leftLatch.countDown();
         }

@@ -865,6 +865,12 @@ public final class SimCluster {
                     deliver(n, new Input.FenceDone(f.id(), f.peer(), fenced));
                 }
             });
+        } else if (a instanceof Action.RefreshPeerStates) {
+            for (Node o : all()) {
+                if (!o.id.equals(n.id) && Boolean.TRUE.equals(n.reach.get(o.key))) {
+                    sendState(o, n);
+                }
+            }
         } else if (a instanceof Action.CompleteCommand cc) {
             commandResults.put(cc.id(), cc.result());
         }

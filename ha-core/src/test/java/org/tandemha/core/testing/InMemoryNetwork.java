@@ -116,6 +116,17 @@ public final class InMemoryNetwork implements AutoCloseable {
         }
 
         @Override
+        public void refreshStates() {
+            wire.execute(() -> {
+                for (Member from : members.values()) {
+                    if (from != this && from.state != null && up(from, this) && hears.contains(from.node)) {
+                        listener.peerState(from.node, from.incarnation, from.state);
+                    }
+                }
+            });
+        }
+
+        @Override
         public boolean send(String peer, byte[] message) {
             Member to = members.get(peer);
             if (to == null) {

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       generation.</li>
  * </ul>
  *
- * Commands on standard input: {@code dump FILE} writes every stored seq (db) to FILE and prints {@code DUMPED n} (or
+ * Commands on standard input: {@code dump FILE} writes every stored seq (db) to FILE and prints {@code DUMPED n
+ * <ns the query was sent>} (or
  * {@code DUMP-FAILED reason}); {@code quit}. Prints {@code LAB-CLIENT-READY} when it runs.
  */
 public final class LabClient {
@@ -211,16 +212,18 @@ public final class LabClient {
         long deadline = System.nanoTime() + 60_000_000_000L;
         String last = "";
         while (System.nanoTime() - deadline < 0) {
-            try (Connection c = DriverManager.getConnection(jdbc, "postgres", "");
-                 Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT seq FROM lab_writes ORDER BY seq")) {
+            try (Connection c = DriverManager.getConnection(jdbc, "postgres", ""); Statement st = c.createStatement()) {
+                long asked = System.nanoTime(); // every write acknowledged before this must be in the answer
                 StringBuilder sb = new StringBuilder();
                 int n = 0;
-                while (rs.next()) {
-                    sb.append(rs.getLong(1)).append('\n');
-                    n++;
+                try (ResultSet rs = st.executeQuery("SELECT seq FROM lab_writes ORDER BY seq")) {
+                    while (rs.next()) {
+                        sb.append(rs.getLong(1)).append('\n');
+                        n++;
+                    }
                 }
                 Files.writeString(to, sb.toString());
-                OUT.println("DUMPED " + n);
+                OUT.println("DUMPED " + n + " " + asked);
                 return;
             } catch (Exception e) {
                 last = e.toString();

@@ -462,11 +462,13 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("      - id: gate\n        type: array-gate\n");
             y.append("        params: {devices: {node1: ").append(loops.get("node1")).append(", node2: ").append(loops.get("node2"))
                     .append("}").append(layout == Layout.LAB_DB ? ", stamp: " + priv + "/" + STAMP : "").append("}\n");
+            y.append(layout == Layout.LAB_DB ? "        start: {timeout: 5s}\n" : "");
             y.append("        quickCheck: {interval: 1s, timeout: 2s}\n");
             y.append("      - id: data\n        type: volume\n        dependsOn: [gate]\n");
             y.append("        params: {device: ").append(priv).append("/volume, mountpoint: ").append(vol)
                     .append(", options: \"errors=remount-ro\"")
                     .append(", reservation: \"").append(lunUrl).append("\", checkInterval: 500ms, stopGrace: 3s}\n");
+            y.append(layout == Layout.LAB_DB ? "        start: {timeout: 15s}\n" : "");
             y.append("        quickCheck: {interval: 1s, timeout: 3s}\n");
             y.append("      - id: pg\n        type: postgresql\n        dependsOn: [data]\n");
             y.append("        params: {dataDirectory: ").append(vol).append("/pgdata, mountPoint: ").append(vol)
@@ -477,6 +479,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("        deepCheck: {interval: 10s, timeout: 5s}\n");
             y.append("      - id: vip1\n        type: ip\n        dependsOn: [pg]\n");
             y.append("        params: {interface: pub0, address: ").append(VIP1).append("/24, peers: [node1, node2]}\n");
+            y.append(layout == Layout.LAB_DB ? "        start: {timeout: 5s}\n" : "");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
         }
         if (layout == Layout.SHARED_ARRAY) {

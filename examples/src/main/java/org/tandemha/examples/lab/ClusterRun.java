@@ -117,6 +117,7 @@ final class ClusterRun {
     private volatile int volumeSplits;
     private volatile String lastSplit = "";
     private long boundMs;
+    private long phaseStart;
     private long stopTimeoutMs;
 
     ClusterRun(String name, String classpath, long seed, int count, PrintStream out) {
@@ -324,6 +325,7 @@ final class ClusterRun {
         steps.sort(Comparator.comparingLong(Timed::atMs));
         int splitsBefore = vipSplits + volumeSplits;
         long t0 = System.nanoTime();
+        phaseStart = t0;
         c.say(text);
         List<String> notes = new ArrayList<>();
         for (Timed s : steps) {
@@ -354,11 +356,17 @@ final class ClusterRun {
         switch (f.kind()) {
             case JVM_KILL -> {
                 steps.add(new Timed(at, "kill -9 of " + target + "'s JVM", () -> c.killJvm(target)));
-                steps.add(new Timed(end, "start " + target, () -> start(target)));
+                steps.add(new Timed(end, "start " + target, () -> {
+                    awaitTakeover(target, holder);
+                    start(target);
+                }));
             }
             case NODE_KILL -> {
                 steps.add(new Timed(at, "kill -9 of every process of " + target, () -> c.kill(target)));
-                steps.add(new Timed(end, "start " + target, () -> start(target)));
+                steps.add(new Timed(end, "start " + target, () -> {
+                    awaitTakeover(target, holder);
+                    start(target);
+                }));
             }
             case SIGSTOP_SHORT, SIGSTOP_LONG -> {
                 steps.add(new Timed(at, "SIGSTOP " + target, () -> {
@@ -366,6 +374,9 @@ final class ClusterRun {
                     Posix.kill(c.jvmPid(target), Posix.SIGSTOP);
                 }));
                 steps.add(new Timed(end, "SIGCONT " + target, () -> {
+                    if (f.kind() == FaultKind.SIGSTOP_LONG) {
+                        awaitTakeover(target, holder);
+                    }
                     Posix.kill(c.jvmPid(target), Posix.SIGCONT);
                     frozen.remove(target);
                 }));
@@ -436,6 +447,26 @@ final class ClusterRun {
             }));
             default -> throw new IllegalStateException(f.kind().toString());
         }
+    }
+
+    /**
+     * When the nemesis took the holder away (killed, or stopped longer than the takeover deadline), the lab gives it
+     * back only once the survivor serves, or once the bound has passed: restarting it earlier would hide a takeover
+     * that never happens (in production the node stays down until an operator acts).
+     */
+    private void awaitTakeover(String target, String holder) throws Exception {
+        if (!target.equals(holder)) {
+            return;
+        }
+        long deadline = phaseStart + (boundMs + 1000) * 1_000_000L;
+        while (System.nanoTime() - deadline < 0) {
+            readHistory();
+            if (recent.stream().anyMatch(r -> r.ok && r.start > phaseStart && r.node.equals(other(target)))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        c.say("  no answer from " + other(target) + " within the bound of " + boundMs + " ms: giving " + target + " back");
     }
 
     private static String table(String name, String in, String out) {
@@ -692,7 +723,8 @@ final class ClusterRun {
         synchronized (incarnations) {
             for (NodeProc p : incarnations) {
                 for (Line l : p.linesSince(t0 - 2_000_000_000L)) {
-                    if (l.nanos() <= t1) {
+                    // the node's own event lines; its log lines ("[thread] LEVEL ...") repeat them
+                    if (l.nanos() <= t1 && !l.text().startsWith("[")) {
                         ev.add(new String[] {Long.toString(l.nanos()), p.name, l.text()});
                     }
                 }

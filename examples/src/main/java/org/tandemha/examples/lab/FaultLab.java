@@ -131,7 +131,7 @@ public final class FaultLab {
             }
         }
         out.println();
-        out.printf("%-16s %6s %12s %12s %10s%n", "fault kind", "count", "median ms", "max ms", "problems");
+        out.printf("%-20s %6s %12s %12s %10s%n", "fault kind", "count", "median ms", "max ms", "problems");
         Map<String, List<ClusterRun.Result>> by = new LinkedHashMap<>();
         for (FaultKind k : FaultKind.values()) {
             for (ClusterRun.Result r : results) {
@@ -143,7 +143,7 @@ public final class FaultLab {
         for (Map.Entry<String, List<ClusterRun.Result>> e : by.entrySet()) {
             List<Long> t = e.getValue().stream().map(ClusterRun.Result::outageMs).sorted().toList();
             long problems = e.getValue().stream().filter(r -> !r.passed()).count();
-            out.printf("%-16s %6d %12d %12d %10d%n", e.getKey(), t.size(), t.get((t.size() - 1) / 2), t.get(t.size() - 1), problems);
+            out.printf("%-20s %6d %12d %12d %10d%n", e.getKey(), t.size(), t.get((t.size() - 1) / 2), t.get(t.size() - 1), problems);
         }
         String summary = String.format("fault lab: runs=%d faults=%d kinds=%d split_brains=%d lost_writes=%d outages_over_bound=%d max_outage_ms=%d",
                 runs, results.size(), kinds.size(), split, lost, over, max);

@@ -115,6 +115,10 @@ final class ClusterRun {
     private volatile boolean sampling;
     private volatile int vipSplits;
     private volatile int volumeSplits;
+    /** Sampler rounds, and those that saw the address held / the volume mounted by some node (the watch works). */
+    private volatile long samples;
+    private volatile long samplesHeld;
+    private volatile long samplesMounted;
     private volatile String lastSplit = "";
     private long boundMs;
     private long phaseStart;
@@ -172,6 +176,16 @@ final class ClusterRun {
                 readHistory();
                 for (Fault f : plan) {
                     runFault(f, plan.size());
+                }
+                c.say(String.format("checker: %d samples, the address held by a node in %d, the volume mounted by a node in %d",
+                        samples, samplesHeld, samplesMounted));
+                if (samples > 50 && samplesHeld == 0) {
+                    failures.add(name + ": the address watch never saw the address held in " + samples
+                            + " samples: the split-brain watch is not working");
+                }
+                if (name.equals("db") && samples > 50 && samplesMounted == 0) {
+                    failures.add(name + ": the volume watch never saw the volume mounted in " + samples
+                            + " samples: the split-brain watch is not working");
                 }
                 if (name.equals("db")) {
                     long lost = checkWrites();
@@ -258,7 +272,6 @@ final class ClusterRun {
         Thread t = new Thread(() -> {
             long bothSince = -1;
             boolean counted = false;
-            Map<String, Long> pid = new HashMap<>();
             while (sampling) {
                 long now = System.nanoTime();
                 boolean l1 = live("node1");
@@ -278,16 +291,23 @@ final class ClusterRun {
                 } else {
                     bothSince = -1;
                 }
-                if (name.equals("db") && l1 && l2) {
-                    boolean m1 = c.mountedVia(pid.computeIfAbsent("node1", k -> c.jvmPid(k)), "node1")
-                            || c.mountedVia(c.jvmPid("node1"), "node1");
+                boolean held1 = vipWatch.get("node1").held();
+                boolean held2 = vipWatch.get("node2").held();
+                samples++;
+                if (held1 || held2) {
+                    samplesHeld++;
+                }
+                if (name.equals("db")) {
+                    boolean m1 = c.mountedVia(c.jvmPid("node1"), "node1");
                     boolean m2 = c.mountedVia(c.jvmPid("node2"), "node2");
+                    if (m1 || m2) {
+                        samplesMounted++;
+                    }
                     if (m1 && m2 && live("node1") && live("node2")) {
                         volumeSplits++;
                         lastSplit = String.format("the volume mounted through open paths on both nodes at %.2f s", c.seconds(now));
                         c.say("CHECKER: " + lastSplit);
                     }
-                    pid.clear();
                 }
                 SharedArrayCluster.pause(100);
             }

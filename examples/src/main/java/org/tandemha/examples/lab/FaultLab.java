@@ -110,8 +110,20 @@ public final class FaultLab {
             try {
                 run.run();
             } catch (Exception e) {
-                failures.add(which + ": the lab itself failed: " + e);
-                out.println("fault lab: " + which + " cluster: " + e);
+                if (run.results().isEmpty()) {
+                    // the cluster never came up (no fault ran): set it up once more before calling it a failure
+                    out.println("fault lab: " + which + " cluster did not come up (" + e.getMessage() + "); setting it up once more");
+                    run = new ClusterRun(which, cp, seed, n, out);
+                    try {
+                        run.run();
+                    } catch (Exception again) {
+                        failures.add(which + ": the lab itself failed: " + again);
+                        out.println("fault lab: " + which + " cluster: " + again);
+                    }
+                } else {
+                    failures.add(which + ": the lab itself failed: " + e);
+                    out.println("fault lab: " + which + " cluster: " + e);
+                }
             }
             results.addAll(run.results());
             failures.addAll(run.failures());

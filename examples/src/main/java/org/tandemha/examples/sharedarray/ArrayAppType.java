@@ -32,7 +32,10 @@ import org.tandemha.api.Severity;
  *
  * <p>Parameters: {@code bind} (the address to listen on, usually the group's floating address; default
  * {@code 0.0.0.0}), {@code port} (8080), {@code database} (optional JDBC URL of PostgreSQL, reached through the
- * database group's floating address). Requests: {@code GET /} answers {@code ok <node>}; with a database,
+ * database group's floating address), {@code hangFile} (optional, for the fault lab: while the file
+ * {@code <hangFile>-<node id>} exists, a stop waits for it to go away, up to 120 s, before it stops anything: a stop
+ * that hangs). Requests: {@code GET /}
+ * answers {@code ok <node> gen=<generation of the start that serves>}; with a database,
  * {@code POST /write?id=N} inserts row N and answers 200 only after PostgreSQL committed it, and {@code GET /ids}
  * lists every stored id (one per line).
  */
@@ -48,6 +51,8 @@ final class ArrayAppType implements ResourceType {
         String bind = r.string("bind", "0.0.0.0");
         int port = r.integer("port", 8080, 1, 65535);
         String database = r.string("database", null);
+        String hangPrefix = r.string("hangFile", null);
+        String hangFile = hangPrefix == null ? null : hangPrefix + "-" + node.nodeId();
         if (database != null && !database.startsWith("jdbc:postgresql:")) {
             r.problem("database", "'" + database + "' is not a PostgreSQL JDBC URL", "write jdbc:postgresql://192.0.2.11:5432/postgres");
         }
@@ -58,6 +63,7 @@ final class ArrayAppType implements ResourceType {
             @Override
             public ActionResult start(ActionContext c) {
                 try {
+                    app.generation = c.generation();
                     app.start();
                     return ActionResult.done("listening on " + bind + ":" + port);
                 } catch (IOException e) {
@@ -67,6 +73,17 @@ final class ArrayAppType implements ResourceType {
 
             @Override
             public ActionResult stop(ActionContext c) {
+                if (hangFile != null) {
+                    long until = System.nanoTime() + 120_000_000_000L;
+                    while (java.nio.file.Files.exists(java.nio.file.Path.of(hangFile)) && System.nanoTime() - until < 0) {
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return ActionResult.failed(Severity.SOFT, "stop interrupted while " + hangFile + " exists");
+                        }
+                    }
+                }
                 app.stop();
                 return ActionResult.done("stopped listening on " + bind + ":" + port);
             }
@@ -84,6 +101,8 @@ final class ArrayAppType implements ResourceType {
         private HttpServer server;
         private ExecutorService workers;
         private Connection connection;
+        /** The generation of the start that serves (0 before the first start). */
+        volatile long generation;
 
         App(String node, String bind, int port, String database) {
             this.node = node;
@@ -166,7 +185,7 @@ final class ArrayAppType implements ResourceType {
                 String path = ex.getRequestURI().getPath();
                 String query = ex.getRequestURI().getQuery();
                 if (path.equals("/")) {
-                    reply(ex, 200, "ok " + node + "\n");
+                    reply(ex, 200, "ok " + node + " gen=" + generation + "\n");
                 } else if (path.equals("/write") && database != null && query != null && query.startsWith("id=")) {
                     long id;
                     try {

@@ -30,7 +30,8 @@ import org.tandemha.api.Severity;
  * so it runs only after the engine decided to take the group (claim, generation, safety check).
  *
  * <p>Parameters: {@code devices}: node id to that node's loop device ({@code {node1: /dev/loop0, node2:
- * /dev/loop1}}). Stop leaves the gates as they are (the next owner sets them). The quick check fails when this
+ * /dev/loop1}}); {@code stamp} (optional, for the fault lab: a file that start writes {@code <node> <generation>}
+ * into, which PostgreSQL on this node can read back with {@code pg_read_file}). Stop leaves the gates as they are (the next owner sets them). The quick check fails when this
  * node's own device was cut: its data path is fenced.
  */
 final class ArrayGateType implements ResourceType {
@@ -80,6 +81,7 @@ final class ArrayGateType implements ResourceType {
                         "write /dev/loopN (losetup --find --show IMAGE)");
             }
         }
+        String stamp = r.string("stamp", null);
         r.finish();
         String me = node.nodeId();
         String own = devices.get(me);
@@ -100,6 +102,9 @@ final class ArrayGateType implements ResourceType {
                     setSizeLimit(own, 0);
                     flushBuffers(own);
                     done.append("opened ").append(me).append("'s path ").append(own);
+                    if (stamp != null) {
+                        Files.writeString(Path.of(stamp), me + " " + c.generation() + "\n");
+                    }
                     return ActionResult.done(done.toString());
                 } catch (IOException e) {
                     return ActionResult.failed(Severity.HARD, "array gate on " + me + ": " + e.getMessage()

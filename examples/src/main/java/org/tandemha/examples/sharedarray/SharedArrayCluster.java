@@ -46,13 +46,15 @@ import org.tandemha.core.exec.Posix;
  *
  * <p>Everything is named with a per-run prefix and removed by {@link #close()} (also from a shutdown hook).
  */
-final class SharedArrayCluster implements AutoCloseable {
-    static final String VIP1 = "192.0.2.11";
+public final class SharedArrayCluster implements AutoCloseable {
+    public static final String VIP1 = "192.0.2.11";
+    /** The file in a node's private folder (LAB_DB) where its gate writes {@code <node> <generation>} at start. */
+    public static final String STAMP = "stamp";
     static final String VIP2 = "192.0.2.12";
     static final String GATEWAY = "192.0.2.254";
     static final String PORTAL = "203.0.113.254:3260";
     /** The VIP_WITNESS layout's floating addresses, witness and responder port. */
-    static final String VIP4 = "192.0.2.50";
+    public static final String VIP4 = "192.0.2.50";
     static final String VIP6 = "2001:db8::50";
     static final String WITNESS = "192.0.2.100:7600";
     static final int RESPONDER_PORT = 8090;
@@ -62,7 +64,7 @@ final class SharedArrayCluster implements AutoCloseable {
             && SharedArrayCluster.class.getClassLoader().getResource("org/tandemha/heartbeat/tiebreaker/TieBreakerArbiterFactory.class") != null;
 
     /** What the cluster runs. */
-    enum Layout {
+    public enum Layout {
         /** The shared-array cluster: db (volume, PostgreSQL, VIP1) on node1, app (VIP2, HTTP service) on node2. */
         SHARED_ARRAY,
         /** The benchmark's group: VIP1 plus the HTTP service, nothing else. */
@@ -73,12 +75,33 @@ final class SharedArrayCluster implements AutoCloseable {
          * Group "vip" holding only two ip resources (VIP4, VIP6, no 'peers' parameter); arbiters tiebreaker + witness;
          * no array, no volume; nodes without private PID namespaces (a kill -9 of the JVM leaves its addresses).
          */
-        VIP_WITNESS
+        VIP_WITNESS,
+        /**
+         * The fault lab's web cluster: group "web" holding VIP4 (no 'peers' parameter) and the HTTP service bound to
+         * it (answering its node and generation), arbiters tiebreaker + witness, no array; nodes without private PID
+         * namespaces, as {@link #VIP_WITNESS}.
+         */
+        LAB_WEB,
+        /**
+         * The fault lab's database cluster: {@link #BENCH_DB} (volume, PostgreSQL, VIP1 on the array, arbiters
+         * tiebreaker + scsi), whose gate stamps {@code <node> <generation>} into the node's private folder
+         * ({@link #STAMP}), so that the client learns from PostgreSQL itself which node acknowledged a write.
+         */
+        LAB_DB;
+
+        /** Whether the nodes run in their network namespace only (a kill of the JVM leaves its addresses). */
+        boolean sharedPids() {
+            return this == VIP_WITNESS || this == LAB_WEB;
+        }
+
+        boolean witness() {
+            return this == VIP_WITNESS || this == LAB_WEB;
+        }
     }
 
-    final String prefix;
-    final Path dir;
-    final Layout layout;
+    public final String prefix;
+    public final Path dir;
+    public final Layout layout;
     private final String classpath;
     private final PrintStream log;
     private final long t0 = System.nanoTime();
@@ -97,7 +120,7 @@ final class SharedArrayCluster implements AutoCloseable {
     private final Thread hook = new Thread(this::close, "shared-array-cleanup");
     private boolean closed;
 
-    SharedArrayCluster(Layout layout, String classpath, PrintStream log) throws IOException {
+    public SharedArrayCluster(Layout layout, String classpath, PrintStream log) throws IOException {
         this.layout = layout;
         this.classpath = classpath;
         this.log = log;
@@ -114,19 +137,19 @@ final class SharedArrayCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    String ns(String what) {
+    public String ns(String what) {
         return prefix + "-" + what;
     }
 
-    void say(String text) {
+    public void say(String text) {
         log.printf("[%7.2fs] %s%n", (System.nanoTime() - t0) / 1e9, text);
     }
 
     // ---------------------------------------------------------------- setup
 
     /** Creates the namespaces, links, array and volume; writes the configuration. */
-    void setUp() throws IOException {
-        if (layout == Layout.VIP_WITNESS) {
+    public void setUp() throws IOException {
+        if (layout.witness()) {
             setUpVipWitness();
             return;
         }
@@ -186,18 +209,33 @@ final class SharedArrayCluster implements AutoCloseable {
         ok("ip", "-n", ns("node2"), "addr", "add", "198.51.100.2/24", "dev", "hb0");
         ok("ip", "-n", ns("node1"), "link", "set", "hb0", "up");
         ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
+        startWitness();
+        if (layout == Layout.VIP_WITNESS) {
+            for (String n : List.of("node1", "node2")) {
+                responders.add(new NamespaceResponder(ns(n), RESPONDER_PORT, n));
+            }
+        }
+        say("witness up on " + WITNESS + " (pid " + witness.pid() + ")"
+                + (responders.isEmpty() ? "" : ", responders on port " + RESPONDER_PORT));
+        writeConfig();
+    }
+
+    /** Starts the witness in the client namespace and waits until it listens. */
+    public void startWitness() throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
+        long from = 0;
+        Path wlog = dir.resolve("witness.log");
+        if (Files.exists(wlog)) {
+            from = Files.size(wlog);
+        }
         witness = CommandRunner.start(Command.of("ip", "netns", "exec", ns("client"), java, "-Xmx48m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                 "org.tandemha.heartbeat.witness.WitnessMain", "--cluster", prefix, "--key", "hex:" + keyHex,
                 "--bind", WITNESS, "--lease", "600ms").withLogFile(dir.resolve("witness.log")));
-        for (String n : List.of("node1", "node2")) {
-            responders.add(new NamespaceResponder(ns(n), RESPONDER_PORT, n));
-        }
         boolean open = false;
         for (int i = 0; i < 100 && !open && witness.isAlive(); i++) {
-            Path wlog = dir.resolve("witness.log");
-            open = Files.exists(wlog) && Files.readString(wlog).contains("listening on " + WITNESS);
+            open = Files.exists(wlog) && Files.readString(wlog).substring((int) Math.min(from, Files.size(wlog)))
+                    .contains("listening on " + WITNESS);
             if (!open) {
                 pause(100);
             }
@@ -205,8 +243,14 @@ final class SharedArrayCluster implements AutoCloseable {
         if (!open) {
             throw new IOException("the witness did not start on " + WITNESS + "; see " + dir.resolve("witness.log"));
         }
-        say("witness up on " + WITNESS + " (pid " + witness.pid() + "), responders on port " + RESPONDER_PORT);
-        writeConfig();
+    }
+
+    /** Kill -9 of the witness. */
+    public void killWitness() throws InterruptedException {
+        if (witness != null) {
+            Posix.kill(witness.pid(), Posix.SIGKILL);
+            witness.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private void link(String sw, String swName, String nodeNs, String nodeName, String bridge, String address) throws IOException {
@@ -216,12 +260,42 @@ final class SharedArrayCluster implements AutoCloseable {
         ok("ip", "-n", nodeNs, "link", "set", nodeName, "up");
     }
 
-    private void startArray() throws IOException {
+    /**
+     * Kill -9 of tgtd (the array loses every session and, without APTPL, every registration and the reservation), then,
+     * after {@code downMs}, tgtd again with the same target, LUN and backing file: a rebooted array.
+     */
+    public void restartArray(long downMs) throws IOException, InterruptedException {
+        killArray();
+        Thread.sleep(downMs);
+        startArray();
+    }
+
+    /** Kill -9 of tgtd and removal of its control socket. */
+    public void killArray() throws InterruptedException {
+        if (tgtd != null) {
+            Posix.kill(tgtd.pid(), Posix.SIGKILL);
+            tgtd.waitFor(10, TimeUnit.SECONDS);
+            tgtd = null;
+        }
+        try {
+            Files.deleteIfExists(Path.of("/var/run/tgtd/socket." + tgtdControl));
+            Files.deleteIfExists(Path.of("/var/run/tgtd/socket." + tgtdControl + ".lock"));
+        } catch (IOException ignored) {
+            // tgtd recreates them
+        }
+    }
+
+    /** Starts tgtd with the target, LUN and backing file (again after {@link #killArray}). */
+    public void startArray() throws IOException {
         Path backing = dir.resolve("lun1.img");
-        ok("truncate", "-s", "64M", backing.toString());
-        tgtdControl = 1000 + ThreadLocalRandom.current().nextInt(31000);
-        for (int i = 0; i < 50 && Files.exists(Path.of("/var/run/tgtd/socket." + tgtdControl + ".lock")); i++) {
+        if (!Files.exists(backing)) {
+            ok("truncate", "-s", "64M", backing.toString());
+        }
+        if (tgtdControl < 0) {
             tgtdControl = 1000 + ThreadLocalRandom.current().nextInt(31000);
+            for (int i = 0; i < 50 && Files.exists(Path.of("/var/run/tgtd/socket." + tgtdControl + ".lock")); i++) {
+                tgtdControl = 1000 + ThreadLocalRandom.current().nextInt(31000);
+            }
         }
         String iqn = "iqn.2026-11.org.tandemha:" + prefix + ".array";
         tgtd = CommandRunner.start(Command.of("ip", "netns", "exec", ns("switch"), "/usr/sbin/tgtd", "-f", "-C",
@@ -298,7 +372,7 @@ final class SharedArrayCluster implements AutoCloseable {
         }
     }
 
-    static String pgBin(String name) {
+    public static String pgBin(String name) {
         try (Stream<Path> s = Files.list(Path.of("/usr/lib/postgresql"))) {
             return s.map(p -> p.resolve("bin").resolve(name)).filter(Files::isExecutable)
                     .max(Comparator.comparing(Path::toString)).map(Path::toString).orElse(name);
@@ -328,6 +402,30 @@ final class SharedArrayCluster implements AutoCloseable {
                     .append(lunUrl).append("\"}}\n");
         }
         y.append("arbiters:\n");
+        if (layout == Layout.LAB_WEB) {
+            y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
+            y.append("  - {type: witness, params: {address: \"").append(WITNESS)
+                    .append("\", reportInterval: 200ms, lease: 600ms, timeout: 1s}}\n");
+            y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
+            y.append("groups:\n");
+            y.append("  - id: web\n");
+            y.append("    nodes: [node1, node2]\n");
+            y.append("    recovery: {maxAttempts: 1, window: 1m}\n");
+            y.append("    resources:\n");
+            // no 'peers' parameter: the ip resource must know the cluster's nodes by itself
+            y.append("      - id: vip\n        type: ip\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP4).append("/24}\n");
+            y.append("        start: {timeout: 5s}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            y.append("      - id: http\n        type: array-app\n        dependsOn: [vip]\n");
+            y.append("        params: {bind: ").append(VIP4).append(", port: 8080, hangFile: ").append(dir.resolve("hang-stop"))
+                    .append("}\n");
+            y.append("        start: {timeout: 2s}\n        stop: {timeout: 3s}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            config = dir.resolve("cluster.yaml");
+            Files.writeString(config, y.toString());
+            return;
+        }
         if (layout == Layout.VIP_WITNESS) {
             // The issue's lab: no shared disk. The tie-breaker first, then the witness on the client's address.
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
@@ -363,22 +461,25 @@ final class SharedArrayCluster implements AutoCloseable {
             y.append("    resources:\n");
             y.append("      - id: gate\n        type: array-gate\n");
             y.append("        params: {devices: {node1: ").append(loops.get("node1")).append(", node2: ").append(loops.get("node2"))
-                    .append("}}\n");
+                    .append("}").append(layout == Layout.LAB_DB ? ", stamp: " + priv + "/" + STAMP : "").append("}\n");
+            y.append(layout == Layout.LAB_DB ? "        start: {timeout: 5s}\n" : "");
             y.append("        quickCheck: {interval: 1s, timeout: 2s}\n");
             y.append("      - id: data\n        type: volume\n        dependsOn: [gate]\n");
             y.append("        params: {device: ").append(priv).append("/volume, mountpoint: ").append(vol)
                     .append(", options: \"errors=remount-ro\"")
                     .append(", reservation: \"").append(lunUrl).append("\", checkInterval: 500ms, stopGrace: 3s}\n");
+            y.append(layout == Layout.LAB_DB ? "        start: {timeout: 15s}\n" : "");
             y.append("        quickCheck: {interval: 1s, timeout: 3s}\n");
             y.append("      - id: pg\n        type: postgresql\n        dependsOn: [data]\n");
             y.append("        params: {dataDirectory: ").append(vol).append("/pgdata, mountPoint: ").append(vol)
                     .append(", port: 5432, listenAddresses: \"*\", socketDirectory: ").append(priv)
                     .append(", logFile: ").append(priv).append("/pg.log, stopGrace: 5s, immediateGrace: 3s}\n");
-            y.append("        start: {timeout: 60s}\n");
+            y.append("        start: {timeout: ").append(layout == Layout.LAB_DB ? "20s" : "60s").append("}\n");
             y.append("        quickCheck: {interval: 1s, timeout: 3s}\n");
             y.append("        deepCheck: {interval: 10s, timeout: 5s}\n");
             y.append("      - id: vip1\n        type: ip\n        dependsOn: [pg]\n");
             y.append("        params: {interface: pub0, address: ").append(VIP1).append("/24, peers: [node1, node2]}\n");
+            y.append(layout == Layout.LAB_DB ? "        start: {timeout: 5s}\n" : "");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
         }
         if (layout == Layout.SHARED_ARRAY) {
@@ -407,6 +508,11 @@ final class SharedArrayCluster implements AutoCloseable {
         Files.writeString(config, y.toString());
     }
 
+    /** The configuration file the nodes read. */
+    public Path config() {
+        return config;
+    }
+
     String lunUrl() {
         return lunUrl;
     }
@@ -422,9 +528,9 @@ final class SharedArrayCluster implements AutoCloseable {
     // ---------------------------------------------------------------- processes
 
     /** A child process whose output lines are kept (with the monotonic time they arrived) and logged to a file. */
-    final class NodeProc {
-        final String name;
-        final Process process;
+    public final class NodeProc {
+        public final String name;
+        public final Process process;
         private final Writer stdin;
         private final List<Line> lines = new ArrayList<>();
         private final LinkedBlockingQueue<List<String>> statuses = new LinkedBlockingQueue<>();
@@ -469,7 +575,7 @@ final class SharedArrayCluster implements AutoCloseable {
             }
         }
 
-        synchronized void send(String command) {
+        public synchronized void send(String command) {
             try {
                 stdin.write(command + "\n");
                 stdin.flush();
@@ -479,7 +585,7 @@ final class SharedArrayCluster implements AutoCloseable {
         }
 
         /** Sends an operator command and waits for its result line. */
-        String command(String command, Duration timeout) throws InterruptedException {
+        public String command(String command, Duration timeout) throws InterruptedException {
             results.clear();
             send(command);
             String r = results.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -487,7 +593,7 @@ final class SharedArrayCluster implements AutoCloseable {
         }
 
         /** The node's status: GROUP and PEER lines. */
-        List<String> status(Duration timeout) throws InterruptedException {
+        public List<String> status(Duration timeout) throws InterruptedException {
             statuses.clear();
             send("status");
             List<String> s = statuses.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -495,7 +601,7 @@ final class SharedArrayCluster implements AutoCloseable {
         }
 
         /** The first line at or after {@code from} (ns) that matches, waiting up to {@code timeout}; null if none. */
-        Line await(long from, Predicate<String> match, Duration timeout) throws InterruptedException {
+        public Line await(long from, Predicate<String> match, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             synchronized (lines) {
                 while (true) {
@@ -513,18 +619,18 @@ final class SharedArrayCluster implements AutoCloseable {
             }
         }
 
-        List<Line> linesSince(long from) {
+        public List<Line> linesSince(long from) {
             synchronized (lines) {
                 return lines.stream().filter(l -> l.nanos >= from).toList();
             }
         }
     }
 
-    record Line(long nanos, String text) {
+    public record Line(long nanos, String text) {
     }
 
     /** Starts node {@code id} (node1 or node2) in its namespace and waits for READY. */
-    NodeProc startNode(String id) throws IOException, InterruptedException {
+    public NodeProc startNode(String id) throws IOException, InterruptedException {
         Path state = Files.createDirectories(dir.resolve("state-" + id));
         ProcessBuilder pb = nodeProcess(id, state);
         long from = System.nanoTime();
@@ -557,13 +663,13 @@ final class SharedArrayCluster implements AutoCloseable {
         String link = loops.containsKey(id) ? " && ln -s " + loops.get(id) + " " + priv + "/volume" : "";
         // VIP_WITNESS: the JVM is the namespace's only process, not the init of a PID namespace, so that killing it
         // kills nothing else (its kernel keeps the addresses)
-        String mount = layout == Layout.VIP_WITNESS ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
+        String mount = layout.sharedPids() ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
                 + " -Dtandem.heartbeat.rtPriority=10"
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"
                 + " --config " + config + " --node " + id + " --state " + state;
-        ProcessBuilder pb = layout == Layout.VIP_WITNESS
+        ProcessBuilder pb = layout.sharedPids()
                 ? new ProcessBuilder("ip", "netns", "exec", ns(id), "/bin/sh", "-c", script)
                 : new ProcessBuilder("ip", "netns", "exec", ns(id), "unshare", "--ipc", "--pid", "--fork",
                 "--mount-proc", "/bin/sh", "-c", script);
@@ -572,7 +678,7 @@ final class SharedArrayCluster implements AutoCloseable {
         return pb;
     }
 
-    NodeProc node(String id) {
+    public NodeProc node(String id) {
         return nodes.get(id);
     }
 
@@ -591,12 +697,86 @@ final class SharedArrayCluster implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Starts {@code mainClass} (on the cluster's class path) as a JVM in the namespace of {@code where} (node1, node2,
+     * client), its output kept as a {@link NodeProc} named {@code name} (and logged to NAME.log); waits for a first
+     * line starting with {@code readyPrefix}.
+     */
+    public NodeProc startJava(String name, String where, String mainClass, String readyPrefix, String... args)
+            throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(where), java, "-Xmx96m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, mainClass));
+        argv.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.redirectErrorStream(true);
+        long from = System.nanoTime();
+        NodeProc p = new NodeProc(name, pb.start());
+        if (p.await(from, s -> s.startsWith(readyPrefix), Duration.ofSeconds(30)) == null) {
+            throw new IOException(name + " did not start; see " + dir.resolve(name + ".log"));
+        }
+        return p;
+    }
+
+    /**
+     * Runs an nftables script inside the namespace of {@code who} (node1, node2): tables are only ever made there,
+     * never on the host. Throws with nft's message when it fails.
+     */
+    public void nft(String who, String script) throws IOException {
+        Path f = dir.resolve("nft-" + who + ".nft");
+        Files.writeString(f, script);
+        check(CommandRunner.run(Command.of("ip", "netns", "exec", ns(who), "nft", "-f", f.toString()), CMD));
+    }
+
+    /** Runs {@code nft ARGS} inside the namespace of {@code who}; returns whether it succeeded. */
+    public boolean nftQuiet(String who, String... args) {
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(who), "nft"));
+        argv.addAll(Arrays.asList(args));
+        return CommandRunner.run(Command.of(argv), CMD).ok();
+    }
+
+    /** The host PID of a node's JVM while it runs (VIP_WITNESS, LAB_WEB: the process started; else its child). */
+    public long jvmPid(String id) {
+        NodeProc n = nodes.get(id);
+        if (n == null || !n.process.isAlive()) {
+            return -1;
+        }
+        if (layout.sharedPids()) {
+            return n.process.pid();
+        }
+        return n.process.children().filter(ph -> ph.info().command().map(c -> c.endsWith("java")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+    }
+
+    /** Whether the node's mount namespace has the volume mounted through its open path (read through /proc of PID). */
+    public boolean mountedVia(long pid, String id) {
+        String loop = loops.get(id);
+        if (loop == null || pid <= 0) {
+            return false;
+        }
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "mounts"))) {
+                if (l.startsWith(loop + " ") && ArrayGateType.sizeLimit(loop) == 0) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process went away
+        }
+        return false;
+    }
+
+    /** Runs a command; returns whether it succeeded. */
+    public static boolean run(String... argv) {
+        return CommandRunner.run(Command.of(argv), CMD).ok();
+    }
+
     NodeProc client() {
         return client;
     }
 
     /** Host PIDs of every process in a node's network namespace. */
-    Set<Long> pids(String id) {
+    public Set<Long> pids(String id) {
         Execution ex = CommandRunner.run(Command.of("ip", "netns", "pids", ns(id)), Duration.ofSeconds(5));
         Set<Long> out = new HashSet<>();
         for (String s : ex.tail()) {
@@ -614,7 +794,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     /** Kill -9 of the node's whole process tree: every process in its namespace. Returns how many were killed. */
-    int kill(String id) throws InterruptedException {
+    public int kill(String id) throws InterruptedException {
         int killed = 0;
         for (int round = 0; round < 20; round++) {
             Set<Long> p = pids(id);
@@ -639,7 +819,7 @@ final class SharedArrayCluster implements AutoCloseable {
      * Kill -9 of the node's Tandem JVM alone (a daemon crash): the node's kernel keeps its addresses and what else
      * the JVM started. Returns the PID killed.
      */
-    long killJvm(String id) throws IOException, InterruptedException {
+    public long killJvm(String id) throws IOException, InterruptedException {
         NodeProc n = nodes.get(id);
         long pid = n.process.pid(); // 'ip netns exec' and 'sh -c' both exec: this is the JVM
         String comm = Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
@@ -652,7 +832,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     /** The output of {@code ip ARGS} inside the namespace of {@code who} (node1, node2, client). */
-    String ipIn(String who, String... args) throws IOException {
+    public String ipIn(String who, String... args) throws IOException {
         List<String> argv = new ArrayList<>(List.of("ip", "-n", ns(who)));
         argv.addAll(Arrays.asList(args));
         Execution e = CommandRunner.run(Command.of(argv), CMD);
@@ -661,7 +841,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     /** SIGSTOP (or SIGCONT) to every process of the node. */
-    int signal(String id, int sig) {
+    public int signal(String id, int sig) {
         int n = 0;
         for (long pid : pids(id)) {
             if (Posix.kill(pid, sig)) {
@@ -675,7 +855,7 @@ final class SharedArrayCluster implements AutoCloseable {
      * Whether the node's JVM has the volume mounted through an open path (its loop device not cut by a gate): read
      * from the host through /proc and /sys.
      */
-    boolean mounted(String id) {
+    public boolean mounted(String id) {
         String loop = loops.get(id);
         if (loop == null) {
             return false;
@@ -742,7 +922,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     /** Sets a link of the cluster up or down: "hb" (the heartbeat link) or "pub-node1"/"pub-node2" (switch side). */
-    void link(String which, boolean up) throws IOException {
+    public void link(String which, boolean up) throws IOException {
         String state = up ? "up" : "down";
         switch (which) {
             case "hb" -> ok("ip", "-n", ns("node1"), "link", "set", "hb0", state);
@@ -757,7 +937,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     /** Waits until {@code id} reports group {@code group} ONLINE locally; returns false on timeout. */
-    boolean awaitOnline(String id, String group, Duration timeout) throws InterruptedException {
+    public boolean awaitOnline(String id, String group, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         NodeProc n = nodes.get(id);
         while (System.nanoTime() < deadline && n != null && n.process.isAlive()) {
@@ -773,7 +953,7 @@ final class SharedArrayCluster implements AutoCloseable {
     }
 
     /** Waits until {@code id} sees {@code peer} reachable. */
-    boolean awaitPeer(String id, String peer, Duration timeout) throws InterruptedException {
+    public boolean awaitPeer(String id, String peer, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         NodeProc n = nodes.get(id);
         while (System.nanoTime() < deadline && n != null && n.process.isAlive()) {
@@ -788,7 +968,7 @@ final class SharedArrayCluster implements AutoCloseable {
         return false;
     }
 
-    double seconds(long nanos) {
+    public double seconds(long nanos) {
         return (nanos - t0) / 1e9;
     }
 
@@ -883,7 +1063,7 @@ final class SharedArrayCluster implements AutoCloseable {
         }
     }
 
-    static void pause(long ms) {
+    public static void pause(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -647,6 +647,13 @@ public final class Engine {
             }
         }
         selfFenced = false;
+        for (Peer q : peers.values()) {
+            if (q.reachable) {
+                // Plugins that fenced themselves off (a preempted SCSI key) wait for a peer's return to register
+                // again; a peer that never went silent from this side never "returns": tell them now.
+                out.add(new Action.PeerRejoined(q.id));
+            }
+        }
         boolean allHeard = peers.values().stream().allMatch(q -> q.reachable);
         emit(EventKind.NODE_WARNING, allHeard ? Level.INFO : Level.WARNING, null, null, (allHeard ? "every peer is reachable again"
                 : "every silent peer is now dead or fenced") + " and this node's groups are stopped; node " + self

@@ -4,17 +4,14 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.tandemha.core.exec.Posix;
 
 /**
@@ -85,7 +82,7 @@ public final class FaultLab {
     /** Runs the lab; prints progress, the table and the summary line (last) to {@code out}. */
     public static Report run(String classpath, String cluster, int faults, long seed, PrintStream out) throws Exception {
         String cp = classpath;
-        Optional<Path> driver = postgresqlDriver();
+        Optional<Path> driver = org.tandemha.examples.sharedarray.SharedArrayCluster.postgresqlDriver();
         if (driver.isPresent() && !cp.contains(driver.get().getFileName().toString())) {
             cp = cp + File.pathSeparator + driver.get();
         }
@@ -165,18 +162,5 @@ public final class FaultLab {
         }
         out.println(summary);
         return new Report(results, lost, split, over, max, runs, failures, summary);
-    }
-
-    /** The PostgreSQL JDBC driver jar from the local Maven repository (the examples module does not depend on it). */
-    static Optional<Path> postgresqlDriver() throws IOException {
-        Path repo = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
-        Path dir = repo.resolve("org/postgresql/postgresql");
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> s = Files.walk(dir, 2)) {
-            return s.filter(p -> p.getFileName().toString().matches("postgresql-[0-9.]+\\.jar"))
-                    .max(Comparator.comparing(p -> p.getFileName().toString()));
-        }
     }
 }

@@ -1,10 +1,9 @@
 package org.tandemha.examples.lab;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.util.Collections;
+import org.tandemha.examples.sharedarray.Netns;
 
 /**
  * Watches whether a node's kernel holds an address: a thread of the lab's JVM that moved into the node's network
@@ -12,20 +11,6 @@ import java.util.Collections;
  * of one interface every 50 ms, without starting a process.
  */
 final class VipWatch implements AutoCloseable {
-    private static final int CLONE_NEWNET = 0x40000000;
-
-    interface LibC extends Library {
-        int open(String path, int flags);
-
-        int setns(int fd, int nstype);
-
-        int close(int fd);
-    }
-
-    private static final class Holder {
-        static final LibC C = Native.load("c", LibC.class);
-    }
-
     private volatile boolean held;
     private volatile boolean running = true;
     private volatile String error;
@@ -37,12 +22,12 @@ final class VipWatch implements AutoCloseable {
     }
 
     private void watch(String netns, String device, String address) {
-        int fd = Holder.C.open("/var/run/netns/" + netns, 0);
-        if (fd < 0 || Holder.C.setns(fd, CLONE_NEWNET) != 0) {
-            error = "cannot enter network namespace " + netns + " (errno " + Native.getLastError() + ")";
+        try {
+            Netns.enter(netns);
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            error = "cannot enter network namespace " + netns + ": " + e.getMessage();
             return;
         }
-        Holder.C.close(fd);
         while (running) {
             boolean h = false;
             try {

@@ -1,7 +1,5 @@
 package org.tandemha.examples.sharedarray;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -19,21 +17,6 @@ import java.util.concurrent.TimeUnit;
  * answered by the dead node, and one that reaches the survivor by the survivor.
  */
 final class NamespaceResponder implements AutoCloseable {
-    private static final int CLONE_NEWNET = 0x40000000;
-
-    /** The two libc calls needed; loaded on first use. */
-    interface LibC extends Library {
-        int open(String path, int flags);
-
-        int setns(int fd, int nstype);
-
-        int close(int fd);
-    }
-
-    private static final class Holder {
-        static final LibC C = Native.load("c", LibC.class);
-    }
-
     private final CompletableFuture<ServerSocket> socket = new CompletableFuture<>();
 
     /** Starts answering {@code answer} on {@code port} of network namespace {@code netns} (a name under /var/run/netns). */
@@ -51,15 +34,7 @@ final class NamespaceResponder implements AutoCloseable {
     private void serve(String netns, int port, String answer) {
         ServerSocket ss;
         try {
-            int fd = Holder.C.open("/var/run/netns/" + netns, 0);
-            if (fd < 0) {
-                throw new IOException("cannot open /var/run/netns/" + netns + " (errno " + Native.getLastError() + ")");
-            }
-            int rc = Holder.C.setns(fd, CLONE_NEWNET); // this thread only, for the rest of its life
-            Holder.C.close(fd);
-            if (rc != 0) {
-                throw new IOException("setns into " + netns + " failed (errno " + Native.getLastError() + ")");
-            }
+            Netns.enter(netns); // this thread only, for the rest of its life
             ss = new ServerSocket();
             ss.setReuseAddress(true);
             ss.bind(new InetSocketAddress(port)); // the wildcard: IPv4 and IPv6

@@ -1070,4 +1070,17 @@ public final class SharedArrayCluster implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** The PostgreSQL JDBC driver jar from the local Maven repository (the examples module does not depend on it). */
+    public static java.util.Optional<Path> postgresqlDriver() throws IOException {
+        Path repo = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
+        Path dir = repo.resolve("org/postgresql/postgresql");
+        if (!Files.isDirectory(dir)) {
+            return java.util.Optional.empty();
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(dir, 2)) {
+            return s.filter(p -> p.getFileName().toString().matches("postgresql-[0-9.]+\\.jar"))
+                    .max(java.util.Comparator.comparing(p -> p.getFileName().toString()));
+        }
+    }
 }

@@ -30,7 +30,7 @@ class FaultLabTest {
             Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: apt-get install tgt util-linux e2fsprogs nftables");
         }
         Assumptions.assumeTrue(!SharedArrayCluster.pgBin("pg_ctl").equals("pg_ctl"), "PostgreSQL is not installed: apt-get install postgresql");
-        Assumptions.assumeTrue(FaultLab.postgresqlDriver().isPresent(),
+        Assumptions.assumeTrue(org.tandemha.examples.sharedarray.SharedArrayCluster.postgresqlDriver().isPresent(),
                 "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
         int faults = Integer.getInteger("faultlab.faults", 36);
         long seed = Long.getLong("faultlab.seed", 14);

@@ -8,10 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.tandemha.core.exec.Posix;
@@ -31,7 +29,7 @@ class SharedArraySuiteTest {
             Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: apt-get install tgt util-linux e2fsprogs");
         }
         Assumptions.assumeTrue(!SharedArrayCluster.pgBin("pg_ctl").equals("pg_ctl"), "PostgreSQL is not installed: apt-get install postgresql");
-        Optional<Path> driver = postgresqlDriver();
+        Optional<Path> driver = SharedArrayCluster.postgresqlDriver();
         Assumptions.assumeTrue(driver.isPresent(), "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
         int runs = Integer.getInteger("sharedarray.runs", 5);
         // Surefire runs tests from a manifest-only jar: the real class path, for the nodes' JVMs, is in this property.
@@ -46,18 +44,5 @@ class SharedArraySuiteTest {
         assertThat(suite.results).as("lost writes").allSatisfy(r -> assertThat(r.lostWrites()).as(r.fault() + ": " + r.note()).isZero());
         assertThat(suite.results).as("every run passed its checks").allSatisfy(r -> assertThat(r.passed()).as(r.fault() + ": " + r.note()).isTrue());
         assertThat(ok).isTrue();
-    }
-
-    /** The driver jar from the local repository (the examples module does not depend on it; ha-agents-db does, optionally). */
-    static Optional<Path> postgresqlDriver() throws IOException {
-        Path repo = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
-        Path dir = repo.resolve("org/postgresql/postgresql");
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> s = Files.walk(dir, 2)) {
-            return s.filter(p -> p.getFileName().toString().matches("postgresql-[0-9.]+\\.jar"))
-                    .max(Comparator.comparing(p -> p.getFileName().toString()));
-        }
     }
 }

@@ -206,6 +206,8 @@ public final class Engine {
     private long incarnation;
     /** Why this copy of the node must not take part (a newer duplicate of a running node), or null. */
     private String duplicateReason;
+    /** This process is the older of two copies of this node and has said so. */
+    private boolean olderCopyWarned;
     /** Why generations cannot be made durable now, or null. */
     private String notDurable;
     private boolean selfFenced;
@@ -637,7 +639,7 @@ public final class Engine {
      * once what it was stopping is stopped (a group whose stop failed keeps it out: it must be reset).
      */
     private void maybeEndStandDown() {
-        if (!selfFenced || notDurable != null || (duplicateReason != null && !duplicateReason.isEmpty())
+        if (!selfFenced || notDurable != null || duplicateReason != null
                 || !peers.values().stream().allMatch(q -> q.reachable || q.deadOrFenced)) {
             return;
         }
@@ -778,8 +780,8 @@ public final class Engine {
                 g.ackNode = null; // it speaks for nobody
                 g.ackGen = 0;
             }
-        } else if (incarnation == older && duplicateReason == null) {
-            duplicateReason = "";
+        } else if (incarnation == older && !olderCopyWarned) {
+            olderCopyWarned = true;
             emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "a second copy of node " + self + " (incarnation "
                     + newer + ") runs beside this one (" + older + "): it was told to stand down; stop it", Map.of());
         }
@@ -1230,7 +1232,7 @@ public final class Engine {
         if (g.state != LocalState.OFFLINE) {
             return;
         }
-        if (duplicateReason != null && !duplicateReason.isEmpty()) {
+        if (duplicateReason != null) {
             // the newer copy of a node that already runs: its acknowledgements would speak for the other copy
             g.ackNode = null;
             g.ackGen = 0;

@@ -484,8 +484,8 @@ final class HeartbeatMembership implements Membership {
                 return;
             }
             p.maxSeq = Math.max(p.maxSeq, f.sequence);
-            p.lastCurrentAt = System.nanoTime();
             long now = System.nanoTime();
+            p.lastCurrentAt = now;
             Link l = linkOf(path, p);
             if (f.type == FrameCodec.HEARTBEAT) {
                 heartbeatsReceived.incrementAndGet();

@@ -18,7 +18,6 @@ import org.tandemha.api.ActionContext;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.CheckResult;
 import org.tandemha.api.Checker;
-import org.tandemha.api.ClusterConfig;
 import org.tandemha.api.NodeContext;
 import org.tandemha.api.PeerAware;
 import org.tandemha.api.Recoverer;
@@ -244,7 +243,6 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
     private String peerWithMac(String mac) {
         Set<String> peers = new LinkedHashSet<>(node.peers());
         peers.addAll(settings.peers());
-        node.service(ClusterConfig.class).ifPresent(c -> c.peers().forEach(p -> peers.add(p.id())));
         peers.remove(node.nodeId());
         for (String peer : peers) {
             for (Map.Entry<String, String> f : node.peerFacts(peer).entrySet()) {

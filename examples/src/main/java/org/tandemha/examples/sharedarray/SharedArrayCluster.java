@@ -154,11 +154,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             return;
         }
         say("setting up namespaces " + prefix + "-{node1,node2,client,switch}, bridges, heartbeat link");
-        for (String n : List.of("switch", "node1", "node2", "client")) {
-            ok("ip", "netns", "add", ns(n));
-            namespaces.add(ns(n));
-            ok("ip", "-n", ns(n), "link", "set", "lo", "up");
-        }
+        addNamespaces();
         String sw = ns("switch");
         for (String[] br : new String[][] {{"brpub", GATEWAY + "/24"}, {"brsan", "203.0.113.254/24"}}) {
             ok("ip", "-n", sw, "link", "add", br[0], "type", "bridge", "forward_delay", "0");
@@ -172,11 +168,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             link(sw, "p" + tag, ns(n), "pub0", "brpub", "192.0.2." + h + "/24");
             link(sw, "s" + tag, ns(n), "san0", "brsan", "203.0.113." + h + "/24");
         }
-        ok("ip", "-n", ns("node1"), "link", "add", "hb0", "type", "veth", "peer", "name", "hb0", "netns", ns("node2"));
-        ok("ip", "-n", ns("node1"), "addr", "add", "198.51.100.1/24", "dev", "hb0");
-        ok("ip", "-n", ns("node2"), "addr", "add", "198.51.100.2/24", "dev", "hb0");
-        ok("ip", "-n", ns("node1"), "link", "set", "hb0", "up");
-        ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
+        addHeartbeatLink();
         Files.createDirectories(dir.resolve("vol"));
         Files.createDirectories(dir.resolve("private"));
         startArray();
@@ -188,11 +180,7 @@ public final class SharedArrayCluster implements AutoCloseable {
 
     private void setUpVipWitness() throws IOException {
         say("setting up namespaces " + prefix + "-{node1,node2,client,switch}, public bridge, heartbeat link, witness");
-        for (String n : List.of("switch", "node1", "node2", "client")) {
-            ok("ip", "netns", "add", ns(n));
-            namespaces.add(ns(n));
-            ok("ip", "-n", ns(n), "link", "set", "lo", "up");
-        }
+        addNamespaces();
         String sw = ns("switch");
         ok("ip", "-n", sw, "link", "add", "brpub", "type", "bridge", "forward_delay", "0");
         ok("ip", "-n", sw, "addr", "add", GATEWAY + "/24", "dev", "brpub");
@@ -204,11 +192,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             // nodad: usable at once (the floating IPv6 address is added without DAD by the ip resource too)
             ok("ip", "-n", ns(n), "-6", "addr", "add", "2001:db8::" + h + "/64", "dev", "pub0", "nodad");
         }
-        ok("ip", "-n", ns("node1"), "link", "add", "hb0", "type", "veth", "peer", "name", "hb0", "netns", ns("node2"));
-        ok("ip", "-n", ns("node1"), "addr", "add", "198.51.100.1/24", "dev", "hb0");
-        ok("ip", "-n", ns("node2"), "addr", "add", "198.51.100.2/24", "dev", "hb0");
-        ok("ip", "-n", ns("node1"), "link", "set", "hb0", "up");
-        ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
+        addHeartbeatLink();
         startWitness();
         if (layout == Layout.VIP_WITNESS) {
             for (String n : List.of("node1", "node2")) {
@@ -218,6 +202,23 @@ public final class SharedArrayCluster implements AutoCloseable {
         say("witness up on " + WITNESS + " (pid " + witness.pid() + ")"
                 + (responders.isEmpty() ? "" : ", responders on port " + RESPONDER_PORT));
         writeConfig();
+    }
+
+    private void addNamespaces() throws IOException {
+        for (String n : List.of("switch", "node1", "node2", "client")) {
+            ok("ip", "netns", "add", ns(n));
+            namespaces.add(ns(n));
+            ok("ip", "-n", ns(n), "link", "set", "lo", "up");
+        }
+    }
+
+    /** The dedicated heartbeat link: a veth pair between node1 and node2 (198.51.100.0/24). */
+    private void addHeartbeatLink() throws IOException {
+        ok("ip", "-n", ns("node1"), "link", "add", "hb0", "type", "veth", "peer", "name", "hb0", "netns", ns("node2"));
+        ok("ip", "-n", ns("node1"), "addr", "add", "198.51.100.1/24", "dev", "hb0");
+        ok("ip", "-n", ns("node2"), "addr", "add", "198.51.100.2/24", "dev", "hb0");
+        ok("ip", "-n", ns("node1"), "link", "set", "hb0", "up");
+        ok("ip", "-n", ns("node2"), "link", "set", "hb0", "up");
     }
 
     /** Starts the witness in the client namespace and waits until it listens. */

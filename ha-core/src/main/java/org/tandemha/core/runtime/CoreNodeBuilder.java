@@ -149,7 +149,6 @@ public final class CoreNodeBuilder implements NodeBuilder {
             }
         }
         ClusterConfig cc = clusterConfig(spec, localNode);
-        services.putIfAbsent(ClusterConfig.class, cc);
         // The runtime needs its plugins; the plugins need the runtime's context. Build it first, install after.
         List<Arbiter> allArbiters = new ArrayList<>();
         List<Fencer> allFencers = new ArrayList<>();

@@ -1714,8 +1714,13 @@ public final class Engine {
             refuse(c.id(), "no group named '" + c.group() + "'; groups: " + String.join(", ", groups.keySet()));
             return;
         }
-        if (!booted || shuttingDown) {
+        if (!booted) {
             refuse(c.id(), "node " + self + " is not running");
+            return;
+        }
+        if (shuttingDown && (c.kind() == Input.Command.Kind.SWITCHOVER || c.kind() == Input.Command.Kind.SWITCHBACK)) {
+            // (clear and maintenance still work: a node kept up by a group that failed to stop is cleared here)
+            refuse(c.id(), "node " + self + " is shutting down; give the command on another node");
             return;
         }
         switch (c.kind()) {

@@ -7,37 +7,124 @@ import org.tandemha.api.CommandResult;
 
 /** What the engine asks the edge to do. Results come back as {@link Input}s carrying the same id. */
 public sealed interface Action {
+
+    /**
+     * Calls the handler's method for this kind of action. A new kind of action must add a method to {@link Handler},
+     * so the runtime and the simulation fail to compile until they carry it out: none is dropped by accident.
+     */
+    void dispatch(Handler h);
+
+    /** One method per kind of action. */
+    interface Handler {
+        void runResource(RunResource a);
+
+        void runCheck(RunCheck a);
+
+        void announce(Announce a);
+
+        void send(Send a);
+
+        void runSafetyCheck(RunSafetyCheck a);
+
+        void fencePeer(FencePeer a);
+
+        void emit(Emit a);
+
+        void completeCommand(CompleteCommand a);
+
+        void refreshPeerStates(RefreshPeerStates a);
+
+        void peerRejoined(PeerRejoined a);
+
+        void left(Left a);
+    }
+
     enum ResourceOp { START, STOP, RECOVER }
 
     enum CheckKind { QUICK, DEEP }
 
     record RunResource(long id, ResourceOp op, String group, String resource, long generation, Duration timeout,
-                       CheckResult cause) implements Action { }
+                       CheckResult cause) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.runResource(this);
+        }
+    }
 
     record RunCheck(long id, CheckKind kind, String group, String resource, long generation, Duration timeout)
-            implements Action { }
+            implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.runCheck(this);
+        }
+    }
 
     /** Replace the announced state (goes out with every heartbeat). */
-    record Announce(Announcement announcement) implements Action { }
+    record Announce(Announcement announcement) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.announce(this);
+        }
+    }
 
-    record Send(String peer, Wire.Message message) implements Action { }
+    record Send(String peer, Wire.Message message) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.send(this);
+        }
+    }
 
-    record RunSafetyCheck(long id, String peer, long generation, Duration timeout) implements Action { }
+    record RunSafetyCheck(long id, String peer, long generation, Duration timeout) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.runSafetyCheck(this);
+        }
+    }
 
-    record FencePeer(long id, String peer, Duration timeout) implements Action { }
+    record FencePeer(long id, String peer, Duration timeout) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.fencePeer(this);
+        }
+    }
 
-    record Emit(ClusterEvent event) implements Action { }
+    record Emit(ClusterEvent event) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.emit(this);
+        }
+    }
 
-    record CompleteCommand(long id, CommandResult result) implements Action { }
+    record CompleteCommand(long id, CommandResult result) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.completeCommand(this);
+        }
+    }
 
     /** Deliver every reachable peer's latest announcement again (what this node knew of them was dropped). */
-    record RefreshPeerStates() implements Action { }
+    record RefreshPeerStates() implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.refreshPeerStates(this);
+        }
+    }
 
     /** Tell resources running here that a peer is back (they may re-announce addresses). */
-    record PeerRejoined(String peer) implements Action { }
+    record PeerRejoined(String peer) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.peerRejoined(this);
+        }
+    }
 
     /** The engine has stopped every group and left; the edge may close heartbeats. */
-    record Left() implements Action { }
+    record Left() implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.left(this);
+        }
+    }
 
     /**
      * The write-ahead rule: whether {@code a} may run although the generations of the step that asked for it could

@@ -252,46 +252,105 @@ public final class Engine {
 
     // ------------------------------------------------------------------ input
 
+    /** Where each kind of input goes (a new kind fails to compile here until it is given a place). */
+    private final Input.Handler inputs = new Input.Handler() {
+        @Override
+        public void tick(Input.Tick in) {
+            // time passed: the reconciliation below does the rest
+        }
+
+        @Override
+        public void boot(Input.Boot in) {
+            incarnation = in.incarnation();
+            Engine.this.boot(in.generations());
+        }
+
+        @Override
+        public void shutdown(Input.Shutdown in) {
+            Engine.this.shutdown();
+        }
+
+        @Override
+        public void peerReachable(Input.PeerReachable in) {
+            Engine.this.peerReachable(in.peer(), in.incarnation());
+        }
+
+        @Override
+        public void peerUnreachable(Input.PeerUnreachable in) {
+            Engine.this.peerUnreachable(in.peer(), in.reason());
+        }
+
+        @Override
+        public void peerState(Input.PeerState in) {
+            Engine.this.peerState(in.peer(), in.incarnation(), in.announcement());
+        }
+
+        @Override
+        public void peerMessage(Input.PeerMessage in) {
+            Engine.this.peerMessage(in.peer(), in.message());
+        }
+
+        @Override
+        public void actionDone(Input.ActionDone in) {
+            Engine.this.actionDone(in.id(), in.result());
+        }
+
+        @Override
+        public void checkDone(Input.CheckDone in) {
+            Engine.this.checkDone(in.id(), in.result());
+        }
+
+        @Override
+        public void safetyDone(Input.SafetyDone in) {
+            Engine.this.safetyDone(in.id(), in.verdict());
+        }
+
+        @Override
+        public void fenceDone(Input.FenceDone in) {
+            Engine.this.fenceDone(in.id(), in.result());
+        }
+
+        @Override
+        public void resumed(Input.Resumed in) {
+            Engine.this.resumed(in.pausedMs());
+        }
+
+        @Override
+        public void quorumDevice(Input.QuorumDevice in) {
+            devices.put(in.device(), in.reachable());
+        }
+
+        @Override
+        public void fact(Input.Fact in) {
+            facts.put(in.key(), in.value());
+        }
+
+        @Override
+        public void selfFenced(Input.SelfFenced in) {
+            standDown("this node was fenced off shared storage: " + in.reason());
+        }
+
+        @Override
+        public void generationsDurable(Input.GenerationsDurable in) {
+            Engine.this.generationsDurable(in.durable(), in.reason());
+        }
+
+        @Override
+        public void duplicateNode(Input.DuplicateNode in) {
+            Engine.this.duplicateNode(in.node(), in.older(), in.newer());
+        }
+
+        @Override
+        public void command(Input.Command in) {
+            Engine.this.command(in);
+        }
+    };
+
     /** Handles one input at time {@code nowMs} (monotonic milliseconds) and returns what to do. */
     public List<Action> handle(Input input, long nowMs) {
         out = new ArrayList<>();
         now = Math.max(now, nowMs);
-        if (input instanceof Input.Boot b) {
-            incarnation = b.incarnation();
-            boot(b.generations());
-        } else if (input instanceof Input.Shutdown) {
-            shutdown();
-        } else if (input instanceof Input.PeerReachable r) {
-            peerReachable(r.peer(), r.incarnation());
-        } else if (input instanceof Input.PeerUnreachable u) {
-            peerUnreachable(u.peer(), u.reason());
-        } else if (input instanceof Input.PeerState st) {
-            peerState(st.peer(), st.incarnation(), st.announcement());
-        } else if (input instanceof Input.PeerMessage m) {
-            peerMessage(m.peer(), m.message());
-        } else if (input instanceof Input.ActionDone d) {
-            actionDone(d.id(), d.result());
-        } else if (input instanceof Input.CheckDone d) {
-            checkDone(d.id(), d.result());
-        } else if (input instanceof Input.SafetyDone d) {
-            safetyDone(d.id(), d.verdict());
-        } else if (input instanceof Input.FenceDone d) {
-            fenceDone(d.id(), d.result());
-        } else if (input instanceof Input.SelfFenced f) {
-            standDown("this node was fenced off shared storage: " + f.reason());
-        } else if (input instanceof Input.Resumed r) {
-            resumed(r.pausedMs());
-        } else if (input instanceof Input.QuorumDevice q) {
-            devices.put(q.device(), q.reachable());
-        } else if (input instanceof Input.Fact f) {
-            facts.put(f.key(), f.value());
-        } else if (input instanceof Input.GenerationsDurable d) {
-            generationsDurable(d.durable(), d.reason());
-        } else if (input instanceof Input.DuplicateNode d) {
-            duplicateNode(d.node(), d.older(), d.newer());
-        } else if (input instanceof Input.Command c) {
-            command(c);
-        }
+        input.dispatch(inputs);
         if (booted && !left) {
             expireDeadlines();
             maybeEndStandDown();

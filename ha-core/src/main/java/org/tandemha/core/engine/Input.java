@@ -6,8 +6,59 @@ import org.tandemha.api.Verdict;
 
 /** Everything that can happen to a node's engine. The engine is a function of its state and these. */
 public sealed interface Input {
+
+    /**
+     * Calls the handler's method for this kind of input. A new kind of input must add a method to {@link Handler},
+     * so every handler fails to compile until it decides what the new input means: none is ignored by accident.
+     */
+    void dispatch(Handler h);
+
+    /** One method per kind of input (the exhaustive switch Java 17 does not have for sealed types). */
+    interface Handler {
+        void tick(Tick in);
+
+        void boot(Boot in);
+
+        void shutdown(Shutdown in);
+
+        void peerReachable(PeerReachable in);
+
+        void peerUnreachable(PeerUnreachable in);
+
+        void peerState(PeerState in);
+
+        void peerMessage(PeerMessage in);
+
+        void actionDone(ActionDone in);
+
+        void checkDone(CheckDone in);
+
+        void safetyDone(SafetyDone in);
+
+        void fenceDone(FenceDone in);
+
+        void resumed(Resumed in);
+
+        void quorumDevice(QuorumDevice in);
+
+        void fact(Fact in);
+
+        void selfFenced(SelfFenced in);
+
+        void generationsDurable(GenerationsDurable in);
+
+        void duplicateNode(DuplicateNode in);
+
+        void command(Command in);
+    }
+
     /** Time passed (also the wake-up the engine asked for with {@link Engine#nextWakeup()}). */
-    record Tick() implements Input { }
+    record Tick() implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.tick(this);
+        }
+    }
 
     /**
      * Starts the engine: clean-up of leftovers, then the cluster decides. {@code generations} are the group
@@ -16,6 +67,11 @@ public sealed interface Input {
      * incarnation (0 when unknown): it tells a node which of two copies of itself it is.
      */
     record Boot(java.util.Map<String, Long> generations, long incarnation) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.boot(this);
+        }
+
         public Boot {
             generations = generations == null ? java.util.Map.of() : java.util.Map.copyOf(generations);
         }
@@ -30,55 +86,135 @@ public sealed interface Input {
     }
 
     /** Orderly shutdown: stop every group, then leave. */
-    record Shutdown() implements Input { }
+    record Shutdown() implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.shutdown(this);
+        }
+    }
 
-    record PeerReachable(String peer, long incarnation) implements Input { }
+    record PeerReachable(String peer, long incarnation) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.peerReachable(this);
+        }
+    }
 
-    record PeerUnreachable(String peer, String reason) implements Input { }
+    record PeerUnreachable(String peer, String reason) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.peerUnreachable(this);
+        }
+    }
 
-    record PeerState(String peer, long incarnation, Announcement announcement) implements Input { }
+    record PeerState(String peer, long incarnation, Announcement announcement) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.peerState(this);
+        }
+    }
 
-    record PeerMessage(String peer, Wire.Message message) implements Input { }
+    record PeerMessage(String peer, Wire.Message message) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.peerMessage(this);
+        }
+    }
 
     /** A resource action (start, stop, recover) finished. */
-    record ActionDone(long id, ActionResult result) implements Input { }
+    record ActionDone(long id, ActionResult result) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.actionDone(this);
+        }
+    }
 
     /** A check finished. */
-    record CheckDone(long id, CheckResult result) implements Input { }
+    record CheckDone(long id, CheckResult result) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.checkDone(this);
+        }
+    }
 
     /** The safety check about a silent peer reached a verdict. */
-    record SafetyDone(long id, String peer, Verdict verdict) implements Input { }
+    record SafetyDone(long id, String peer, Verdict verdict) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.safetyDone(this);
+        }
+    }
 
     /** Fencing a peer finished. */
-    record FenceDone(long id, String peer, ActionResult result) implements Input { }
+    record FenceDone(long id, String peer, ActionResult result) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.fenceDone(this);
+        }
+    }
 
     /** The node finds it was frozen (a long pause, SIGSTOP, a clock jump) for {@code pausedMs}. */
-    record Resumed(long pausedMs) implements Input { }
+    record Resumed(long pausedMs) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.resumed(this);
+        }
+    }
 
     /** A quorum device (a witness) became reachable or unreachable from this node. */
-    record QuorumDevice(String device, boolean reachable) implements Input { }
+    record QuorumDevice(String device, boolean reachable) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.quorumDevice(this);
+        }
+    }
 
     /** A plugin publishes a fact about this node to its peers. */
-    record Fact(String key, String value) implements Input { }
+    record Fact(String key, String value) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.fact(this);
+        }
+    }
 
     /** A plugin found this node fenced off shared storage. */
-    record SelfFenced(String reason) implements Input { }
+    record SelfFenced(String reason) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.selfFenced(this);
+        }
+    }
 
     /**
      * Whether the generations this node knows could be made durable (written ahead to its state directory). The
      * runtime says {@code durable=false} when a write failed, and {@code true} when a later write worked. A node
      * whose generations are not durable stands down: it claims, acknowledges and starts nothing.
      */
-    record GenerationsDurable(boolean durable, String reason) implements Input { }
+    record GenerationsDurable(boolean durable, String reason) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.generationsDurable(this);
+        }
+    }
 
     /**
      * Two incarnations of one node id were heard at once: a second copy of {@code node} runs (started twice, a
      * cloned machine). When {@code node} is this node, the copy with incarnation {@code newer} stands down.
      */
-    record DuplicateNode(String node, long older, long newer) implements Input { }
+    record DuplicateNode(String node, long older, long newer) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.duplicateNode(this);
+        }
+    }
 
     /** An administrator command, identified so that its answer can be matched. */
     record Command(long id, Kind kind, String group, String target) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.command(this);
+        }
+
         public enum Kind { SWITCHOVER, SWITCHBACK, MAINTENANCE_ON, MAINTENANCE_OFF, CLEAR }
     }
 }

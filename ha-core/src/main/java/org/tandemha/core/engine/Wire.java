@@ -28,18 +28,41 @@ public final class Wire {
 
     /** Engine-to-engine messages. */
     public sealed interface Message {
+        /** Calls the handler's method for this kind of message (a new kind must be handled everywhere). */
+        void dispatch(Handler h);
+
+        /** One method per kind of message. */
+        interface Handler {
+            void switchoverRequest(SwitchoverRequest m);
+
+            void commandReply(CommandReply m);
+
+            void duplicateSeen(DuplicateSeen m);
+        }
     }
 
     /** Asks the node holding a group to hand it over to {@code target}. */
     public record SwitchoverRequest(long requestId, String group, String target) implements Message {
+        @Override
+        public void dispatch(Message.Handler h) {
+            h.switchoverRequest(this);
+        }
     }
 
     /** The answer to a request. */
     public record CommandReply(long requestId, boolean accepted, String message) implements Message {
+        @Override
+        public void dispatch(Message.Handler h) {
+            h.commandReply(this);
+        }
     }
 
     /** Tells {@code node} that two copies of it are heard at once: the one with incarnation {@code newer} stands down. */
     public record DuplicateSeen(String node, long older, long newer) implements Message {
+        @Override
+        public void dispatch(Message.Handler h) {
+            h.duplicateSeen(this);
+        }
     }
 
     /** A payload that is not a valid engine payload. */
@@ -132,24 +155,51 @@ public final class Wire {
         try {
             ByteArrayOutputStream bos = new ByteArrayOutputStream(64);
             DataOutputStream out = new DataOutputStream(bos);
-            if (m instanceof SwitchoverRequest r) {
-                out.writeByte(SWITCHOVER_REQUEST);
-                out.writeLong(r.requestId());
-                str(out, r.group());
-                str(out, r.target());
-            } else if (m instanceof CommandReply r) {
-                out.writeByte(COMMAND_REPLY);
-                out.writeLong(r.requestId());
-                out.writeBoolean(r.accepted());
-                str(out, r.message());
-            } else if (m instanceof DuplicateSeen d) {
-                out.writeByte(DUPLICATE_SEEN);
-                str(out, d.node());
-                out.writeLong(d.older());
-                out.writeLong(d.newer());
-            }
+            m.dispatch(new Message.Handler() {
+                @Override
+                public void switchoverRequest(SwitchoverRequest r) {
+                    write(() -> {
+                        out.writeByte(SWITCHOVER_REQUEST);
+                        out.writeLong(r.requestId());
+                        str(out, r.group());
+                        str(out, r.target());
+                    });
+                }
+
+                @Override
+                public void commandReply(CommandReply r) {
+                    write(() -> {
+                        out.writeByte(COMMAND_REPLY);
+                        out.writeLong(r.requestId());
+                        out.writeBoolean(r.accepted());
+                        str(out, r.message());
+                    });
+                }
+
+                @Override
+                public void duplicateSeen(DuplicateSeen d) {
+                    write(() -> {
+                        out.writeByte(DUPLICATE_SEEN);
+                        str(out, d.node());
+                        out.writeLong(d.older());
+                        out.writeLong(d.newer());
+                    });
+                }
+            });
             out.flush();
             return bos.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private interface IoWrite {
+        void run() throws IOException;
+    }
+
+    private static void write(IoWrite w) {
+        try {
+            w.run();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -315,7 +315,7 @@ class FaultProperties {
      */
     static long recoveryBound(ClusterSpec spec) {
         TimingSpec t = spec.timing();
-        long grace = 1000; // Engine.DEADLINE_GRACE_MS
+        long grace = 1000; // EngineState.DEADLINE_GRACE_MS
         long cluster = SimCluster.DETECT_MS + t.startupWait().toMillis() + t.safetyRetryMax().toMillis()
                 + t.safetyTimeout().toMillis() + grace + spec.quorum().lossGrace().toMillis();
         long groups = 0;

@@ -1,0 +1,82 @@
+package org.tandemha.core.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tandemha.api.CheckResult;
+import org.tandemha.core.config.GroupSpec;
+import org.tandemha.core.config.ResourceSpec;
+
+/** What this node knows and does about one group: mutable, owned by the engine's parts. */
+final class GroupRecord {
+    /** One resource of the group as this node runs and checks it. */
+    static final class Res {
+        final ResourceSpec spec;
+        boolean running;
+        long nextQuick = Long.MAX_VALUE;
+        long nextDeep = Long.MAX_VALUE;
+        long quickId;
+        long deepId;
+        boolean failing;
+        final Deque<Long> failures = new ArrayDeque<>();
+        CheckResult last;
+        long lastAt = -1;
+
+        Res(ResourceSpec spec) {
+            this.spec = spec;
+        }
+    }
+
+    /** An operator command waiting for the group to arrive somewhere. */
+    record Waiter(long commandId, String target, long sinceGen, long startedAt, long deadline) {
+    }
+
+    final GroupSpec spec;
+    final Map<String, Res> res = new LinkedHashMap<>();
+    LocalState state = LocalState.UNKNOWN;
+    long gen;
+    /** The highest generation known from before this node's last start (persisted by the runtime). */
+    long floor;
+    long claimGen;
+    long prevGen;
+    String ackNode;
+    long ackGen;
+    String handoff;
+    boolean blocked;
+    String blockedReason;
+    boolean fatal;
+    long maintVer;
+    String maintNode;
+    boolean maintOn;
+    long clearVer;
+    boolean byAdmin;
+    StopReason stopReason;
+    StopReason stopAfter;
+    int seq;
+    long seqId;
+    long epoch;
+    String transition = "start";
+    long transitionAt;
+    String detail = "not yet started";
+    String switchbackCandidate;
+    long switchbackSince;
+    final List<Waiter> waiters = new ArrayList<>();
+
+    GroupRecord(GroupSpec spec) {
+        this.spec = spec;
+        for (ResourceSpec r : spec.resources()) {
+            res.put(r.id(), new Res(r));
+        }
+    }
+
+    String id() {
+        return spec.id();
+    }
+
+    Res resAt(int i) {
+        return res.get(spec.resources().get(i).id());
+    }
+}

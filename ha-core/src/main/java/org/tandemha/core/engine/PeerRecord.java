@@ -1,0 +1,47 @@
+package org.tandemha.core.engine;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** What this node knows of one peer: mutable, owned by the engine's parts, copied into an {@link EngineSnapshot}. */
+final class PeerRecord {
+    final String id;
+    boolean reachable;
+    boolean everHeard;
+    long incarnation;
+    Announcement ann;
+    long unreachableSince = -1;
+    boolean deadOrFenced;
+    String deadReason;
+    long safetyId;
+    long nextSafetyAt;
+    long backoff;
+    boolean degradedReported;
+    long fenceId;
+    long nextFenceAt;
+    long fenceBackoff;
+    boolean fingerprintWarned;
+    /** Fenced by this cluster's fencing (not merely declared dead by an arbiter). */
+    boolean fenced;
+    /**
+     * The facts of its latest announcement (its MACs, ...), kept when the announcement itself is forgotten
+     * (a rejoin, a pause): a resource taking over from it after it died needs them most then.
+     */
+    Map<String, String> facts = Map.of();
+    /** Groups this peer last announced active or claimed: what may still run there after its daemon died. */
+    final Set<String> mayRun = new TreeSet<>();
+    /** It said it left, with nothing running. */
+    boolean leftCleanly;
+    /** Groups this peer last announced FAILED (a stop failed there): kept while it is silent. */
+    final Set<String> failed = new TreeSet<>();
+    /** Until when this peer counts as duplicated (two copies heard at once); -1: not duplicated. */
+    long duplicateUntil = -1;
+    long duplicateNewer;
+    /** Until when a peer that just restarted is not trusted (it may be a second copy, not a restart). */
+    long settleUntil;
+
+    PeerRecord(String id) {
+        this.id = id;
+    }
+}

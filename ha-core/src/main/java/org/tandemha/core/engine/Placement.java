@@ -1,0 +1,134 @@
+package org.tandemha.core.engine;
+
+import java.util.Map;
+import org.tandemha.api.ClusterEvent.Level;
+import org.tandemha.api.Durations;
+import org.tandemha.api.EventKind;
+import org.tandemha.core.config.SwitchbackPolicy;
+import org.tandemha.core.engine.Announcement.GroupAnn;
+
+/**
+ * Decides where a group should run: which nodes are eligible now, which one is the target (the handoff node of the
+ * latest planned release, else the first eligible node in the group's priority list), where it runs as far as this
+ * node knows, and when an automatic switchback moves it back to a preferred node. Whether the target may actually
+ * start it is the {@link Ownership}'s decision.
+ */
+final class Placement {
+    private final EngineState s;
+
+    Placement(EngineState s) {
+        this.s = s;
+    }
+
+    boolean eligible(GroupRecord g, String n) {
+        if (n.equals(s.self)) {
+            return s.booted && !g.blocked && !s.selfFenced && !s.shuttingDown && s.quorum.quorate();
+        }
+        PeerRecord p = s.peers.get(n);
+        if (p == null || p.deadOrFenced || !p.reachable || !s.peerTracker.trusted(p) || p.ann.leaving() || p.ann.standingDown()) {
+            return false;
+        }
+        GroupAnn a = s.ann(p, g);
+        return a != null && !a.blocked() && a.state() != LocalState.FAILED && a.state() != LocalState.UNKNOWN;
+    }
+
+    /** The handoff target of the latest planned release, if no generation was held since. */
+    String latestHandoff(GroupRecord g) {
+        long k = s.ownership.heldGeneration(g);
+        if (g.state == LocalState.OFFLINE && g.handoff != null && g.gen == k) {
+            return g.handoff;
+        }
+        for (PeerRecord p : s.peers.values()) {
+            GroupAnn a = s.ann(p, g);
+            if (p.reachable && a != null && a.state() == LocalState.OFFLINE && a.handoff() != null && a.gen() == k) {
+                return a.handoff();
+            }
+        }
+        return null;
+    }
+
+    String target(GroupRecord g) {
+        String h = latestHandoff(g);
+        if (h != null && eligible(g, h)) {
+            return h;
+        }
+        return firstEligible(g);
+    }
+
+    /** Lower goes first: the handoff node, then the group's priority order. */
+    int precedence(GroupRecord g, String node, String handoff) {
+        return node.equals(handoff) ? -1 : g.spec.priority(node);
+    }
+
+    /** The first node of the group's priority list that may run it now, or null. */
+    String firstEligible(GroupRecord g) {
+        for (String n : g.spec.nodes()) {
+            if (eligible(g, n)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** Where the group is active (as far as this node knows): itself, a reachable peer, or null. */
+    String holder(GroupRecord g) {
+        if (g.state == LocalState.ONLINE || g.state == LocalState.RECOVERING || g.state == LocalState.STARTING) {
+            return s.self;
+        }
+        String best = null;
+        long bestGen = -1;
+        for (PeerRecord p : s.peers.values()) {
+            GroupAnn a = s.ann(p, g);
+            if (p.reachable && a != null && (a.state() == LocalState.ONLINE || a.state() == LocalState.RECOVERING
+                    || a.state() == LocalState.STARTING) && a.gen() > bestGen) {
+                best = p.id;
+                bestGen = a.gen();
+            }
+        }
+        return best;
+    }
+
+    /** When the automatic switchback of a group online here is due, or -1. */
+    long switchbackAt(GroupRecord g) {
+        return g.switchbackCandidate == null ? -1 : g.switchbackSince + g.spec.settle().toMillis();
+    }
+
+    /**
+     * Automatic switchback: once a node before this one in the group's priority list has been eligible for the
+     * group's {@code settle} time, the group is handed to it (unless an administrator put it here).
+     */
+    boolean maybeSwitchback(GroupRecord g) {
+        if (g.spec.switchback() != SwitchbackPolicy.AUTOMATIC || g.byAdmin) {
+            g.switchbackCandidate = null;
+            return false;
+        }
+        String pref = null;
+        for (String n : g.spec.nodes()) {
+            if (n.equals(s.self)) {
+                break;
+            }
+            if (eligible(g, n)) {
+                pref = n;
+                break;
+            }
+        }
+        if (pref == null) {
+            g.switchbackCandidate = null;
+            return false;
+        }
+        if (!pref.equals(g.switchbackCandidate)) {
+            g.switchbackCandidate = pref;
+            g.switchbackSince = s.now;
+            return false;
+        }
+        if (s.now - g.switchbackSince < g.spec.settle().toMillis()) {
+            return false;
+        }
+        g.switchbackCandidate = null;
+        s.emit(EventKind.SWITCHOVER_STARTED, Level.INFO, g.id(), null, "automatic switchback of group " + g.id()
+                + " to " + pref + " (available for " + Durations.format(g.spec.settle()) + ")", Map.of("target", pref));
+        g.handoff = pref;
+        s.sequencer.beginStop(g, StopReason.SWITCHBACK);
+        return true;
+    }
+}

@@ -1,0 +1,87 @@
+package org.tandemha.core.engine;
+
+import java.util.Map;
+import org.tandemha.api.ClusterEvent.Level;
+import org.tandemha.api.Durations;
+import org.tandemha.api.EventKind;
+
+/**
+ * Decides whether this node has quorum, and stops its groups when quorum has been lost for longer than
+ * {@code quorum.lossGrace}. Two nodes: the arbiters decide (the safety check), so two nodes are always quorate here.
+ * Three or more: a majority of the votes (the configured nodes, plus each witness when {@code quorum.witnessVote} is
+ * on) must be reachable. A group in maintenance is left alone.
+ */
+final class Quorum {
+    private final EngineState s;
+
+    Quorum(EngineState s) {
+        this.s = s;
+    }
+
+    void check() {
+        if (quorate()) {
+            if (s.quorumLostAt >= 0) {
+                s.emit(EventKind.NODE_WARNING, Level.INFO, null, null, "quorum regained", Map.of());
+            }
+            s.quorumLostAt = -1;
+            s.quorumMaintWarned = false;
+            s.hadQuorum = true;
+            return;
+        }
+        if (!s.hadQuorum && s.now - s.bootAt < s.spec.timing().startupWait().toMillis()) {
+            return; // still gathering peers after start: not a loss
+        }
+        if (s.quorumLostAt < 0) {
+            s.quorumLostAt = s.now;
+            s.emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "quorum lost: " + reachableVotes() + " of "
+                    + (s.spec.nodes().size() + witnessVotes()) + (witnessVotes() == 0 ? " nodes" : " votes (nodes and witness)")
+                    + " reachable; groups stop after " + Durations.format(s.spec.quorum().lossGrace())
+                    + " unless it comes back", Map.of());
+        }
+        if (s.now - s.quorumLostAt >= s.spec.quorum().lossGrace().toMillis()) {
+            for (GroupRecord g : s.groups.values()) {
+                if (g.maintOn) {
+                    if (g.state.active() && !s.quorumMaintWarned) {
+                        s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in"
+                                + " maintenance: left running on " + s.self + " although quorum is lost; the operator decides", Map.of());
+                    }
+                    continue; // hands off
+                }
+                if (g.state.active() && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN && g.state != LocalState.STOPPING) {
+                    s.sequencer.requestStop(g, StopReason.QUORUM);
+                }
+            }
+            s.quorumMaintWarned = true;
+        }
+    }
+
+    /** When quorum, lost now, stops this node's groups ({@code -1}: not lost). */
+    long stopsGroupsAt() {
+        return s.quorumLostAt < 0 ? -1 : s.quorumLostAt + s.spec.quorum().lossGrace().toMillis();
+    }
+
+    int reachableVotes() {
+        int n = 1;
+        for (PeerRecord p : s.peers.values()) {
+            if (p.reachable) {
+                n++;
+            }
+        }
+        if (s.spec.quorum().witnessVote()) {
+            n += Math.min(witnessVotes(), (int) s.devices.values().stream().filter(Boolean::booleanValue).count());
+        }
+        return n;
+    }
+
+    /** Configured witnesses, each a vote when {@code quorum.witnessVote} is on. */
+    int witnessVotes() {
+        return s.spec.quorum().witnessVote() ? (int) s.spec.arbiters().stream().filter(a -> a.type().equals("witness")).count() : 0;
+    }
+
+    boolean quorate() {
+        if (s.spec.nodes().size() <= 2) {
+            return true;
+        }
+        return reachableVotes() * 2 > s.spec.nodes().size() + witnessVotes();
+    }
+}

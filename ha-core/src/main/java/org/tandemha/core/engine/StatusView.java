@@ -1,0 +1,96 @@
+package org.tandemha.core.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.tandemha.api.ClusterStatus;
+import org.tandemha.api.Durations;
+import org.tandemha.api.GroupStatus;
+import org.tandemha.api.NodeState;
+import org.tandemha.api.NodeStatus;
+import org.tandemha.api.ResourceStatus;
+import org.tandemha.core.engine.Announcement.GroupAnn;
+
+/**
+ * What this node shows: to its peers, the announcement that goes out with every heartbeat (sent again only when it
+ * changed); to operators, the status view of nodes, groups and resources.
+ */
+final class StatusView {
+    private final EngineState s;
+
+    StatusView(EngineState s) {
+        this.s = s;
+    }
+
+    void announceIfChanged() {
+        List<GroupAnn> gs = new ArrayList<>();
+        for (GroupRecord g : s.groups.values()) {
+            // Idle, a node announces the highest generation it holds or remembers, so that claims go above it.
+            long gen = g.state == LocalState.CLAIMING ? g.claimGen : g.state.active() ? g.gen : Math.max(g.gen, g.floor);
+            gs.add(new GroupAnn(g.id(), g.state, gen, g.ackNode, g.ackGen, g.handoff, g.blocked, g.fatal,
+                    g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin));
+        }
+        boolean leaving = s.leftCleanly;
+        Announcement a = new Announcement(s.announceVersion + 1, s.spec.fingerprint(), leaving, s.selfFenced, Map.copyOf(s.facts), gs);
+        Announcement last = s.lastAnnounced;
+        if (last != null && last.groups().equals(gs) && last.leaving() == leaving
+                && last.standingDown() == s.selfFenced && last.facts().equals(a.facts())) {
+            return;
+        }
+        s.announceVersion++;
+        s.lastAnnounced = a;
+        s.out.add(new Action.Announce(a));
+    }
+
+    ClusterStatus status(Instant time) {
+        List<NodeStatus> nodes = new ArrayList<>();
+        for (String n : s.spec.nodeIds()) {
+            if (n.equals(s.self)) {
+                nodes.add(new NodeStatus(n, NodeState.LOCAL, 0, s.selfFenced ? "stood down: " + s.selfFencedReason
+                        : s.shuttingDown ? "shutting down" : s.quorum.quorate() ? "running" : "no quorum"));
+                continue;
+            }
+            PeerRecord p = s.peers.get(n);
+            NodeState st = p.reachable ? NodeState.REACHABLE : p.deadOrFenced ? NodeState.DEAD : p.everHeard
+                    ? NodeState.UNREACHABLE : NodeState.UNKNOWN;
+            String detail = switch (st) {
+                case REACHABLE -> "heard";
+                case DEAD -> "dead or fenced: " + p.deadReason;
+                case UNREACHABLE -> "silent for " + Durations.format(Duration.ofMillis(s.now - p.unreachableSince))
+                        + (p.degradedReported ? "; alive per the safety check" : "");
+                default -> "not heard yet";
+            };
+            nodes.add(new NodeStatus(n, st, p.incarnation, detail));
+        }
+        List<GroupStatus> gs = new ArrayList<>();
+        for (GroupRecord g : s.groups.values()) {
+            gs.add(group(g));
+        }
+        return new ClusterStatus(s.spec.cluster(), s.self, time, nodes, List.of(), gs);
+    }
+
+    private GroupStatus group(GroupRecord g) {
+        List<ResourceStatus> rs = new ArrayList<>();
+        for (GroupRecord.Res r : g.res.values()) {
+            rs.add(new ResourceStatus(r.spec.id(), r.spec.type(), r.running && g.state.active(), r.last,
+                    r.lastAt < 0 ? null : s.wallClock.apply(r.lastAt), r.failures.size()));
+        }
+        List<String> blockedOn = new ArrayList<>();
+        if (g.blocked) {
+            blockedOn.add(s.self);
+        }
+        for (PeerRecord p : s.peers.values()) {
+            GroupAnn a = s.ann(p, g);
+            if (a != null && a.blocked()) {
+                blockedOn.add(p.id);
+            }
+        }
+        String holder = s.placement.holder(g);
+        long gen = Math.max(g.gen, holder != null && !holder.equals(s.self) ? s.ann(s.peers.get(holder), g).gen() : 0);
+        return new GroupStatus(g.id(), g.state.toApi(), holder, gen, g.spec.nodes(), g.spec.switchback().name(),
+                !g.maintOn, Collections.unmodifiableList(blockedOn), rs, g.detail);
+    }
+}

@@ -166,7 +166,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             PeerRecord r = s.peers.get(p.id());
             if (r == null) {
                 throw new IllegalArgumentException("engine snapshot names peer " + p.id() + ", which the configuration"
-                        + " does not have");
+                        + " does not have: restore it with the configuration file it was taken with");
             }
             r.reachable = p.reachable();
             r.everHeard = p.everHeard();
@@ -211,7 +211,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         GroupRecord r = s.groups.get(g.id());
         if (r == null) {
             throw new IllegalArgumentException("engine snapshot names group " + g.id() + ", which the configuration"
-                    + " does not have");
+                    + " does not have: restore it with the configuration file it was taken with");
         }
         r.state = g.state();
         r.gen = g.gen();
@@ -246,7 +246,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             GroupRecord.Res res = r.res.get(x.id());
             if (res == null) {
                 throw new IllegalArgumentException("engine snapshot names resource " + x.id() + " in group " + g.id()
-                        + ", which the configuration does not have");
+                        + ", which the configuration does not have: restore it with the configuration file it was taken with");
             }
             res.running = x.running();
             res.nextQuick = x.nextQuick();

@@ -49,9 +49,9 @@ final class TimingReader extends ConfigFields {
         return new WatchdogSpec(dev.asText(), interval, timeout);
     }
 
-    /** The shortest pause report accepted: the pause detector looks at the clock every 100 ms. */
+    /** The shortest pause report accepted (200ms): the pause detector looks at the clock every 100 ms. */
     static final Duration MIN_PAUSE_REPORT = Duration.ofMillis(200);
-    /** The longest action slack accepted: past it, a stuck action holds its group far beyond its own timeout. */
+    /** The longest action slack accepted (1m): past it, a stuck action holds its group far beyond its own timeout. */
     static final Duration MAX_ACTION_SLACK = Duration.ofMinutes(1);
 
     TimingSpec timing(JsonNode n) {
@@ -86,17 +86,16 @@ final class TimingReader extends ConfigFields {
                                 + "): a freeze between the two would neither move the node's deadlines nor stand it down",
                         "make pauseReport shorter than pauseThreshold (default 1s), or remove it");
             } else if (t.pauseReport().compareTo(MIN_PAUSE_REPORT) < 0) {
-                problem("timing.pauseReport", "pauseReport (" + Durations.format(t.pauseReport()) + ") is shorter than "
-                                + Durations.format(MIN_PAUSE_REPORT) + ": the pause detector looks at the clock every 100ms,"
+                problem("timing.pauseReport", "pauseReport (" + Durations.format(t.pauseReport())
+                                + ") is shorter than 200ms: the pause detector looks at the clock every 100ms,"
                                 + " so ordinary scheduling delays would be reported as pauses",
-                        "use at least " + Durations.format(MIN_PAUSE_REPORT) + " (default 1s), or remove it");
+                        "use at least 200ms (default 1s), or remove it");
             }
         }
         if (t.actionSlack().compareTo(MAX_ACTION_SLACK) > 0) {
-            problem("timing.actionSlack", "actionSlack (" + Durations.format(t.actionSlack()) + ") is longer than "
-                            + Durations.format(MAX_ACTION_SLACK) + ": a stuck action would hold its group that long past"
-                            + " its own timeout", "use at most " + Durations.format(MAX_ACTION_SLACK)
-                            + " (default 200ms); give a slow action a longer timeout instead");
+            problem("timing.actionSlack", "actionSlack (" + Durations.format(t.actionSlack())
+                            + ") is longer than 1m: a stuck action would hold its group that long past its own timeout",
+                    "use at most 1m (default 200ms); give a slow action a longer timeout instead");
         }
         return t;
     }

@@ -8,7 +8,10 @@ import org.tandemha.api.Problem;
 
 /**
  * Walks a parsed configuration tree, applies defaults and collects every problem. One instance per load; it never
- * throws for bad input (it records a problem and goes on with a harmless value).
+ * throws for bad input (it records a problem and goes on with a harmless value). Each section has a reader of its
+ * own, all sharing one list of problems: {@link KeyReader}, {@link NodesReader} (paths and nodes),
+ * {@link PluginsReader} (arbiters and fencing), {@link TimingReader} (quorum, timing, watchdog) and
+ * {@link GroupsReader} (groups and resources); this one reads the top level and what spans sections.
  */
 final class ConfigReader extends ConfigFields {
     static final List<String> ROOT_KEYS = List.of("cluster", "key", "keyFile", "nodes", "paths", "arbiters", "fencing",

@@ -60,6 +60,10 @@ final class Canonical {
         b.append("timing ");
         value(b, List.of(t.startupWait(), t.safetyRetryMin(), t.safetyRetryMax(), t.safetyTimeout(), t.pauseThreshold(),
                 t.commandTimeout(), t.fenceTimeout()));
+        // Added later: rendered only when set, so that the fingerprint of a configuration without them is unchanged.
+        if (!t.pauseReport().equals(TimingSpec.DEFAULT_PAUSE_REPORT) || !t.actionSlack().equals(TimingSpec.DEFAULT_ACTION_SLACK)) {
+            value(b, List.of(t.pauseReport(), t.actionSlack()));
+        }
         b.append('\n');
         for (GroupSpec g : s.groups()) {
             b.append("group ");

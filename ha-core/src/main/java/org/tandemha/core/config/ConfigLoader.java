@@ -43,7 +43,8 @@ import org.tandemha.api.Problem;
  * fencing:  [{type: script, params: {command: [/usr/local/bin/fence, "%peer"]}}]
  * quorum: {twoNodeWithoutArbiter: false, lossGrace: 5s, witnessVote: true}
  * timing: {startupWait: 5s, safetyRetryMin: 500ms, safetyRetryMax: 30s, safetyTimeout: 10s,
- *          pauseThreshold: 5s, commandTimeout: 5m, fenceTimeout: 30s}
+ *          pauseThreshold: 5s, commandTimeout: 5m, fenceTimeout: 30s,
+ *          pauseReport: 1s, actionSlack: 200ms}   # pauseReport below pauseThreshold
  * groups:
  *   - id: web
  *     nodes: [node1, node2]         # priority order

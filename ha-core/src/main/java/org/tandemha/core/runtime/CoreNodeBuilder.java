@@ -150,8 +150,8 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
         ClusterConfig cc = clusterConfig(spec, localNode);
         // The runtime needs its plugins; the plugins need the runtime's context. Build it first, install after.
-        List<Arbiter> allArbiters = new ArrayList<>();
-        List<Fencer> allFencers = new ArrayList<>();
+        List<Arbiter> configuredArbiters = new ArrayList<>();
+        List<Fencer> configuredFencers = new ArrayList<>();
         Membership m = membership;
         NodeRuntime[] holder = new NodeRuntime[1];
         NodeContext lateContext = new DeferredContext(() -> holder[0].context());
@@ -163,12 +163,11 @@ public final class CoreNodeBuilder implements NodeBuilder {
                 continue;
             }
             try {
-                allArbiters.add(f.create(new PluginConfig(ps.id(), ps.type(), ps.path(), ps.params()), cc, lateContext));
+                configuredArbiters.add(f.create(new PluginConfig(ps.id(), ps.type(), ps.path(), ps.params()), cc, lateContext));
             } catch (InvalidConfigException e) {
                 problems.addAll(e.problems());
             }
         }
-        allArbiters.addAll(arbiters);
         for (PluginSpec ps : spec.fencers()) {
             FencerFactory f = find(FencerFactory.class, ps.type(), FencerFactory::type);
             if (f == null) {
@@ -177,12 +176,11 @@ public final class CoreNodeBuilder implements NodeBuilder {
                 continue;
             }
             try {
-                allFencers.add(f.create(new PluginConfig(ps.id(), ps.type(), ps.path(), ps.params()), cc, lateContext));
+                configuredFencers.add(f.create(new PluginConfig(ps.id(), ps.type(), ps.path(), ps.params()), cc, lateContext));
             } catch (InvalidConfigException e) {
                 problems.addAll(e.problems());
             }
         }
-        allFencers.addAll(fencers);
         if (m == null) {
             MembershipFactory mf = ServiceLoader.load(MembershipFactory.class).findFirst().orElse(null);
             if (mf == null) {
@@ -199,8 +197,9 @@ public final class CoreNodeBuilder implements NodeBuilder {
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(allArbiters, spec.quorum().twoNodeWithoutArbiter()),
-                new FencingChain(allFencers), dir, services, listeners);
+        NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(SafetyCheck.inOrder(configuredArbiters, arbiters),
+                spec.quorum().twoNodeWithoutArbiter()),
+                new FencingChain(FencingChain.inOrder(configuredFencers, fencers)), dir, services, listeners);
         holder[0] = rt;
         Map<String, ResourceParts> parts = new LinkedHashMap<>();
         for (GroupSpec g : spec.groups()) {

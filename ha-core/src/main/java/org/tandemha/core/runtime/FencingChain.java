@@ -7,12 +7,23 @@ import org.tandemha.api.ActionContext;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.Fencer;
 
-/** Fencing methods in order, each with its share of the deadline; the first success counts. */
+/**
+ * Fencing methods in order, each with what is left of the deadline; the first success counts. The order is the
+ * configuration's ({@code fencing}, as listed), then the methods added with {@code NodeBuilder.fencer(...)}, as added
+ * ({@link #inOrder}), the same rule as the arbiters' ({@link SafetyCheck}).
+ */
 final class FencingChain {
     private final List<Fencer> fencers;
 
     FencingChain(List<Fencer> fencers) {
         this.fencers = List.copyOf(fencers);
+    }
+
+    /** The order the methods are tried in: those of the configuration as listed, then those added through the builder. */
+    static List<Fencer> inOrder(List<Fencer> configured, List<Fencer> added) {
+        List<Fencer> all = new ArrayList<>(configured);
+        all.addAll(added);
+        return List.copyOf(all);
     }
 
     boolean isEmpty() {

@@ -7,10 +7,21 @@ import org.tandemha.api.Arbiter;
 import org.tandemha.api.Verdict;
 
 /**
- * The safety check: consults the arbiters in their configured order. The first answer that is not "unknown"
- * decides; the reasons of every arbiter asked go into the verdict. No arbiter answering means "unknown", which
- * never leads to a takeover. With no arbiter at all, only the explicit two-node-without-arbiter mode lets a
- * silent peer count as dead.
+ * The safety check. Its rules, all of them here:
+ * <ol>
+ * <li>Order: the arbiters of the configuration first, in the order listed under {@code arbiters}, then those added
+ * with {@code NodeBuilder.arbiter(...)}, in the order added ({@link #inOrder}). Nothing reorders them by type: as with
+ * Pacemaker's fencing levels, the operator's list is the order. List those that can only hold a takeover back
+ * ({@code tiebreaker}: "this node is cut off"; {@code peer-probe}: "the peer is alive") before those that can grant
+ * one ({@code witness}, {@code disk-lease}, {@code scsi}): an arbiter is asked only when every one before it said
+ * "unknown".</li>
+ * <li>The first answer that is not "unknown" decides; the reasons of every arbiter asked go into the verdict, and
+ * the highest generation any of them reported.</li>
+ * <li>Time: each arbiter gets an equal share of what is left of {@code timing.safetyTimeout}, so a slow one cannot
+ * starve those after it; one not asked in time is named in the verdict.</li>
+ * <li>No arbiter answering means "unknown", which never leads to a takeover. With no arbiter at all, only the
+ * explicit two-node-without-arbiter mode lets a silent peer count as dead.</li>
+ * </ol>
  */
 final class SafetyCheck {
     private final List<Arbiter> arbiters;
@@ -52,6 +63,16 @@ final class SafetyCheck {
                 }
             }
         }
+    }
+
+    /**
+     * The order the arbiters are asked in (rule 1): those of the configuration as listed, then those added through
+     * the builder as added.
+     */
+    static List<Arbiter> inOrder(List<Arbiter> configured, List<Arbiter> added) {
+        List<Arbiter> all = new ArrayList<>(configured);
+        all.addAll(added);
+        return List.copyOf(all);
     }
 
     boolean hasArbiters() {

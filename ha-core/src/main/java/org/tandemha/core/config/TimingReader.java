@@ -1,0 +1,102 @@
+package org.tandemha.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import org.tandemha.api.Durations;
+import org.tandemha.api.Problem;
+
+/** Reads the cluster's policies of time and votes: {@code quorum}, {@code timing} and {@code watchdog}. */
+final class TimingReader extends ConfigFields {
+    private static final List<String> QUORUM_KEYS = List.of("twoNodeWithoutArbiter", "lossGrace", "witnessVote");
+    static final List<String> TIMING_KEYS = List.of("startupWait", "safetyRetryMin", "safetyRetryMax",
+            "safetyTimeout", "pauseThreshold", "commandTimeout", "fenceTimeout", "pauseReport", "actionSlack");
+
+    TimingReader(List<Problem> problems) {
+        super(problems);
+    }
+
+    QuorumSpec quorum(JsonNode n) {
+        QuorumSpec d = QuorumSpec.defaults();
+        n = present(n);
+        if (n == null || !object(n, "quorum")) {
+            return d;
+        }
+        knownFields(n, "quorum", QUORUM_KEYS);
+        return new QuorumSpec(bool(n, "twoNodeWithoutArbiter", "quorum.twoNodeWithoutArbiter", d.twoNodeWithoutArbiter()),
+                duration(n, "lossGrace", "quorum.lossGrace", d.lossGrace()),
+                bool(n, "witnessVote", "quorum.witnessVote", d.witnessVote()));
+    }
+
+    WatchdogSpec watchdog(JsonNode n) {
+        n = present(n);
+        if (n == null || !object(n, "watchdog")) {
+            return WatchdogSpec.none();
+        }
+        knownFields(n, "watchdog", List.of("device", "interval", "timeout"));
+        JsonNode dev = present(n.get("device"));
+        Duration interval = duration(n, "interval", "watchdog.interval", Duration.ofSeconds(1));
+        Duration timeout = duration(n, "timeout", "watchdog.timeout", WatchdogSpec.DEFAULT_TIMEOUT);
+        if (dev == null || !dev.isTextual() || dev.asText().isBlank()) {
+            problem("watchdog.device", "the watchdog needs a device", "write device: /dev/watchdog (load softdog if the machine has none)");
+            return WatchdogSpec.none();
+        }
+        if (timeout.compareTo(interval.multipliedBy(3)) < 0) {
+            problem("watchdog.timeout", "timeout " + Durations.format(timeout) + " is shorter than three feeding intervals ("
+                    + Durations.format(interval) + " each): a busy node would be reset", "make timeout at least three times"
+                    + " interval, e.g. interval: 1s, timeout: 10s");
+        }
+        return new WatchdogSpec(dev.asText(), interval, timeout);
+    }
+
+    /** The shortest pause report accepted (200ms): the pause detector looks at the clock every 100 ms. */
+    static final Duration MIN_PAUSE_REPORT = Duration.ofMillis(200);
+    /** The longest action slack accepted (1m): past it, a stuck action holds its group far beyond its own timeout. */
+    static final Duration MAX_ACTION_SLACK = Duration.ofMinutes(1);
+
+    TimingSpec timing(JsonNode n) {
+        TimingSpec d = TimingSpec.defaults();
+        n = present(n);
+        if (n == null || !object(n, "timing")) {
+            return d;
+        }
+        knownFields(n, "timing", TIMING_KEYS);
+        Duration pauseThreshold = duration(n, "pauseThreshold", "timing.pauseThreshold", d.pauseThreshold());
+        // Not given: 1s, or half the pause threshold when that is shorter (a pause threshold up to 1s stays valid).
+        Duration pauseReportDefault = TimingSpec.defaultPauseReport(pauseThreshold);
+        TimingSpec t = new TimingSpec(
+                duration(n, "startupWait", "timing.startupWait", d.startupWait()),
+                duration(n, "safetyRetryMin", "timing.safetyRetryMin", d.safetyRetryMin()),
+                duration(n, "safetyRetryMax", "timing.safetyRetryMax", d.safetyRetryMax()),
+                duration(n, "safetyTimeout", "timing.safetyTimeout", d.safetyTimeout()),
+                pauseThreshold,
+                duration(n, "commandTimeout", "timing.commandTimeout", d.commandTimeout()),
+                duration(n, "fenceTimeout", "timing.fenceTimeout", d.fenceTimeout()),
+                duration(n, "pauseReport", "timing.pauseReport", pauseReportDefault),
+                duration(n, "actionSlack", "timing.actionSlack", d.actionSlack()));
+        if (t.safetyRetryMin().compareTo(t.safetyRetryMax()) > 0) {
+            problem("timing.safetyRetryMin", "safetyRetryMin (" + Durations.format(t.safetyRetryMin())
+                            + ") is longer than safetyRetryMax (" + Durations.format(t.safetyRetryMax()) + ")",
+                    "make safetyRetryMin at most safetyRetryMax");
+        }
+        if (present(n.get("pauseReport")) != null) {
+            if (t.pauseReport().compareTo(t.pauseThreshold()) >= 0) {
+                problem("timing.pauseReport", "pauseReport (" + Durations.format(t.pauseReport())
+                                + ") is not shorter than pauseThreshold (" + Durations.format(t.pauseThreshold())
+                                + "): a freeze between the two would neither move the node's deadlines nor stand it down",
+                        "make pauseReport shorter than pauseThreshold (default 1s), or remove it");
+            } else if (t.pauseReport().compareTo(MIN_PAUSE_REPORT) < 0) {
+                problem("timing.pauseReport", "pauseReport (" + Durations.format(t.pauseReport())
+                                + ") is shorter than 200ms: the pause detector looks at the clock every 100ms,"
+                                + " so ordinary scheduling delays would be reported as pauses",
+                        "use at least 200ms (default 1s), or remove it");
+            }
+        }
+        if (t.actionSlack().compareTo(MAX_ACTION_SLACK) > 0) {
+            problem("timing.actionSlack", "actionSlack (" + Durations.format(t.actionSlack())
+                            + ") is longer than 1m: a stuck action would hold its group that long past its own timeout",
+                    "use at most 1m (default 200ms); give a slow action a longer timeout instead");
+        }
+        return t;
+    }
+}

@@ -1,0 +1,238 @@
+package org.tandemha.core.runtime;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandemha.api.ActionContext;
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.CommandResult;
+import org.tandemha.api.Membership;
+import org.tandemha.api.PeerAware;
+import org.tandemha.api.ResourceParts;
+import org.tandemha.api.Verdict;
+import org.tandemha.core.engine.Action;
+import org.tandemha.core.engine.Engine;
+import org.tandemha.core.engine.Input;
+import org.tandemha.core.engine.LocalState;
+import org.tandemha.core.engine.Wire;
+
+/**
+ * Carries out the engine's actions, one method per kind ({@link Action.Handler}: a new kind of action does not
+ * compile until it is handled here). Resource actions, checks, safety checks and fencing run on workers, each with its
+ * deadline plus {@code timing.actionSlack}: at that point the worker is interrupted and the engine is told of a
+ * timeout (it has already counted one at the deadline itself). Results come back as inputs. Runs on the engine's
+ * thread; the workers never touch the engine.
+ */
+final class ActionExecutor implements Action.Handler {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+    /** Threads that run checks; a check stuck past its timeout is interrupted, which frees its thread. */
+    private static final int CHECK_THREADS = 8;
+
+    private final String self;
+    private final Engine engine;
+    private final Membership membership;
+    private final SafetyCheck safety;
+    private final FencingChain fencing;
+    private final ScheduledExecutorService loop;
+    private final Consumer<Input> submit;
+    private final EventDispatcher events;
+    private final long slackMs;
+    private final ExecutorService workers;
+    /** Checks are many and short: a bounded pool, so a thousand checks due at once do not make a thousand threads. */
+    private final ExecutorService checkers;
+    private final Map<Long, CompletableFuture<CommandResult>> commands = new ConcurrentHashMap<>();
+    private final AtomicLong commandIds = new AtomicLong();
+    private final CountDownLatch left = new CountDownLatch(1);
+    private volatile Map<String, ResourceParts> parts = Map.of(); // "group/resource"
+
+    ActionExecutor(String self, Engine engine, Membership membership, SafetyCheck safety, FencingChain fencing,
+                   ScheduledExecutorService loop, Consumer<Input> submit, EventDispatcher events, Duration slack) {
+        this.self = self;
+        this.engine = engine;
+        this.membership = membership;
+        this.safety = safety;
+        this.fencing = fencing;
+        this.loop = loop;
+        this.submit = submit;
+        this.events = events;
+        this.slackMs = slack.toMillis();
+        this.workers = Executors.newCachedThreadPool(NodeRuntime.named("tandem-worker-" + self, true));
+        this.checkers = Executors.newFixedThreadPool(CHECK_THREADS, NodeRuntime.named("tandem-check-" + self, true));
+    }
+
+    /** Installs the resources this node runs; once, before the node starts. */
+    void install(Map<String, ResourceParts> built) {
+        this.parts = Map.copyOf(built);
+    }
+
+    /** Registers the future of an administrator command; returns the id the engine completes it with. */
+    long expectCommand(CompletableFuture<CommandResult> f) {
+        long id = commandIds.incrementAndGet();
+        commands.put(id, f);
+        return id;
+    }
+
+    /** Waits for the engine to have left (stopped every group); false after {@code ms}. */
+    boolean awaitLeft(long ms) throws InterruptedException {
+        return left.await(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Interrupts every action and check still running. */
+    void close() {
+        workers.shutdownNow();
+        checkers.shutdownNow();
+    }
+
+    /** Refuses the administrator commands still waiting for the engine. */
+    void refuseCommands(String reason) {
+        commands.values().forEach(f -> f.complete(CommandResult.refused(reason)));
+    }
+
+    // ------------------------------------------------------------------ Action.Handler
+
+    @Override
+    public void emit(Action.Emit a) {
+        events.dispatch(a.event());
+    }
+
+    @Override
+    public void announce(Action.Announce a) {
+        membership.announce(Wire.encode(a.announcement()));
+    }
+
+    @Override
+    public void send(Action.Send a) {
+        membership.send(a.peer(), Wire.encode(a.message()));
+    }
+
+    @Override
+    public void runSafetyCheck(Action.RunSafetyCheck a) {
+        runOn(workers, a.timeout(), () -> {
+            Verdict v = safety.ask(a.peer(), a.generation(), a.timeout());
+            submit.accept(new Input.SafetyDone(a.id(), a.peer(), v));
+        }, () -> submit.accept(new Input.SafetyDone(a.id(), a.peer(),
+                Verdict.of(Verdict.Answer.UNKNOWN, "the safety check did not answer in time"))));
+    }
+
+    @Override
+    public void fencePeer(Action.FencePeer a) {
+        runOn(workers, a.timeout(), () -> submit.accept(new Input.FenceDone(a.id(), a.peer(), fencing.fence(self, a.peer(), a.timeout()))),
+                () -> submit.accept(new Input.FenceDone(a.id(), a.peer(), ActionResult.timeout(a.timeout()))));
+    }
+
+    @Override
+    public void completeCommand(Action.CompleteCommand a) {
+        CompletableFuture<CommandResult> f = commands.remove(a.id());
+        if (f != null) {
+            f.complete(a.result());
+        }
+    }
+
+    @Override
+    public void peerRejoined(Action.PeerRejoined a) {
+        workers.execute(() -> safety.peerRejoined(a.peer()));
+        for (Map.Entry<String, ResourceParts> e : parts.entrySet()) {
+            String group = e.getKey().substring(0, e.getKey().indexOf('/'));
+            if (e.getValue().resource() instanceof PeerAware pa && engine.state(group) == LocalState.ONLINE) {
+                workers.execute(() -> {
+                    try {
+                        pa.peerRejoined(a.peer());
+                    } catch (RuntimeException ex) {
+                        LOG.warn("node {}: {} failed on peer rejoin: {}", self, e.getKey(), ex.toString());
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public void refreshPeerStates(Action.RefreshPeerStates a) {
+        membership.refreshStates();
+    }
+
+    @Override
+    public void left(Action.Left a) {
+        left.countDown();
+    }
+
+    @Override
+    public void runResource(Action.RunResource r) {
+        ResourceParts p = parts.get(r.group() + "/" + r.resource());
+        ActionContext ctx = new ActionContext(self, r.group(), r.resource(), r.generation(), r.timeout(),
+                System.nanoTime() + r.timeout().toNanos());
+        runOn(workers, r.timeout(), () -> {
+            long t = System.nanoTime();
+            ActionResult res;
+            try {
+                if (p == null) {
+                    res = ActionResult.failed("resource " + r.resource() + " was not built on this node");
+                } else {
+                    res = switch (r.op()) {
+                        case START -> p.resource().start(ctx);
+                        case STOP -> p.resource().stop(ctx);
+                        case RECOVER -> p.recoverer().recover(ctx, r.cause());
+                    };
+                }
+                if (res == null) {
+                    res = ActionResult.failed(r.op().name().toLowerCase() + " returned nothing");
+                }
+            } catch (RuntimeException | Error e) {
+                res = ActionResult.failed(r.op().name().toLowerCase() + " threw " + e);
+            }
+            if (res.duration().isZero()) {
+                res = res.withDuration(Duration.ofNanos(System.nanoTime() - t));
+            }
+            submit.accept(new Input.ActionDone(r.id(), res));
+        }, () -> submit.accept(new Input.ActionDone(r.id(), ActionResult.timeout(r.timeout()))));
+    }
+
+    @Override
+    public void runCheck(Action.RunCheck c) {
+        ResourceParts p = parts.get(c.group() + "/" + c.resource());
+        ActionContext ctx = new ActionContext(self, c.group(), c.resource(), c.generation(), c.timeout(),
+                System.nanoTime() + c.timeout().toNanos());
+        runOn(checkers, c.timeout(), () -> {
+            long t = System.nanoTime();
+            CheckResult res;
+            try {
+                res = p == null ? CheckResult.failed("resource not built on this node")
+                        : c.kind() == Action.CheckKind.QUICK ? p.checker().quickCheck(ctx) : p.checker().deepCheck(ctx);
+                if (res == null) {
+                    res = CheckResult.failed("the check returned nothing");
+                }
+            } catch (RuntimeException | Error e) {
+                res = CheckResult.failed("the check threw " + e);
+            }
+            if (res.duration().isZero()) {
+                res = res.withDuration(Duration.ofNanos(System.nanoTime() - t));
+            }
+            submit.accept(new Input.CheckDone(c.id(), res));
+        }, () -> submit.accept(new Input.CheckDone(c.id(), CheckResult.timeout(c.timeout()))));
+    }
+
+    /**
+     * Runs a task on a pool; at its deadline plus the action slack the task is interrupted and {@code onTimeout}
+     * runs instead.
+     */
+    private void runOn(ExecutorService pool, Duration timeout, Runnable task, Runnable onTimeout) {
+        Future<?> f = pool.submit(task);
+        loop.schedule(() -> {
+            if (!f.isDone()) {
+                f.cancel(true);
+                onTimeout.run();
+            }
+        }, timeout.toMillis() + slackMs, TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,302 @@
+package org.tandemha.core.runtime;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.ClusterEvent;
+import org.tandemha.api.ClusterStatus;
+import org.tandemha.api.EventKind;
+import org.tandemha.api.Membership;
+import org.tandemha.api.PathStatus;
+import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.engine.Action;
+import org.tandemha.core.engine.Engine;
+import org.tandemha.core.engine.Input;
+import org.tandemha.core.engine.Wire;
+
+/**
+ * The engine's thread (principle 9: one thread owns the cluster state). Each input is one step: the engine decides,
+ * the node's view is published to plugins, the generations are written ahead, then the step's actions run, and the
+ * next wake-up is armed. Write-ahead: a generation is on disk before any action of the step that first used it runs;
+ * while the generations cannot be saved, what needs them is answered "not done" instead of run, the engine is told,
+ * and the write is tried again every second.
+ */
+final class StepLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+    /** How soon a failed write of the generations is tried again. */
+    private static final long STORE_RETRY_MS = 1000;
+
+    private final ClusterSpec spec;
+    private final String self;
+    private final Engine engine;
+    private final ScheduledExecutorService loop;
+    private final Membership membership;
+    private final Path stateDir;
+    private final EventDispatcher events;
+    private final EngineClock clock;
+    private final Action.Handler executor;
+    private final Action.Handler refusal = new Refusal();
+
+    private volatile ClusterStatus snapshot;
+    private volatile boolean snapshotStale = true;
+    private volatile Map<String, Boolean> deadOrFenced = Map.of();
+    private volatile Map<String, Map<String, String>> facts = Map.of();
+    private volatile String mustReset;
+    private volatile boolean inTransition;
+    private Map<String, Long> savedGenerations = Map.of();
+    /** Why the generations could not be saved (the last failure), or null while they are durable. */
+    private String storeError;
+    /** Whether the engine has been told the generations are not durable (it then claims and acknowledges nothing). */
+    private boolean engineKnowsNotDurable;
+    private ScheduledFuture<?> wakeup;
+    private long wakeupAt = Long.MAX_VALUE;
+
+    StepLoop(ClusterSpec spec, String self, Engine engine, ScheduledExecutorService loop, Membership membership,
+             Path stateDir, EventDispatcher events, EngineClock clock, Action.Handler executor) {
+        this.spec = spec;
+        this.self = self;
+        this.engine = engine;
+        this.loop = loop;
+        this.membership = membership;
+        this.stateDir = stateDir;
+        this.events = events;
+        this.clock = clock;
+        this.executor = executor;
+        this.snapshot = engine.status(Instant.now());
+    }
+
+    /** Queues an input for the engine's thread; dropped once the node is closed. */
+    void submit(Input in) {
+        snapshotStale = true; // an input waits: the view may change (and a busy engine shows in status())
+        try {
+            loop.execute(() -> step(in));
+        } catch (RejectedExecutionException e) {
+            // closed: nothing more to decide
+        }
+    }
+
+    /** Whether a peer was declared dead or fenced, as of the last step (what plugins read). */
+    boolean peerDeadOrFenced(String node) {
+        return Boolean.TRUE.equals(deadOrFenced.get(node));
+    }
+
+    /** A peer's published facts, as of the last step. */
+    Map<String, String> peerFacts(String node) {
+        return facts.getOrDefault(node, Map.of());
+    }
+
+    /** Why this node must be reset (a group it could not stop), or null; as of the last step. */
+    String mustReset() {
+        return mustReset;
+    }
+
+    /** Whether a group is starting or stopping here, as of the last step. */
+    boolean inTransition() {
+        return inTransition;
+    }
+
+    /**
+     * The node's status: built on the engine's thread, waiting at most 2 s; a busy engine gives the last one, marked
+     * stale.
+     */
+    ClusterStatus status(boolean closed) {
+        ClusterStatus s = snapshot;
+        boolean stale = snapshotStale;
+        if (snapshotStale && !closed) {
+            try {
+                s = loop.submit(() -> {
+                    snapshotStale = false;
+                    snapshot = engine.status(Instant.now());
+                    return snapshot;
+                }).get(2, TimeUnit.SECONDS);
+                stale = false;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                s = snapshot;
+            }
+        }
+        List<PathStatus> paths;
+        try {
+            paths = membership.paths();
+        } catch (RuntimeException e) {
+            paths = List.of();
+        }
+        return new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), paths, s.groups(), stale);
+    }
+
+    private void step(Input in) {
+        List<Action> actions;
+        try {
+            actions = engine.handle(in, clock.now());
+        } catch (RuntimeException | Error e) {
+            // The engine is pure logic; a bug here must not kill the loop (principle 13).
+            LOG.error("node {}: engine failed on {}", self, in, e);
+            events.dispatch(new ClusterEvent(0, Instant.now(), EventKind.NODE_WARNING, ClusterEvent.Level.ERROR, self, null, null,
+                    "internal error in the engine while handling " + in.getClass().getSimpleName() + ": " + e, Map.of()));
+            return;
+        }
+        snapshotStale = true; // before any command completes, so its caller's next status() is fresh
+        // What resources read through NodeContext (a peer declared dead, its facts) is published before the step's
+        // actions run: a takeover started by this step must see the verdict that allowed it.
+        Map<String, Boolean> dof = new ConcurrentHashMap<>();
+        Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
+        for (String n : spec.nodeIds()) {
+            if (!n.equals(self)) {
+                dof.put(n, engine.peerDeadOrFenced(n));
+                fs.put(n, engine.peerFacts(n));
+            }
+        }
+        deadOrFenced = dof;
+        facts = fs;
+        mustReset = engine.mustReset();
+        inTransition = engine.inTransition();
+        if (in instanceof Input.GenerationsDurable d) {
+            engineKnowsNotDurable = !d.durable();
+        }
+        boolean durable = saveGenerations();
+        for (Action a : actions) {
+            try {
+                if (durable || Action.runsWithoutDurableGenerations(a, engineKnowsNotDurable)) {
+                    a.dispatch(executor);
+                } else {
+                    a.dispatch(refusal);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("node {}: action {} failed", self, a, e);
+            }
+        }
+        long next = engine.nextWakeup();
+        scheduleWakeup(storeError == null ? next : Math.min(next, clock.now() + STORE_RETRY_MS));
+    }
+
+    /**
+     * Write-ahead: a generation is on disk before any action of the step that first used it runs. Returns whether
+     * the generations are durable; tells the engine when that changes (it stands down while they are not).
+     */
+    private boolean saveGenerations() {
+        Map<String, Long> gens = engine.knownGenerations();
+        if (gens.equals(savedGenerations) && storeError == null) {
+            return true;
+        }
+        try {
+            GenerationStore.save(stateDir, gens, self);
+            savedGenerations = gens;
+            if (storeError != null) {
+                storeError = null;
+                LOG.warn("node {}: generations saved again in {}", self, stateDir);
+                submit(new Input.GenerationsDurable(true, null));
+                if (engine.lastAnnouncement() != null) {
+                    membership.announce(Wire.encode(engine.lastAnnouncement())); // what was held back
+                }
+            }
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            String why = "cannot write " + stateDir.resolve("generations.properties") + ": " + e;
+            if (storeError == null) {
+                LOG.error("node {}: {}; standing down until it can", self, why);
+                submit(new Input.GenerationsDurable(false, why));
+            }
+            storeError = why;
+            return false;
+        }
+    }
+
+    private void scheduleWakeup(long at) {
+        if (at == wakeupAt && wakeup != null && !wakeup.isDone()) {
+            return;
+        }
+        if (wakeup != null) {
+            wakeup.cancel(false);
+        }
+        wakeupAt = at;
+        if (at == Long.MAX_VALUE) {
+            wakeup = null;
+            return;
+        }
+        try {
+            wakeup = loop.schedule(() -> {
+                wakeupAt = Long.MAX_VALUE;
+                step(new Input.Tick());
+            }, Math.max(0, at - clock.now()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            wakeup = null;
+        }
+    }
+
+    /**
+     * Answers an action held back because the generations are not durable, so the engine does not wait for it. Only
+     * what would use or spread a new generation is held back ({@link Action#runsWithoutDurableGenerations}); what the
+     * engine waits for is answered "not done", the rest is dropped.
+     */
+    private final class Refusal implements Action.Handler {
+        private String why() {
+            return "not done: the generations of node " + self + " could not be saved (" + storeError + ")";
+        }
+
+        @Override
+        public void runResource(Action.RunResource a) {
+            submit(new Input.ActionDone(a.id(), ActionResult.failed(why())));
+        }
+
+        @Override
+        public void fencePeer(Action.FencePeer a) {
+            submit(new Input.FenceDone(a.id(), a.peer(), ActionResult.failed(why())));
+        }
+
+        @Override
+        public void runCheck(Action.RunCheck a) {
+            // always runs
+        }
+
+        @Override
+        public void announce(Action.Announce a) {
+            // held back likewise; the last announcement goes out again once the generations are saved
+        }
+
+        @Override
+        public void send(Action.Send a) {
+            // held back until the engine knows the generations are not durable (it then claims and acknowledges nothing)
+        }
+
+        @Override
+        public void runSafetyCheck(Action.RunSafetyCheck a) {
+            // always runs
+        }
+
+        @Override
+        public void emit(Action.Emit a) {
+            // always runs
+        }
+
+        @Override
+        public void completeCommand(Action.CompleteCommand a) {
+            // always runs
+        }
+
+        @Override
+        public void refreshPeerStates(Action.RefreshPeerStates a) {
+            // always runs
+        }
+
+        @Override
+        public void peerRejoined(Action.PeerRejoined a) {
+            // always runs
+        }
+
+        @Override
+        public void left(Action.Left a) {
+            // always runs
+        }
+    }
+}

@@ -133,12 +133,63 @@ public sealed interface Action {
      * messages may go out again (the peers must see it stand down).
      */
     static boolean runsWithoutDurableGenerations(Action a, boolean engineKnows) {
-        if (a instanceof RunResource r) {
-            return r.op() == ResourceOp.STOP;
-        }
-        if (a instanceof Announce || a instanceof Send) {
-            return engineKnows;
-        }
-        return !(a instanceof FencePeer);
+        boolean[] runs = new boolean[1];
+        a.dispatch(new Handler() {
+            @Override
+            public void runResource(RunResource r) {
+                runs[0] = r.op() == ResourceOp.STOP;
+            }
+
+            @Override
+            public void runCheck(RunCheck c) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void announce(Announce an) {
+                runs[0] = engineKnows;
+            }
+
+            @Override
+            public void send(Send sd) {
+                runs[0] = engineKnows;
+            }
+
+            @Override
+            public void runSafetyCheck(RunSafetyCheck sc) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void fencePeer(FencePeer f) {
+                runs[0] = false;
+            }
+
+            @Override
+            public void emit(Emit e) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void completeCommand(CompleteCommand cc) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void refreshPeerStates(RefreshPeerStates r) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void peerRejoined(PeerRejoined pr) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void left(Left l) {
+                runs[0] = true;
+            }
+        });
+        return runs[0];
     }
 }

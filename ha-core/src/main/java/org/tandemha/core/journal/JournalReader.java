@@ -28,7 +28,7 @@ public final class JournalReader {
     public static final int FORMAT = 1;
     private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
     private static final Pattern NAME = Pattern.compile("journal-(\\d{12})\\.jsonl");
-    private static final ObjectMapper JSON = new ObjectMapper()
+    static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .setNodeFactory(InputCodec.F);
 

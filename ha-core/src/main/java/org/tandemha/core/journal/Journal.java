@@ -134,7 +134,7 @@ public final class Journal implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             broken = true;
-            warn(node, dir, e);
+            warn(node, dir, dir, e);
         }
         return new Journal(dir, cluster, node, fingerprint, wallBase, snapshots, options, first, broken);
     }
@@ -142,6 +142,11 @@ public final class Journal implements AutoCloseable {
     /** Whether inputs are still being journaled (false after an I/O error or {@link #close}). */
     public boolean active() {
         return !broken.get() && !closed;
+    }
+
+    /** Whether journaling stopped after an I/O error (logged once, when it happened). */
+    public boolean failed() {
+        return broken.get();
     }
 
     /** The directory of this journal. */
@@ -205,9 +210,10 @@ public final class Journal implements AutoCloseable {
         fail(e, dir);
     }
 
-    private static void warn(String node, Path path, Exception e) {
+    private static void warn(String node, Path dir, Path path, Exception e) {
         LOG.warn("journal of node {}: cannot write {} ({}); journaling stops, the node carries on. Fix: make {} a "
-                + "writable directory with free space, then restart the node", node, path, e, path);
+                + "writable directory with free space and only journal segments in it, then restart the node",
+                node, path, e, dir);
     }
 
     /** Flushes what was written and stops the writer (waits at most 5 s for a slow disk). */
@@ -286,7 +292,7 @@ public final class Journal implements AutoCloseable {
 
     private void fail(Exception e, Path file) {
         if (broken.compareAndSet(false, true)) {
-            warn(node, file, e);
+            warn(node, dir, file, e);
         }
     }
 

@@ -65,7 +65,7 @@ public final class JournalReader {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
+            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && !Files.isDirectory(p))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         }
     }

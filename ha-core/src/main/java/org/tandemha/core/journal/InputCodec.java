@@ -1,5 +1,13 @@
 package org.tandemha.core.journal;
 
+import static org.tandemha.core.journal.JsonFields.array;
+import static org.tandemha.core.journal.JsonFields.bool;
+import static org.tandemha.core.journal.JsonFields.enumOf;
+import static org.tandemha.core.journal.JsonFields.lng;
+import static org.tandemha.core.journal.JsonFields.number;
+import static org.tandemha.core.journal.JsonFields.string;
+import static org.tandemha.core.journal.JsonFields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -29,7 +37,7 @@ import org.tandemha.core.engine.Wire;
  * {@link Input.Handler}, so a new kind of input does not compile until it is written here.
  */
 public final class InputCodec {
-    static final JsonNodeFactory F = JsonNodeFactory.withExactBigDecimals(true);
+    static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final BigDecimal NANOS_PER_MS = BigDecimal.valueOf(1_000_000);
 
     private InputCodec() {
@@ -199,25 +207,25 @@ public final class InputCodec {
             case "tick" -> new Input.Tick();
             case "boot" -> new Input.Boot(longMap(n.get("generations"), "generations"), lng(n, "incarnation"));
             case "shutdown" -> new Input.Shutdown();
-            case "peerReachable" -> new Input.PeerReachable(str(n, "peer"), lng(n, "incarnation"));
-            case "peerUnreachable" -> new Input.PeerUnreachable(str(n, "peer"), str(n, "reason"));
-            case "peerState" -> new Input.PeerState(str(n, "peer"), lng(n, "incarnation"),
+            case "peerReachable" -> new Input.PeerReachable(string(n, "peer"), lng(n, "incarnation"));
+            case "peerUnreachable" -> new Input.PeerUnreachable(string(n, "peer"), string(n, "reason"));
+            case "peerState" -> new Input.PeerState(string(n, "peer"), lng(n, "incarnation"),
                     n.hasNonNull("announcement") ? announcement(n.get("announcement")) : null);
-            case "peerMessage" -> new Input.PeerMessage(str(n, "peer"),
+            case "peerMessage" -> new Input.PeerMessage(string(n, "peer"),
                     n.hasNonNull("message") ? message(n.get("message")) : null);
             case "actionDone" -> new Input.ActionDone(lng(n, "id"), actionResult(n.get("result")));
             case "checkDone" -> new Input.CheckDone(lng(n, "id"), checkResult(n.get("result")));
-            case "safetyDone" -> new Input.SafetyDone(lng(n, "id"), str(n, "peer"), verdict(n.get("verdict")));
-            case "fenceDone" -> new Input.FenceDone(lng(n, "id"), str(n, "peer"), actionResult(n.get("result")));
+            case "safetyDone" -> new Input.SafetyDone(lng(n, "id"), string(n, "peer"), verdict(n.get("verdict")));
+            case "fenceDone" -> new Input.FenceDone(lng(n, "id"), string(n, "peer"), actionResult(n.get("result")));
             case "resumed" -> new Input.Resumed(lng(n, "pausedMs"));
-            case "quorumDevice" -> new Input.QuorumDevice(str(n, "device"), bool(n, "reachable"));
-            case "fact" -> new Input.Fact(str(n, "key"), str(n, "value"));
-            case "selfFenced" -> new Input.SelfFenced(str(n, "reason"));
-            case "generationsDurable" -> new Input.GenerationsDurable(bool(n, "durable"), str(n, "reason"));
-            case "duplicateNode" -> new Input.DuplicateNode(str(n, "node"), lng(n, "older"), lng(n, "newer"));
+            case "quorumDevice" -> new Input.QuorumDevice(string(n, "device"), bool(n, "reachable"));
+            case "fact" -> new Input.Fact(string(n, "key"), string(n, "value"));
+            case "selfFenced" -> new Input.SelfFenced(string(n, "reason"));
+            case "generationsDurable" -> new Input.GenerationsDurable(bool(n, "durable"), string(n, "reason"));
+            case "duplicateNode" -> new Input.DuplicateNode(string(n, "node"), lng(n, "older"), lng(n, "newer"));
             case "command" -> new Input.Command(lng(n, "id"),
                     n.hasNonNull("command") ? enumOf(Input.Command.Kind.class, n, "command") : null,
-                    str(n, "group"), str(n, "target"));
+                    string(n, "group"), string(n, "target"));
             default -> throw new JournalFormatException("unknown input kind \"" + kind
                     + "\": it was written by a newer Tandem; upgrade Tandem to read it");
         };
@@ -361,10 +369,10 @@ public final class InputCodec {
                     groups.add(null);
                     continue;
                 }
-                groups.add(new Announcement.GroupAnn(str(g, "group"),
+                groups.add(new Announcement.GroupAnn(string(g, "group"),
                         g.hasNonNull("state") ? enumOf(LocalState.class, g, "state") : null, lng(g, "gen"),
-                        str(g, "ackNode"), lng(g, "ackGen"), str(g, "handoff"), bool(g, "blocked"), bool(g, "fatal"),
-                        lng(g, "maintVer"), str(g, "maintNode"), bool(g, "maintOn"), lng(g, "clearVer"), bool(g, "byAdmin")));
+                        string(g, "ackNode"), lng(g, "ackGen"), string(g, "handoff"), bool(g, "blocked"), bool(g, "fatal"),
+                        lng(g, "maintVer"), string(g, "maintNode"), bool(g, "maintOn"), lng(g, "clearVer"), bool(g, "byAdmin")));
             }
         }
         Map<String, String> facts = null;
@@ -379,16 +387,16 @@ public final class InputCodec {
                 facts.put(e.getKey(), e.getValue().isNull() ? null : text(e.getValue(), "facts." + e.getKey()));
             }
         }
-        return new Announcement(lng(n, "version"), str(n, "fingerprint"), bool(n, "leaving"), bool(n, "standingDown"),
+        return new Announcement(lng(n, "version"), string(n, "fingerprint"), bool(n, "leaving"), bool(n, "standingDown"),
                 facts, groups);
     }
 
     private static Wire.Message message(JsonNode n) throws JournalFormatException {
         String kind = n.path("kind").asText("");
         return switch (kind) {
-            case "switchoverRequest" -> new Wire.SwitchoverRequest(lng(n, "requestId"), str(n, "group"), str(n, "target"));
-            case "commandReply" -> new Wire.CommandReply(lng(n, "requestId"), bool(n, "accepted"), str(n, "message"));
-            case "duplicateSeen" -> new Wire.DuplicateSeen(str(n, "node"), lng(n, "older"), lng(n, "newer"));
+            case "switchoverRequest" -> new Wire.SwitchoverRequest(lng(n, "requestId"), string(n, "group"), string(n, "target"));
+            case "commandReply" -> new Wire.CommandReply(lng(n, "requestId"), bool(n, "accepted"), string(n, "message"));
+            case "duplicateSeen" -> new Wire.DuplicateSeen(string(n, "node"), lng(n, "older"), lng(n, "newer"));
             default -> throw new JournalFormatException("unknown peer message kind \"" + kind
                     + "\": it was written by a newer Tandem; upgrade Tandem to read it");
         };
@@ -399,7 +407,7 @@ public final class InputCodec {
             return null;
         }
         return new ActionResult(enumOf(ActionResult.Outcome.class, n, "outcome"), enumOf(Severity.class, n, "severity"),
-                str(n, "reason"), duration(n.get("durationMs")), strings(n.get("output")));
+                string(n, "reason"), duration(n.get("durationMs")), strings(n.get("output")));
     }
 
     private static CheckResult checkResult(JsonNode n) throws JournalFormatException {
@@ -407,7 +415,7 @@ public final class InputCodec {
             return null;
         }
         return new CheckResult(enumOf(CheckResult.Health.class, n, "health"), enumOf(Severity.class, n, "severity"),
-                str(n, "reason"), duration(n.get("durationMs")), strings(n.get("output")));
+                string(n, "reason"), duration(n.get("durationMs")), strings(n.get("output")));
     }
 
     private static Verdict verdict(JsonNode n) throws JournalFormatException {
@@ -415,7 +423,7 @@ public final class InputCodec {
             return null;
         }
         try {
-            return new Verdict(enumOf(Verdict.Answer.class, n, "answer"), str(n, "reason"), lng(n, "generation"));
+            return new Verdict(enumOf(Verdict.Answer.class, n, "answer"), string(n, "reason"), lng(n, "generation"));
         } catch (IllegalArgumentException e) {
             throw new JournalFormatException("bad verdict " + n + ": " + e.getMessage());
         }
@@ -461,57 +469,5 @@ public final class InputCodec {
             m.put(e.getKey(), number(e.getValue(), field + "." + e.getKey()));
         }
         return m;
-    }
-
-    private static Iterable<JsonNode> array(JsonNode n, String field) throws JournalFormatException {
-        if (!n.isArray()) {
-            throw new JournalFormatException("\"" + field + "\" must be an array: " + n);
-        }
-        return n;
-    }
-
-    private static String str(JsonNode n, String field) throws JournalFormatException {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : text(v, field);
-    }
-
-    private static String text(JsonNode v, String field) throws JournalFormatException {
-        if (!v.isTextual()) {
-            throw new JournalFormatException("\"" + field + "\" must be a string, found " + v);
-        }
-        return v.textValue();
-    }
-
-    private static long lng(JsonNode n, String field) throws JournalFormatException {
-        JsonNode v = n.get(field);
-        if (v == null) {
-            throw new JournalFormatException("missing \"" + field + "\" in " + n);
-        }
-        return number(v, field);
-    }
-
-    private static long number(JsonNode v, String field) throws JournalFormatException {
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new JournalFormatException("\"" + field + "\" must be a whole number, found " + v);
-        }
-        return v.longValue();
-    }
-
-    private static boolean bool(JsonNode n, String field) throws JournalFormatException {
-        JsonNode v = n.get(field);
-        if (v == null || !v.isBoolean()) {
-            throw new JournalFormatException("\"" + field + "\" must be true or false, found " + v);
-        }
-        return v.booleanValue();
-    }
-
-    private static <E extends Enum<E>> E enumOf(Class<E> type, JsonNode n, String field) throws JournalFormatException {
-        String s = str(n, field);
-        try {
-            return Enum.valueOf(type, String.valueOf(s));
-        } catch (IllegalArgumentException e) {
-            throw new JournalFormatException("unknown " + type.getSimpleName() + " \"" + s + "\" in \"" + field
-                    + "\": it was written by a newer Tandem; upgrade Tandem to read it");
-        }
     }
 }

@@ -172,7 +172,10 @@ public final class Journal implements AutoCloseable {
             bytes += b.length;
             offer(new Line(b));
         } catch (RuntimeException | JsonProcessingException e) {
-            fail(e);
+            if (broken.compareAndSet(false, true)) {
+                LOG.warn("journal of node {}: cannot journal {} ({}); journaling stops, the node carries on. This is a bug "
+                        + "in Tandem: please report it with this message", node, input, e);
+            }
         }
     }
 
@@ -204,10 +207,6 @@ public final class Journal implements AutoCloseable {
                             + "stops, the node carries on. Fix: put the journal on a local disk with room, then restart the node",
                     node, options.queueCapacity(), dir);
         }
-    }
-
-    private void fail(Exception e) {
-        fail(e, dir);
     }
 
     private static void warn(String node, Path dir, Path path, Exception e) {

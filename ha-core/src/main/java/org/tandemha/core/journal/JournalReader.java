@@ -29,8 +29,7 @@ public final class JournalReader {
     private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
     private static final Pattern NAME = Pattern.compile("journal-(\\d{12})\\.jsonl");
     static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .setNodeFactory(InputCodec.F);
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JournalReader() {
     }

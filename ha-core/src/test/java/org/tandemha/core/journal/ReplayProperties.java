@@ -1,6 +1,7 @@
 package org.tandemha.core.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.CheckResult;
@@ -106,14 +108,16 @@ class ReplayProperties {
     }
 
     @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE)
-    void replayingAJournalGivesExactlyTheDecisionsMade(@ForAll("schedules") List<Move> schedule) throws IOException {
+    void replayingAJournalGivesExactlyTheDecisionsMade(@ForAll("schedules") List<Move> schedule,
+                                                       @ForAll @IntRange(min = 1, max = 60) int segmentEntries)
+            throws IOException {
         Path dir = Files.createTempDirectory("tandem-journal-");
         try {
-            List<Step> made = run(schedule, dir);
+            List<Step> made = run(schedule, dir, new Journal.Options(segmentEntries, 8L << 20, 1000, 1000));
             List<JournalReader.Segment> segs = JournalReader.readAll(dir);
-            assertThat(segs).hasSize(1);
-            assertThat(segs.get(0).truncatedTail()).isFalse();
-            List<Replay.Step> replayed = Replay.replay(segs.get(0), snapshot -> fresh());
+            assertThat(segs).hasSize((made.size() + segmentEntries - 1) / segmentEntries);
+            assertThat(segs).noneMatch(JournalReader.Segment::truncatedTail);
+            List<Replay.Step> replayed = Replay.replay(segs, snapshot -> fresh());
             assertThat(replayed).hasSize(made.size());
             for (int i = 0; i < made.size(); i++) {
                 Replay.Step r = replayed.get(i);
@@ -143,7 +147,7 @@ class ReplayProperties {
             for (int i = 0; i < 40; i++) {
                 schedule.add(new Move(i % 3 == 0 ? Kind.TICK : Kind.ANSWER, i, i, 500));
             }
-            run(schedule, dir);
+            run(schedule, dir, Journal.Options.defaults());
             JournalReader.Segment seg = JournalReader.readAll(dir).get(0);
             assertThat(Replay.verify(seg, snapshot -> fresh())).isEmpty();
             // an engine of another node decides otherwise from the first input on
@@ -159,13 +163,34 @@ class ReplayProperties {
         }
     }
 
+    @Example
+    void aJournalWhoseBootSegmentWasDeletedCannotBeReplayedWithoutSnapshots() throws IOException {
+        Path dir = Files.createTempDirectory("tandem-journal-");
+        try {
+            List<Move> schedule = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                schedule.add(new Move(Kind.TICK, i, i, 500));
+            }
+            run(schedule, dir, new Journal.Options(10, 8L << 20, 2, 1000)); // 31 entries: the two newest segments kept
+            List<JournalReader.Segment> segs = JournalReader.readAll(dir);
+            assertThat(segs).hasSize(2);
+            assertThatThrownBy(() -> Replay.replay(segs, snapshot -> fresh())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(segs.get(0).file() + " holds no engine snapshot")
+                    .hasMessageContaining("replay from an older segment that starts at boot");
+            assertThatThrownBy(() -> Replay.replay(segs.get(1), snapshot -> fresh()))
+                    .hasMessageContaining("replay it together with the segments before it");
+        } finally {
+            delete(dir);
+        }
+    }
+
     /** Drives an engine through {@code schedule}, journaling into {@code dir}; returns what it was given and returned. */
-    private static List<Step> run(List<Move> schedule, Path dir) {
+    private static List<Step> run(List<Move> schedule, Path dir, Journal.Options options) {
         Engine engine = fresh();
         List<Step> steps = new ArrayList<>();
         List<Action> pending = new ArrayList<>();
         try (Journal journal = Journal.open(dir, SPEC.cluster(), "node1", SPEC.fingerprint(), WALL_BASE, () -> null,
-                Journal.Options.defaults())) {
+                options)) {
             long t = 0;
             Input in = new Input.Boot(Map.of("web", 3L), 11);
             for (int i = 0; ; i++) {

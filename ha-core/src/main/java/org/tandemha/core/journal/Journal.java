@@ -24,8 +24,8 @@ import org.tandemha.core.engine.Input;
 
 /**
  * Writes a node's journal: every input its engine handled, with its time and a digest of the actions the engine
- * returned, into a directory of bounded segments. Call {@link #append} on the engine's thread right after
- * {@code engine.handle(input, nowMs)}.
+ * returned, into a directory of bounded segments. Call {@link #open}, {@link #append}, {@link #rotate} and
+ * {@link #close} on the engine's thread, {@code append} right after {@code engine.handle(input, nowMs)}.
  *
  * <p>Never blocks or breaks the node: the engine's thread only encodes a line and hands it to a writer thread
  * through a bounded queue. Lines are buffered and flushed when a segment ends, on {@link #close}, and at most about
@@ -33,9 +33,10 @@ import org.tandemha.core.engine.Input;
  * line, which the reader ignores). The first I/O error (or a writer that falls a whole queue behind) is logged once,
  * with the path and the fix, and journaling stops for good; the engine carries on.
  *
- * <p>A segment ends after {@link Options#maxEntries} entries or {@link Options#maxBytes} bytes, or at
- * {@link #rotate}; the next one starts with a header holding the engine snapshot the caller's supplier gives at that
- * moment (the state after the last entry written). Only the newest {@link Options#keepSegments} segments are kept.
+ * <p>A segment ends after {@link Options#maxEntries} entries or {@link Options#maxBytes} bytes (the entry that
+ * reaches the bound is the last), or at {@link #rotate}; the next one starts at once, with a header holding the
+ * engine snapshot the caller's supplier gives at that moment: the state after the last entry written, which is the
+ * state the next entry is handled in. Only the newest {@link Options#keepSegments} segments are kept.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
@@ -88,10 +89,9 @@ public final class Journal implements AutoCloseable {
     private final AtomicBoolean broken = new AtomicBoolean();
     // engine thread only
     private long nextSequence;
-    private boolean started;
     private int entries;
     private long bytes;
-    private boolean closed;
+    private volatile boolean closed;
 
     private Journal(Path dir, String cluster, String node, String fingerprint, long wallBase,
                     Supplier<JsonNode> snapshots, Options options, long firstSequence, boolean broken) {
@@ -115,14 +115,17 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Opens the journal of {@code node} in {@code dir} (created if missing); new segments continue the numbering of
-     * those already there. Never throws for an unusable directory: it logs why and journals nothing.
+     * Opens the journal of {@code node} in {@code dir} (created if missing) and starts a segment; new segments
+     * continue the numbering of those already there. Call it on the engine's thread, before the first input the
+     * journal is to hold. Never throws for an unusable directory: it logs why and journals nothing.
      *
      * @param wallBase  the wall time (epoch milliseconds) at engine time 0, for display
-     * @param snapshots the engine's snapshot, asked for on the engine's thread whenever a segment starts (may give
-     *                  null when there is none yet)
+     * @param nowMs     the engine's time now (that of the snapshot the first segment starts from)
+     * @param snapshots the engine's snapshot, asked for on the engine's thread whenever a segment starts: here, after
+     *                  an {@link #append} that fills a segment, and at {@link #rotate} (may give null when there is
+     *                  none: such a journal can be replayed only from the node's boot on)
      */
-    public static Journal open(Path dir, String cluster, String node, String fingerprint, long wallBase,
+    public static Journal open(Path dir, String cluster, String node, String fingerprint, long wallBase, long nowMs,
                                Supplier<JsonNode> snapshots, Options options) {
         long first = 1;
         boolean broken = false;
@@ -136,7 +139,9 @@ public final class Journal implements AutoCloseable {
             broken = true;
             warn(node, dir, dir, e);
         }
-        return new Journal(dir, cluster, node, fingerprint, wallBase, snapshots, options, first, broken);
+        Journal j = new Journal(dir, cluster, node, fingerprint, wallBase, snapshots, options, first, broken);
+        j.rotate(nowMs);
+        return j;
     }
 
     /** Whether inputs are still being journaled (false after an I/O error or {@link #close}). */
@@ -154,15 +159,16 @@ public final class Journal implements AutoCloseable {
         return dir;
     }
 
-    /** Journals that the engine handled {@code input} at {@code nowMs} and returned {@code actions}. */
+    /**
+     * Journals that the engine handled {@code input} at {@code nowMs} and returned {@code actions}; call it on the
+     * engine's thread right after {@code handle}. When that fills the segment, the next one starts here, with the
+     * engine's snapshot of now.
+     */
     public void append(long nowMs, Input input, List<Action> actions) {
         if (!active()) {
             return;
         }
         try {
-            if (!started || entries >= options.maxEntries() || bytes >= options.maxBytes()) {
-                startSegment(nowMs);
-            }
             ObjectNode line = InputCodec.F.objectNode();
             line.put("t", nowMs);
             line.set("in", InputCodec.encode(input));
@@ -171,6 +177,9 @@ public final class Journal implements AutoCloseable {
             entries++;
             bytes += b.length;
             offer(new Line(b));
+            if (entries >= options.maxEntries() || bytes >= options.maxBytes()) {
+                startSegment(nowMs);
+            }
         } catch (RuntimeException | JsonProcessingException e) {
             if (broken.compareAndSet(false, true)) {
                 LOG.warn("journal of node {}: cannot journal {} ({}); journaling stops, the node carries on. This is a bug "
@@ -179,16 +188,28 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Ends the current segment; the next entry starts a new one (with a fresh snapshot). */
-    public void rotate() {
-        started = false;
+    /**
+     * Ends the current segment and starts a new one from the engine's snapshot of now (on the engine's thread,
+     * between two inputs; for example after the lead's snapshot format changed, or at an operator's request).
+     */
+    public void rotate(long nowMs) {
+        if (!active()) {
+            return;
+        }
+        try {
+            startSegment(nowMs);
+        } catch (RuntimeException | JsonProcessingException e) {
+            if (broken.compareAndSet(false, true)) {
+                LOG.warn("journal of node {}: cannot start a segment ({}); journaling stops, the node carries on. This is "
+                        + "a bug in Tandem (or in the engine snapshot): please report it with this message", node, e);
+            }
+        }
     }
 
     private void startSegment(long nowMs) throws JsonProcessingException {
         JournalHeader h = new JournalHeader(JournalReader.FORMAT, cluster, node, nowMs, wallBase, fingerprint,
                 snapshots.get());
         byte[] b = lineBytes(h.toJson());
-        started = true;
         entries = 0;
         bytes = b.length;
         offer(new Start(nextSequence++, b));
@@ -248,7 +269,7 @@ public final class Journal implements AutoCloseable {
                 item = queue.poll(dirty ? 1 : 60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 item = null;
-                broken.set(true);
+                fail(e, file);
             }
             try {
                 if (item instanceof Stop s) {

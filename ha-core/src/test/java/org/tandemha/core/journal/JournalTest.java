@@ -27,16 +27,20 @@ class JournalTest {
 
     private final AtomicInteger snapshots = new AtomicInteger();
 
+    /** Inputs "handled" so far: what a real engine snapshot would reflect. */
+    private int handled;
+
     private JsonNode snapshot() {
-        return JsonNodeFactory.instance.objectNode().put("n", snapshots.incrementAndGet());
+        return JsonNodeFactory.instance.objectNode().put("n", snapshots.incrementAndGet()).put("handled", handled);
     }
 
     private Journal open(Path dir, Journal.Options o) {
-        return Journal.open(dir, "demo", "node1", "fp-1", 1_700_000_000_000L, this::snapshot, o);
+        return Journal.open(dir, "demo", "node1", "fp-1", 1_700_000_000_000L, 0, this::snapshot, o);
     }
 
-    private static void writeTicks(Journal j, int from, int to) {
+    private void writeTicks(Journal j, int from, int to) {
         for (int i = from; i < to; i++) {
+            handled = i + 1;
             j.append(i * 100L, i % 2 == 0 ? new Input.Tick() : new Input.ActionDone(i, ActionResult.done("started")),
                     List.of(new Action.PeerRejoined("node" + i)));
         }
@@ -55,8 +59,11 @@ class JournalTest {
                 .containsExactly("journal-000000000003.jsonl", "journal-000000000004.jsonl", "journal-000000000005.jsonl");
         assertThat(segs).extracting(s -> s.entries().size()).containsExactly(5, 5, 3);
         assertThat(segs).extracting(s -> s.header().snapshot().get("n").asInt()).containsExactly(3, 4, 5);
+        for (JournalReader.Segment s : segs) { // each starts from the state its first entry was handled in
+            assertThat(s.header().snapshot().get("handled").asLong()).isEqualTo(s.entries().get(0).t() / 100);
+        }
         JournalReader.Segment first = segs.get(0);
-        assertThat(first.header().t()).isEqualTo(1000);
+        assertThat(first.header().t()).isEqualTo(900); // started right after the entry at 900 filled segment 2
         assertThat(first.header().node()).isEqualTo("node1");
         assertThat(first.header().cluster()).isEqualTo("demo");
         assertThat(first.header().fingerprint()).isEqualTo("fp-1");
@@ -81,7 +88,7 @@ class JournalTest {
         long max = 600;
         try (Journal j = open(dir, new Journal.Options(10_000, max, 100, 1000))) {
             writeTicks(j, 0, 40);
-            j.rotate();
+            j.rotate(4000);
             writeTicks(j, 40, 41);
         }
         List<Path> files = JournalReader.segments(dir);
@@ -187,8 +194,8 @@ class JournalTest {
     @Test
     void aSegmentThatCannotBeCreatedStopsJournalingOnce() throws Exception {
         Path dir = tmp.resolve("j");
-        Journal j = open(dir, Journal.Options.defaults());
         Files.createDirectories(dir.resolve("journal-000000000001.jsonl")); // in the way of the first segment
+        Journal j = open(dir, Journal.Options.defaults());
         writeTicks(j, 0, 3);
         j.close(); // waits for the writer, which met the error
         assertThat(j.failed()).isTrue();

@@ -1,0 +1,162 @@
+package org.tandemha.core.journal;
+
+import static org.tandemha.core.journal.InputCodec.F;
+import static org.tandemha.core.journal.InputCodec.str;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.tandemha.core.engine.Action;
+
+/**
+ * A digest of the actions the engine returned for one input: SHA-256 over a canonical JSON text of the actions
+ * (fields in a fixed order, maps sorted by key), as lower-case hex. Equal action lists have equal digests in every
+ * JVM. An event's wall time is left out: it is display, derived from the engine's time by the runtime's clock, and
+ * not a decision (everything else of the event is in, its sequence number too). Written through
+ * {@link Action.Handler}, so a new kind of action does not compile until it is covered here.
+ */
+public final class ActionDigest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ActionDigest() {
+    }
+
+    /** The digest of {@code actions}, in order. */
+    public static String of(List<Action> actions) {
+        try {
+            byte[] text = JSON.writeValueAsBytes(canonical(actions));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot digest actions: " + e.getMessage(), e);
+        }
+    }
+
+    /** The canonical text the digest is computed from (for a person comparing two runs). */
+    public static String text(List<Action> actions) {
+        return canonical(actions).toString();
+    }
+
+    static ArrayNode canonical(List<Action> actions) {
+        ArrayNode a = F.arrayNode();
+        for (Action x : actions) {
+            a.add(encode(x));
+        }
+        return a;
+    }
+
+    /** One action as a JSON object (canonical: for digests and display, not read back). */
+    public static ObjectNode encode(Action action) {
+        ObjectNode o = F.objectNode();
+        action.dispatch(new Action.Handler() {
+            @Override
+            public void runResource(Action.RunResource a) {
+                o.put("kind", "runResource");
+                o.put("id", a.id());
+                o.put("op", String.valueOf(a.op()));
+                str(o, "group", a.group());
+                str(o, "resource", a.resource());
+                o.put("generation", a.generation());
+                o.set("timeoutMs", InputCodec.duration(a.timeout()));
+                if (a.cause() != null) {
+                    o.set("cause", InputCodec.checkResult(a.cause()));
+                }
+            }
+
+            @Override
+            public void runCheck(Action.RunCheck a) {
+                o.put("kind", "runCheck");
+                o.put("id", a.id());
+                o.put("check", String.valueOf(a.kind()));
+                str(o, "group", a.group());
+                str(o, "resource", a.resource());
+                o.put("generation", a.generation());
+                o.set("timeoutMs", InputCodec.duration(a.timeout()));
+            }
+
+            @Override
+            public void announce(Action.Announce a) {
+                o.put("kind", "announce");
+                if (a.announcement() != null) {
+                    o.set("announcement", InputCodec.announcement(a.announcement()));
+                }
+            }
+
+            @Override
+            public void send(Action.Send a) {
+                o.put("kind", "send");
+                str(o, "peer", a.peer());
+                if (a.message() != null) {
+                    o.set("message", InputCodec.message(a.message()));
+                }
+            }
+
+            @Override
+            public void runSafetyCheck(Action.RunSafetyCheck a) {
+                o.put("kind", "runSafetyCheck");
+                o.put("id", a.id());
+                str(o, "peer", a.peer());
+                o.put("generation", a.generation());
+                o.set("timeoutMs", InputCodec.duration(a.timeout()));
+            }
+
+            @Override
+            public void fencePeer(Action.FencePeer a) {
+                o.put("kind", "fencePeer");
+                o.put("id", a.id());
+                str(o, "peer", a.peer());
+                o.set("timeoutMs", InputCodec.duration(a.timeout()));
+            }
+
+            @Override
+            public void emit(Action.Emit a) {
+                o.put("kind", "emit");
+                if (a.event() == null) {
+                    return;
+                }
+                ObjectNode e = o.putObject("event");
+                e.put("sequence", a.event().sequence());
+                e.put("eventKind", String.valueOf(a.event().kind()));
+                e.put("level", String.valueOf(a.event().level()));
+                str(e, "node", a.event().node());
+                str(e, "group", a.event().group());
+                str(e, "resource", a.event().resource());
+                str(e, "message", a.event().message());
+                e.set("details", InputCodec.stringMap(a.event().details()));
+            }
+
+            @Override
+            public void completeCommand(Action.CompleteCommand a) {
+                o.put("kind", "completeCommand");
+                o.put("id", a.id());
+                if (a.result() != null) {
+                    o.put("accepted", a.result().accepted());
+                    str(o, "message", a.result().message());
+                    o.set("durationMs", InputCodec.duration(a.result().duration()));
+                }
+            }
+
+            @Override
+            public void refreshPeerStates(Action.RefreshPeerStates a) {
+                o.put("kind", "refreshPeerStates");
+            }
+
+            @Override
+            public void peerRejoined(Action.PeerRejoined a) {
+                o.put("kind", "peerRejoined");
+                str(o, "peer", a.peer());
+            }
+
+            @Override
+            public void left(Action.Left a) {
+                o.put("kind", "left");
+            }
+        });
+        return o;
+    }
+
+}

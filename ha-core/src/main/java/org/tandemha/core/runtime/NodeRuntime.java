@@ -25,6 +25,8 @@ import org.tandemha.api.ResourceParts;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.engine.Engine;
 import org.tandemha.core.engine.Input;
+import org.tandemha.core.engine.SnapshotJson;
+import org.tandemha.core.journal.Journal;
 
 /**
  * A running node: the engine on one thread of its own ({@link StepLoop}), fed by the membership
@@ -43,6 +45,8 @@ public final class NodeRuntime implements ClusterNode {
     private final Membership membership;
     private final SafetyCheck safety;
     private final Path stateDir;
+    /** The engine's input journal under the state directory (see {@link Journal}); null until started. */
+    private Journal journal;
     private final EngineClock clock = new EngineClock();
     private final ScheduledExecutorService loop;
     private final EventDispatcher events;
@@ -125,6 +129,10 @@ public final class NodeRuntime implements ClusterNode {
         stateLock = StateDirectory.lock(stateDir, self);
         started = true;
         try {
+            // Before the first input, so that the journal replays from the boot (the engine is idle until then).
+            journal = Journal.open(stateDir.resolve("journal"), spec.cluster(), self, spec.fingerprint(), clock.wallBase(),
+                    clock.now(), () -> SnapshotJson.toTree(engine.snapshot()), Journal.Options.defaults());
+            steps.journal(journal);
             if (!safety.hasArbiters() && spec.nodes().size() == 2) {
                 LOG.warn("node {}: two-node cluster without arbiter: a silent peer counts as dead, which risks split brain"
                         + " when only the heartbeat paths fail; configure an arbiter (disk-lease, scsi, witness)", self);
@@ -272,6 +280,14 @@ public final class NodeRuntime implements ClusterNode {
             LOG.warn("node {}: closing heartbeats failed: {}", self, e.toString());
         }
         loop.shutdownNow();
+        if (journal != null) {
+            try {
+                loop.awaitTermination(2, TimeUnit.SECONDS); // the step in flight appends its last line
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            journal.close();
+        }
         if (watchdog != null) {
             // A node that must be reset (a group it could not stop) leaves the watchdog armed when it exits.
             watchdog.close(steps.mustReset());

@@ -59,6 +59,8 @@ final class StepLoop {
     private boolean engineKnowsNotDurable;
     private ScheduledFuture<?> wakeup;
     private long wakeupAt = Long.MAX_VALUE;
+    /** The journal of the engine's inputs (null: none); written on the engine's thread only. */
+    private volatile org.tandemha.core.journal.Journal journal;
 
     StepLoop(ClusterSpec spec, String self, Engine engine, ScheduledExecutorService loop, Membership membership,
              Path stateDir, EventDispatcher events, EngineClock clock, Action.Handler executor) {
@@ -135,16 +137,26 @@ final class StepLoop {
         return new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), paths, s.groups(), stale);
     }
 
+    /** Journals every input from now on (before the first input: the journal then replays from the boot). */
+    void journal(org.tandemha.core.journal.Journal j) {
+        this.journal = j;
+    }
+
     private void step(Input in) {
         List<Action> actions;
+        long now = clock.now();
         try {
-            actions = engine.handle(in, clock.now());
+            actions = engine.handle(in, now);
         } catch (RuntimeException | Error e) {
             // The engine is pure logic; a bug here must not kill the loop (principle 13).
             LOG.error("node {}: engine failed on {}", self, in, e);
             events.dispatch(new ClusterEvent(0, Instant.now(), EventKind.NODE_WARNING, ClusterEvent.Level.ERROR, self, null, null,
                     "internal error in the engine while handling " + in.getClass().getSimpleName() + ": " + e, Map.of()));
             return;
+        }
+        org.tandemha.core.journal.Journal j = journal;
+        if (j != null) {
+            j.append(now, in, actions); // never throws: a failing journal stops, the node carries on
         }
         snapshotStale = true; // before any command completes, so its caller's next status() is fresh
         // What resources read through NodeContext (a peer declared dead, its facts) is published before the step's

@@ -153,6 +153,7 @@ public final class SimCluster {
         return w.edge.handled;
     }
 
+    /** The cluster's specification. */
     public ClusterSpec spec() {
         return w.spec;
     }
@@ -320,15 +321,7 @@ public final class SimCluster {
      * for {@link #commandResult}. A node whose process is down refuses it.
      */
     public long command(String node, Input.Command.Kind kind, String group, String target) {
-        long id = nextCommandId++;
-        w.log("command " + node + " " + kind + " " + group + (target == null ? "" : " " + target));
-        SimNode n = w.node(node);
-        if (n.engine == null) {
-            w.commandResults.put(id, CommandResult.refused("node down"));
-        } else {
-            w.edge.deliver(n, new Input.Command(id, kind, group, target));
-        }
-        return id;
+        return w.processes.command(nextCommandId++, node, kind, group, target);
     }
 
     /** The command's result, or null while it is not complete. */
@@ -353,14 +346,7 @@ public final class SimCluster {
 
     /** Runs until the predicate holds or {@code maxMs} passed (checked every 50 ms); returns whether it held. */
     public boolean runUntil(BooleanSupplier done, long maxMs) {
-        long end = now() + maxMs;
-        while (now() < end) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            runFor(Math.min(50, end - now()));
-        }
-        return done.getAsBoolean();
+        return w.runUntil(done, maxMs);
     }
 
     /** The simulated time, in ms since the start. */
@@ -406,21 +392,17 @@ public final class SimCluster {
      * same spec ({@link #newEngine}); the node's process must be running.
      */
     public void replaceEngine(String node, Engine e) {
-        SimNode n = w.node(node);
-        if (n.crashed || n.engine == null) {
-            throw new IllegalStateException("simulated cluster: cannot replace the engine of " + node
-                    + ": its process is not running (fix: boot it first)");
-        }
-        n.engine = e;
-        n.wakeAt = e.nextWakeup();
+        w.processes.replaceEngine(node, e);
     }
 
     /**
      * A new engine for the node, built as a boot builds one (the cluster's spec, the fencing setting, the simulated
-     * wall clock) and not yet booted: feed it observed inputs to replay a node's decisions.
+     * wall clock) and not yet booted: feed it observed inputs to replay a node's decisions. {@code node} may also
+     * be an instance name an {@link InputObserver} was given (a second copy's {@code node1'1}).
      */
     public Engine newEngine(String node) {
-        return w.processes.newEngine(w.node(node).id);
+        int copy = node.indexOf('\'');
+        return w.processes.newEngine(w.node(copy < 0 ? node : node.substring(0, copy)).id);
     }
 
     /** The nodes whose process runs. */

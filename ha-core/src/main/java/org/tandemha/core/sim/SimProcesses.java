@@ -3,6 +3,7 @@ package org.tandemha.core.sim;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.tandemha.api.CommandResult;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.engine.Engine;
 import org.tandemha.core.engine.Input;
@@ -241,5 +242,27 @@ final class SimProcesses {
                 n.running.keySet().removeIf(k -> k.startsWith(group + "/"));
             }
         }
+    }
+
+    /** An operator command, refused at once when the node's process is down. */
+    long command(long id, String node, Input.Command.Kind kind, String group, String target) {
+        w.log("command " + node + " " + kind + " " + group + (target == null ? "" : " " + target));
+        SimNode n = w.node(node);
+        if (n.engine == null) {
+            w.commandResults.put(id, CommandResult.refused("node down"));
+        } else {
+            w.edge.deliver(n, new Input.Command(id, kind, group, target));
+        }
+        return id;
+    }
+
+    void replaceEngine(String node, Engine e) {
+        SimNode n = w.node(node);
+        if (n.crashed || n.engine == null) {
+            throw new IllegalStateException("simulated cluster: cannot replace the engine of " + node
+                    + ": its process is not running (fix: boot it first)");
+        }
+        n.engine = e;
+        n.wakeAt = e.nextWakeup();
     }
 }

@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.tandemha.api.ClusterEvent;
 import org.tandemha.api.CommandResult;
 import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.engine.Input;
 
 /**
  * What the parts of a simulated cluster share: the specification, the seeded random source, the process instances,
@@ -136,7 +138,7 @@ final class SimWorld {
             now = Math.max(now, next);
             if (wake != null) {
                 wake.wakeAt = Long.MAX_VALUE;
-                edge.deliver(wake, new org.tandemha.core.engine.Input.Tick());
+                edge.deliver(wake, new Input.Tick());
             } else {
                 queue.poll().task.run();
             }
@@ -145,5 +147,17 @@ final class SimWorld {
                         + " ms (an engine that wakes itself up without end?)");
             }
         }
+    }
+
+    /** Runs until the predicate holds or {@code maxMs} passed (checked every 50 ms); returns whether it held. */
+    boolean runUntil(BooleanSupplier done, long maxMs) {
+        long end = now + maxMs;
+        while (now < end) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            runUntil(now + Math.min(50, end - now));
+        }
+        return done.getAsBoolean();
     }
 }

@@ -27,7 +27,7 @@ import org.tandemha.api.ResourceParts;
 import org.tandemha.api.ResourceType;
 import org.tandemha.api.Severity;
 import org.tandemha.api.Tandem;
-import org.tandemha.core.testing.InMemoryNetwork;
+import org.tandemha.core.sim.InMemoryNetwork;
 
 /** The embedding example runs: two nodes of HelloCluster in one JVM, the service follows the active node. */
 class HelloClusterTest {

@@ -23,7 +23,7 @@ import org.tandemha.api.ClusterNode;
 import org.tandemha.api.GroupState;
 import org.tandemha.api.GroupStatus;
 import org.tandemha.api.Tandem;
-import org.tandemha.core.testing.InMemoryNetwork;
+import org.tandemha.core.sim.InMemoryNetwork;
 import org.tandemha.examples.ops.AdminServer;
 
 /**

@@ -17,7 +17,7 @@ import org.tandemha.api.Resource;
 import org.tandemha.api.ResourceParts;
 import org.tandemha.api.ResourceType;
 import org.tandemha.api.Tandem;
-import org.tandemha.core.testing.InMemoryNetwork;
+import org.tandemha.core.sim.InMemoryNetwork;
 
 /**
  * One node with 1,000 resources (100 groups of 10), trivial in-process checks, quick check every 1 s, deep check

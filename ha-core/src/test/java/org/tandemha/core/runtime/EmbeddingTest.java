@@ -14,7 +14,7 @@ import org.tandemha.api.CommandResult;
 import org.tandemha.api.EventKind;
 import org.tandemha.api.GroupState;
 import org.tandemha.api.Tandem;
-import org.tandemha.core.testing.InMemoryNetwork;
+import org.tandemha.core.sim.InMemoryNetwork;
 
 /**
  * Two nodes embedded in one JVM, joined by an in-memory network, protect a user-defined resource found through

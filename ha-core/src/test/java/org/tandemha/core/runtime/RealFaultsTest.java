@@ -21,7 +21,7 @@ import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.EventKind;
 import org.tandemha.api.GroupState;
 import org.tandemha.api.Tandem;
-import org.tandemha.core.testing.InMemoryNetwork;
+import org.tandemha.core.sim.InMemoryNetwork;
 
 /**
  * Faults of the node process itself, as they happen in production: a second copy of a node started by mistake,

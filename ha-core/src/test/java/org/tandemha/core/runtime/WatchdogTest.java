@@ -13,7 +13,7 @@ import org.tandemha.api.Tandem;
 import org.tandemha.core.config.SwitchbackPolicy;
 import org.tandemha.core.sim.SimCluster;
 import org.tandemha.core.sim.Specs;
-import org.tandemha.core.testing.InMemoryNetwork;
+import org.tandemha.core.sim.InMemoryNetwork;
 
 /** Self-fencing's last resort: the watchdog is fed while the node is sane, and starved when it must be reset. */
 class WatchdogTest {

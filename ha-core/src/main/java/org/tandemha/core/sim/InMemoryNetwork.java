@@ -1,4 +1,4 @@
-package org.tandemha.core.testing;
+package org.tandemha.core.sim;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,8 +13,11 @@ import org.tandemha.api.PathState;
 import org.tandemha.api.PathStatus;
 
 /**
- * Memberships for nodes in one JVM, connected by an in-memory "network" that can be partitioned. Delivery is in
- * order, on one thread. A node closing, or a partition, makes its peers see it unreachable at once.
+ * Memberships for real nodes in one JVM, connected by an in-memory "network" that can be partitioned: give each
+ * node's builder {@code membership(network.member(id))} to run a cluster in a unit test without sockets. Unlike
+ * {@link SimCluster} this runs in real time with the real runtimes. Delivery is in order, on one daemon thread. A
+ * node closing, or a partition, makes its peers see it unreachable at once (no detection delay). Close it after the
+ * nodes.
  */
 public final class InMemoryNetwork implements AutoCloseable {
     private final ExecutorService wire = Executors.newSingleThreadExecutor(r -> {
@@ -30,6 +33,7 @@ public final class InMemoryNetwork implements AutoCloseable {
         return members.computeIfAbsent(node, Member::new);
     }
 
+    /** Every message between a and b is lost, both ways, from now on. */
     public void partition(String a, String b) {
         wire.execute(() -> {
             cut.add(a + ">" + b);
@@ -38,6 +42,7 @@ public final class InMemoryNetwork implements AutoCloseable {
         });
     }
 
+    /** a and b hear each other again. */
     public void heal(String a, String b) {
         wire.execute(() -> {
             cut.remove(a + ">" + b);
@@ -75,6 +80,7 @@ public final class InMemoryNetwork implements AutoCloseable {
         }
     }
 
+    /** Stops the delivery thread. */
     @Override
     public void close() {
         wire.shutdownNow();

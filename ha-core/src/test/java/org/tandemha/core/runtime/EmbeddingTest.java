@@ -90,7 +90,7 @@ class EmbeddingTest {
         node1 = node("node1");
         node2 = node("node2");
         await("svc online on node1", () -> node1.status().group("svc").localState() == GroupState.ONLINE);
-        assertThat(node2.status().group("svc").activeNode()).isEqualTo("node1");
+        await("node2 hears node1 hold svc", () -> "node1".equals(node2.status().group("svc").activeNode()));
 
         TestServiceType.FAILING_CHECKS.put("node1", 1); // one failure: recovered in place
         await("local recovery", () -> seen("node1", EventKind.RECOVERY_SUCCEEDED));
@@ -125,6 +125,30 @@ class EmbeddingTest {
         assertThat(node1.switchover("svc", "node2").get().message()).contains("already runs on node2");
         assertThat(node1.switchback("svc").get().accepted()).isTrue();
         await("back on node1", () -> node1.status().group("svc").localState() == GroupState.ONLINE);
+    }
+
+    @Test
+    void eachNodesJournalReplaysIntoTheDecisionsItMade() throws Exception {
+        node1 = node("node1");
+        node2 = node("node2");
+        await("svc online on node1", () -> node1.status().group("svc").localState() == GroupState.ONLINE);
+        assertThat(node2.switchover("svc", "node2").get().accepted()).isTrue();
+        TestServiceType.FAILING_CHECKS.put("node2", 1);
+        await("local recovery on node2", () -> seen("node2", EventKind.RECOVERY_SUCCEEDED));
+        node1.close();
+        node2.close();
+        java.nio.file.Path config = stateDir.resolve("embed.yaml");
+        java.nio.file.Files.writeString(config, CONFIG);
+        for (String n : List.of("node1", "node2")) {
+            java.nio.file.Path journal = stateDir.resolve(n).resolve("journal");
+            assertThat(org.tandemha.core.journal.JournalReader.readAll(journal)).isNotEmpty();
+            var out = new java.io.ByteArrayOutputStream();
+            var err = new java.io.ByteArrayOutputStream();
+            int code = org.tandemha.core.journal.JournalToolAccess.run(new String[] {"verify", journal.toString(),
+                    config.toString()}, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+            assertThat(code).as(out + " " + err).isZero();
+            assertThat(out.toString()).contains("every decision is the one the node made");
+        }
     }
 
     @Test

@@ -14,8 +14,13 @@ import org.tandemha.api.Problem;
  * {@link GroupsReader} (groups and resources); this one reads the top level and what spans sections.
  */
 final class ConfigReader extends ConfigFields {
+    /**
+     * The sections of a configuration. {@code server} belongs to the standalone node (module ha-server: its HTTP
+     * API, metrics and console): the core accepts it and leaves it out of the fingerprint; ha-server reads and
+     * checks it.
+     */
     static final List<String> ROOT_KEYS = List.of("cluster", "key", "keyFile", "nodes", "paths", "arbiters", "fencing",
-            "quorum", "timing", "groups", "watchdog");
+            "quorum", "timing", "groups", "watchdog", "server");
 
     private final KeyReader keyReader;
     private final NodesReader nodesReader;

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.function.LongFunction;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.CheckResult;
+import org.tandemha.api.ClusterEvent.Level;
 import org.tandemha.api.ClusterStatus;
+import org.tandemha.api.EventKind;
 import org.tandemha.api.Durations;
 import org.tandemha.api.Verdict;
 import org.tandemha.core.config.ClusterSpec;
@@ -203,46 +205,43 @@ public final class Engine {
 
     /** One group's step of the per-group state machine ({@link LocalState}); true when its state changed. */
     private boolean reconcile(GroupRecord g) {
-        switch (g.state) {
+        // a switch expression: a new LocalState fails to compile here until it is given its step
+        return switch (g.state) {
             case UNKNOWN -> {
                 s.sequencer.beginStop(g, StopReason.CLEANUP);
-                return true;
+                yield true;
             }
             case OFFLINE -> {
                 if (s.ownership.offline(g)) {
-                    return true;
+                    yield true;
                 }
                 s.fencing.maybeFence(g);
-                return false;
+                yield false;
             }
-            case CLAIMING -> {
-                return s.ownership.claiming(g);
-            }
-            case ONLINE -> {
-                if (g.maintOn) {
-                    return false;
-                }
-                String newer = s.ownership.newerElsewhere(g);
-                if (newer != null) {
-                    s.emit(org.tandemha.api.EventKind.STAND_DOWN, org.tandemha.api.ClusterEvent.Level.ERROR, g.id(), null,
-                            "group " + g.id() + " runs on " + newer + " at a higher generation than ours (" + g.gen
-                            + "): stopping it here at once", Map.of());
-                    s.sequencer.beginStop(g, StopReason.LOST_GENERATION);
-                    return true;
-                }
-                return s.placement.maybeSwitchback(g);
-            }
+            case CLAIMING -> s.ownership.claiming(g);
+            case ONLINE -> online(g);
             case STARTING, RECOVERING -> {
                 if (g.stopAfter == null && s.ownership.newerElsewhere(g) != null) {
                     g.stopAfter = StopReason.LOST_GENERATION;
                 }
-                return false;
+                yield false;
             }
-            case STOPPING, FAILED -> {
-                return false;
-            }
+            case STOPPING, FAILED -> false;
+        };
+    }
+
+    private boolean online(GroupRecord g) {
+        if (g.maintOn) {
+            return false;
         }
-        return false;
+        String newer = s.ownership.newerElsewhere(g);
+        if (newer != null) {
+            s.emit(EventKind.STAND_DOWN, Level.ERROR, g.id(), null, "group " + g.id() + " runs on " + newer
+                    + " at a higher generation than ours (" + g.gen + "): stopping it here at once", Map.of());
+            s.sequencer.beginStop(g, StopReason.LOST_GENERATION);
+            return true;
+        }
+        return s.placement.maybeSwitchback(g);
     }
 
     /** Actions past their deadline (timeout plus grace) end as timed out. */

@@ -102,7 +102,7 @@ class SnapshotAndJournalProperties {
         SplittableRandom r = new SplittableRandom(p.seed());
         String node = p.nodeIds().get(r.nextInt(p.nodeIds().size()));
         Shadow shadow = new Shadow(node, 1 + r.nextInt(60));
-        SimCluster c = playWith(p, shadow);
+        SimCluster c = play(p, shadow, cluster -> shadow.cluster = cluster);
         net.jqwik.api.statistics.Statistics.label("restored").collect(shadow.copy == null ? "no (the node handled fewer inputs)"
                 : shadow.compared == 0 ? "yes, nothing after" : shadow.compared < 100 ? "yes, 1-99 inputs compared"
                 : "yes, 100+ inputs compared");
@@ -111,9 +111,11 @@ class SnapshotAndJournalProperties {
         }
     }
 
-    private static SimCluster playWith(FaultProperties.Plan p, Shadow shadow) {
-        SimCluster c = new SimCluster(p.spec(), p.seed()).arbiter(p.arbiter()).fencing(p.fencing()).observe(shadow);
-        shadow.cluster = c;
+    /** Plays the schedule, then the faults stop and the cluster runs on: the observer sees every input. */
+    private static SimCluster play(FaultProperties.Plan p, SimCluster.InputObserver observer,
+                                   java.util.function.Consumer<SimCluster> before) {
+        SimCluster c = new SimCluster(p.spec(), p.seed()).arbiter(p.arbiter()).fencing(p.fencing()).observe(observer);
+        before.accept(c);
         c.startAll();
         c.runFor(4000);
         for (EngineProperties.Step st : p.steps()) {
@@ -172,16 +174,7 @@ class SnapshotAndJournalProperties {
         Path dir = Files.createTempDirectory("tandem-journal-prop");
         try {
             Journals js = new Journals(dir, 5 + new SplittableRandom(p.seed()).nextInt(120));
-            SimCluster c = new SimCluster(p.spec(), p.seed()).arbiter(p.arbiter()).fencing(p.fencing()).observe(js);
-            js.cluster = c;
-            c.startAll();
-            c.runFor(4000);
-            for (EngineProperties.Step st : p.steps()) {
-                c.runFor(st.afterMs());
-                FaultProperties.apply(c, st);
-            }
-            FaultProperties.faultsStop(c, p);
-            c.runFor(5_000);
+            SimCluster c = play(p, js, cluster -> js.cluster = cluster);
             js.close();
             ClusterSpec spec = c.spec();
             Function<JsonNode, Engine> restore = snap -> Engine.restore(spec, SnapshotJson.fromTree(snap),

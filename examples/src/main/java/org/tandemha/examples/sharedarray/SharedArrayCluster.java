@@ -632,18 +632,32 @@ public final class SharedArrayCluster implements AutoCloseable {
 
     /** Starts node {@code id} (node1 or node2) in its namespace and waits for READY. */
     public NodeProc startNode(String id) throws IOException, InterruptedException {
-        Path state = Files.createDirectories(dir.resolve("state-" + id));
-        ProcessBuilder pb = nodeProcess(id, state);
+        return startNodes(id).get(0);
+    }
+
+    /**
+     * Starts the nodes' JVMs at once, then waits for each to be READY: a node started only after another is ready
+     * comes up one JVM start later, which on a loaded machine can exceed {@code startupWait}, so that the first
+     * takes every group, including those that prefer the second.
+     */
+    public List<NodeProc> startNodes(String... ids) throws IOException, InterruptedException {
         long from = System.nanoTime();
-        NodeProc p = new NodeProc(id, pb.start());
-        nodes.put(id, p);
-        Line ready = p.await(from, s -> s.startsWith("READY") || s.startsWith("CONFIG-ERROR"), Duration.ofSeconds(60));
-        if (ready == null || !ready.text.startsWith("READY")) {
-            throw new IOException("node " + id + " did not start: " + (ready == null ? "no READY within 60 s; see "
-                    + dir.resolve(id + ".log") : ready.text));
+        List<NodeProc> started = new ArrayList<>();
+        for (String id : ids) {
+            Path state = Files.createDirectories(dir.resolve("state-" + id));
+            NodeProc p = new NodeProc(id, nodeProcess(id, state).start());
+            nodes.put(id, p);
+            started.add(p);
         }
-        say(id + " started (JVM in namespace " + ns(id) + ")");
-        return p;
+        for (NodeProc p : started) {
+            Line ready = p.await(from, s -> s.startsWith("READY") || s.startsWith("CONFIG-ERROR"), Duration.ofSeconds(60));
+            if (ready == null || !ready.text.startsWith("READY")) {
+                throw new IOException("node " + p.name + " did not start: " + (ready == null ? "no READY within 60 s; see "
+                        + dir.resolve(p.name + ".log") : ready.text));
+            }
+            say(p.name + " started (JVM in namespace " + ns(p.name) + ")");
+        }
+        return started;
     }
 
     /**

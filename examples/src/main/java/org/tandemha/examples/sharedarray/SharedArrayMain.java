@@ -138,8 +138,7 @@ public final class SharedArrayMain {
 
         private void up() throws Exception {
             c.setUp();
-            c.startNode("node1");
-            c.startNode("node2");
+            c.startNodes("node1", "node2");
             NodeProc client = c.startClient();
             if (!c.awaitOnline("node1", "db", Duration.ofSeconds(120))) {
                 throw new IOException("group db did not come online on node1 within 120 s; see " + c.dir.resolve("node1.log"));

@@ -29,8 +29,7 @@ class SecondCopyTest {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (SharedArrayCluster c = new SharedArrayCluster(Layout.VIP_WITNESS, cp, out)) {
             c.setUp();
-            c.startNode("node1");
-            c.startNode("node2");
+            c.startNodes("node1", "node2");
             NodeProc client = c.startClient();
             assertThat(c.awaitOnline("node1", "vip", Duration.ofSeconds(60))).as("vip online on node1").isTrue();
             assertThat(c.awaitPeer("node2", "node1", Duration.ofSeconds(30))).isTrue();

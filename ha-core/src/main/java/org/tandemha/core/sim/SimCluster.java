@@ -58,7 +58,8 @@ public final class SimCluster {
     public enum ArbiterMode {
         /** Tells the truth: a crashed peer is dead, a live (even paused) one is alive. */ TRUTH,
         /** A shared-disk race: the first node to ask about the other wins and fences it; the other lost. */ DISK_RACE,
-        /** No arbiter answers. */ SILENT
+        /** No arbiter answers. */ SILENT,
+        /** No arbiter, and a silent peer counts as dead (quorum.twoNodeWithoutArbiter): the split-brain risk. */ ALWAYS_DEAD
     }
 
     /** Faults a simulated resource can be given (per node, group and resource; see {@link #fault}). */
@@ -156,6 +157,14 @@ public final class SimCluster {
     /** The cluster's specification. */
     public ClusterSpec spec() {
         return w.spec;
+    }
+
+    /**
+     * Starts the cluster from saved engine snapshots (node id to its engine's snapshot) instead of booting it: the
+     * engines carry on where they were (see {@link SimRestore}); a node without a snapshot is down. Call it first.
+     */
+    public void startFrom(java.util.Map<String, org.tandemha.core.engine.EngineSnapshot> snapshots) {
+        SimRestore.restore(w, snapshots);
     }
 
     /** Boots every node. */
@@ -303,6 +312,12 @@ public final class SimCluster {
     /** Turns the scripted arbiter on (answers come from {@link #arbiterAnswers}) or off (back to the mode). */
     public SimCluster scriptedArbiter(boolean on) {
         w.arbiters.scripted(on);
+        return this;
+    }
+
+    /** Scripted answers replace the mode's answer only for the askers and peers scripted; the rest answer by the mode. */
+    public SimCluster scriptOverMode() {
+        w.arbiters.scriptOverMode();
         return this;
     }
 

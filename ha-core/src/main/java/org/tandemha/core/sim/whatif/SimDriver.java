@@ -59,6 +59,8 @@ public final class SimDriver {
         long downSince = -1;
         final List<long[]> intervals = new ArrayList<>();
         int maxOwners;
+        /** The first time it ran on more than one node: where and when. */
+        String twoOwners;
     }
 
     SimDriver(SimCluster sim, long t0) {
@@ -173,8 +175,12 @@ public final class SimDriver {
         long now = now();
         for (Map.Entry<String, Uptime> e : uptime.entrySet()) {
             Uptime u = e.getValue();
-            int owners = sim.runningOn(e.getKey()).size();
+            List<String> on = sim.runningOn(e.getKey());
+            int owners = on.size();
             u.maxOwners = Math.max(u.maxOwners, owners);
+            if (owners > 1 && u.twoOwners == null) {
+                u.twoOwners = String.join(" and ", on) + " at " + WhatIfReport.sec(now);
+            }
             if (owners > 0) {
                 u.everUp = true;
                 if (u.downSince >= 0) {

@@ -36,14 +36,15 @@ public record WhatIfReport(String header, List<String> transcript, List<String> 
             if (!everRan) {
                 return "never ran";
             }
-            StringBuilder sb = new StringBuilder(sec(totalMs));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%.3fs", totalMs / 1000.0));
             if (intervals.isEmpty() && offlineSince < 0) {
                 return "none (it ran throughout)";
             }
             sb.append(" (");
             String sep = "";
             for (long[] iv : intervals) {
-                sb.append(sep).append("offline from ").append(sec(iv[0])).append(" to ").append(sec(iv[1]));
+                sb.append(sep).append("offline from ").append(sec(iv[0])).append(" to ").append(sec(iv[1]))
+                        .append(String.format(Locale.ROOT, " (%d ms)", iv[1] - iv[0]));
                 sep = ", ";
             }
             if (offlineSince >= 0) {

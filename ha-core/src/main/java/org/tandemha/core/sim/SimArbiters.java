@@ -89,10 +89,7 @@ final class SimArbiters {
             case SILENT -> {
                 return Verdict.of(Verdict.Answer.UNKNOWN, "sim: no arbiter answers");
             }
-            case ALWAYS_DEAD -> {
-                return Verdict.of(Verdict.Answer.PEER_DEAD, "sim: no arbiter configured (two-node without arbiter):"
-                        + " a silent peer counts as dead");
-            }
+
             case DISK_RACE -> {
                 // A shared disk: a live owner keeps it; otherwise the asker preempts and the peer is fenced.
                 SimNode owner = w.array.owner == null ? null : w.nodes.get(w.array.owner);

@@ -58,8 +58,7 @@ public final class SimCluster {
     public enum ArbiterMode {
         /** Tells the truth: a crashed peer is dead, a live (even paused) one is alive. */ TRUTH,
         /** A shared-disk race: the first node to ask about the other wins and fences it; the other lost. */ DISK_RACE,
-        /** No arbiter answers. */ SILENT,
-        /** No arbiter, and a silent peer counts as dead (quorum.twoNodeWithoutArbiter): the split-brain risk. */ ALWAYS_DEAD
+        /** No arbiter answers. */ SILENT
     }
 
     /** Faults a simulated resource can be given (per node, group and resource; see {@link #fault}). */

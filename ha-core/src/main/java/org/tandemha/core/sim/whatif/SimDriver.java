@@ -100,10 +100,22 @@ public final class SimDriver {
         sim.boot(node);
     }
 
-    void arbiterMode(SimCluster.ArbiterMode m) {
+    /** How the safety check answers from now on (scripted answers are dropped). */
+    void arbiter(WhatIf.Arbiter a) {
         sim.scriptedArbiter(false);
         scripted = false;
-        sim.arbiter(m);
+        switch (a) {
+            case TRUTH -> sim.arbiter(SimCluster.ArbiterMode.TRUTH);
+            case DISK_RACE -> sim.arbiter(SimCluster.ArbiterMode.DISK_RACE);
+            case SILENT -> sim.arbiter(SimCluster.ArbiterMode.SILENT);
+            case DEAD -> {
+                sim.arbiter(SimCluster.ArbiterMode.TRUTH);
+                for (String n : spec.nodeIds()) {
+                    arbiterAnswers(n, null, new SimCluster.ScriptedAnswer(org.tandemha.api.Verdict.Answer.PEER_DEAD,
+                            "no arbiter configured (two-node without arbiter): a silent peer counts as dead", 0, false));
+                }
+            }
+        }
     }
 
     void scripted() {

@@ -28,6 +28,14 @@ public final class WhatIf {
     private WhatIf() {
     }
 
+    /** How the simulated safety check answers (see the class description). */
+    public enum Arbiter {
+        /** A crashed peer is dead, a live one alive. */ TRUTH,
+        /** A shared-disk race: the first to ask wins and fences the other. */ DISK_RACE,
+        /** No arbiter answers. */ SILENT,
+        /** No arbiter, and every silent peer counts as dead (quorum.twoNodeWithoutArbiter: the split-brain risk). */ DEAD
+    }
+
     /**
      * How to run.
      *
@@ -39,7 +47,7 @@ public final class WhatIf {
      *                  {@code start all}, {@code start NODE...}, or {@code boot NODE} at 0s)
      * @param runMs     how long to run after the last event when the events do not say ({@code run TIME})
      */
-    public record Options(long seed, SimCluster.ArbiterMode arbiter, Boolean fencing,
+    public record Options(long seed, Arbiter arbiter, Boolean fencing,
                           Map<String, EngineSnapshot> snapshots, long runMs) {
         public static Options defaults() {
             return new Options(1, null, null, null, 30_000);
@@ -49,7 +57,7 @@ public final class WhatIf {
             return new Options(seed, arbiter, fencing, s, runMs);
         }
 
-        public Options withArbiter(SimCluster.ArbiterMode a) {
+        public Options withArbiter(Arbiter a) {
             return new Options(seed, a, fencing, snapshots, runMs);
         }
 
@@ -67,13 +75,13 @@ public final class WhatIf {
     }
 
     /** How the configuration's safety check is simulated (see the class description). */
-    public static SimCluster.ArbiterMode arbiterOf(ClusterSpec spec) {
+    public static Arbiter arbiterOf(ClusterSpec spec) {
         List<PluginSpec> as = spec.arbiters();
         if (as.isEmpty()) {
-            return spec.quorum().twoNodeWithoutArbiter() ? SimCluster.ArbiterMode.ALWAYS_DEAD : SimCluster.ArbiterMode.SILENT;
+            return spec.quorum().twoNodeWithoutArbiter() ? Arbiter.DEAD : Arbiter.SILENT;
         }
         return as.stream().anyMatch(a -> a.type().equals("scsi") || a.type().equals("disk-lease"))
-                ? SimCluster.ArbiterMode.DISK_RACE : SimCluster.ArbiterMode.TRUTH;
+                ? Arbiter.DISK_RACE : Arbiter.TRUTH;
     }
 
     /** Runs the events (see {@link WhatIfEvents}) and reports what the cluster did. */
@@ -96,14 +104,15 @@ public final class WhatIf {
 
     /** A driver on a new simulated cluster: nothing booted (fresh) or restored from the snapshots. */
     static SimDriver start(ClusterSpec spec, Options o) {
-        SimCluster sim = new SimCluster(spec, o.seed()).arbiter(o.arbiter() != null ? o.arbiter() : arbiterOf(spec))
-                .fencing(o.fencing() != null ? o.fencing() : !spec.fencers().isEmpty());
+        SimCluster sim = new SimCluster(spec, o.seed()).fencing(o.fencing() != null ? o.fencing() : !spec.fencers().isEmpty());
         long t0 = 0;
         if (o.snapshots() != null) {
             sim.startFrom(o.snapshots());
             t0 = sim.now();
         }
-        return new SimDriver(sim, t0);
+        SimDriver d = new SimDriver(sim, t0);
+        d.arbiter(o.arbiter() != null ? o.arbiter() : arbiterOf(spec));
+        return d;
     }
 
     static WhatIfReport report(ClusterSpec spec, Options o, SimDriver d) {

@@ -404,10 +404,10 @@ public final class WhatIfEvents {
         if (w.size() == 2) {
             String mode = w.get(1).toLowerCase(Locale.ROOT);
             return switch (mode) {
-                case "down", "silent" -> d -> d.arbiterMode(SimCluster.ArbiterMode.SILENT);
-                case "up", "truth" -> d -> d.arbiterMode(SimCluster.ArbiterMode.TRUTH);
-                case "disk-race" -> d -> d.arbiterMode(SimCluster.ArbiterMode.DISK_RACE);
-                case "dead" -> d -> d.arbiterMode(SimCluster.ArbiterMode.ALWAYS_DEAD);
+                case "down", "silent" -> d -> d.arbiter(WhatIf.Arbiter.SILENT);
+                case "up", "truth" -> d -> d.arbiter(WhatIf.Arbiter.TRUTH);
+                case "disk-race" -> d -> d.arbiter(WhatIf.Arbiter.DISK_RACE);
+                case "dead" -> d -> d.arbiter(WhatIf.Arbiter.DEAD);
                 case "script" -> SimDriver::scripted;
                 default -> throw bad("unknown arbiter mode '" + w.get(1) + "'",
                         "write 'arbiter down', 'arbiter up', 'arbiter truth|disk-race|silent|dead|script' or '" + ARBITER_FORM + "'");

@@ -15,7 +15,6 @@ import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.ConfigLoader;
 import org.tandemha.core.engine.EngineSnapshot;
 import org.tandemha.core.engine.SnapshotJson;
-import org.tandemha.core.sim.SimCluster;
 
 /**
  * The command line behind {@code tandem simulate} and {@code tandem replay} ({@link #USAGE}). Exit codes: 0 done
@@ -151,8 +150,7 @@ public final class WhatIfTool {
         String arb = a.one("--arbiter", null);
         if (arb != null) {
             try {
-                o = o.withArbiter(arb.equals("dead") ? SimCluster.ArbiterMode.ALWAYS_DEAD
-                        : SimCluster.ArbiterMode.valueOf(arb.toUpperCase(Locale.ROOT).replace('-', '_')));
+                o = o.withArbiter(WhatIf.Arbiter.valueOf(arb.toUpperCase(Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
                 throw new Usage("--arbiter " + arb + " is not known (fix: truth, disk-race, silent or dead)");
             }

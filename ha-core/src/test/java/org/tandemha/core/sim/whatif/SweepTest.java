@@ -48,6 +48,17 @@ class SweepTest {
     }
 
     @Test
+    void twoNodesWithoutArbiterRunAGroupTwiceWhenTheCableIsCut() throws Exception {
+        Sweep.Result r = Sweep.run(config("web-no-arbiter.yaml"), WhatIf.Options.defaults(), List.of(), Sweep.Options.defaults());
+        System.out.print(r.text());
+        assertThat(r.weaknesses()).anySatisfy(w -> {
+            assertThat(w.faults()).containsExactly("cut node1 node2");
+            assertThat(w.kind()).isEqualTo("two nodes");
+            assertThat(w.words()).contains("group web runs on two nodes at once (node1 and node2");
+        });
+    }
+
+    @Test
     void depthTwoIsBoundedAndReported() throws Exception {
         Sweep.Result r = Sweep.run(config("web.yaml"), WhatIf.Options.defaults(), List.of(),
                 Sweep.Options.defaults().withDepth(2).withMaxPairs(60));

@@ -17,7 +17,6 @@ import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.config.ResourceSpec;
 import org.tandemha.core.config.SwitchbackPolicy;
-import org.tandemha.core.sim.SimCluster;
 import org.tandemha.core.sim.Specs;
 
 /**
@@ -67,7 +66,7 @@ class WhatIfGoldenTest {
         List<String> expEvents = new ArrayList<>();
         List<String> expAfter = new ArrayList<>();
         List<String> section = null;
-        WhatIf.Options o = WhatIf.Options.defaults().withArbiter(SimCluster.ArbiterMode.TRUTH).withFencing(false);
+        WhatIf.Options o = WhatIf.Options.defaults().withArbiter(WhatIf.Arbiter.TRUTH).withFencing(false);
         String disputed = null;
         for (String raw : Files.readAllLines(f)) {
             String line = raw.strip();
@@ -95,7 +94,7 @@ class WhatIfGoldenTest {
                     if (w[1].equals("script")) {
                         events.add("at 0s arbiter script");
                     } else {
-                        o = o.withArbiter(SimCluster.ArbiterMode.valueOf(w[1].toUpperCase(Locale.ROOT).replace('-', '_')));
+                        o = o.withArbiter(WhatIf.Arbiter.valueOf(w[1].toUpperCase(Locale.ROOT).replace('-', '_')));
                     }
                 }
                 case "fencing:" -> o = o.withFencing(w[1].equals("on"));

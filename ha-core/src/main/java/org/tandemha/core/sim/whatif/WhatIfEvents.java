@@ -6,8 +6,6 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tandemha.api.ActionResult;
-import org.tandemha.api.Verdict;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.engine.Input;
@@ -55,7 +53,7 @@ public final class WhatIfEvents {
     }
 
     private static final Pattern AT = Pattern.compile("(?i)^at\\s+(\\S+)\\s+(.*)$");
-    private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
+    static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
     private static final Pattern TIME = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
     static final String FAULTS = "check-fails, check-fails-once, check-hangs, start-fails, start-hangs, stop-fails,"
             + " stop-hangs, recover-fails, healthy";
@@ -63,7 +61,7 @@ public final class WhatIfEvents {
             + " loss, reorder, arbiter, fencer, " + FAULTS + ", kill, switchover, switchback, maintenance, clear,"
             + " store, array forgets, duplicate, stop-duplicate, show, run";
 
-    private final ClusterSpec spec;
+    final ClusterSpec spec;
     private int position;
     private String text;
 
@@ -140,7 +138,7 @@ public final class WhatIfEvents {
         return List.of(noQuotes.strip().split("\\s+"));
     }
 
-    private IllegalArgumentException bad(String problem, String fix) {
+    IllegalArgumentException bad(String problem, String fix) {
         return new IllegalArgumentException("event " + position + " ('" + text + "'): " + problem + "; fix: " + fix);
     }
 
@@ -164,7 +162,7 @@ public final class WhatIfEvents {
         }
     }
 
-    private String node(String n) {
+    String node(String n) {
         if (!spec.nodeIds().contains(n)) {
             throw bad("no node '" + n + "'", "use one of the configuration's nodes " + spec.nodeIds());
         }
@@ -296,10 +294,10 @@ public final class WhatIfEvents {
                 return d -> d.sim().reorder(t);
             }
             case "arbiter" -> {
-                return arbiter(body, w);
+                return ArbiterEvents.arbiter(this, body, w);
             }
             case "fencer" -> {
-                return fencer(body, w);
+                return ArbiterEvents.fencer(this, body, w);
             }
             case "fault" -> {
                 need(w, 4, "fault NODE GROUP/RESOURCE KIND");
@@ -395,111 +393,5 @@ public final class WhatIfEvents {
         String t = target;
         String label = String.join(" ", a);
         return d -> d.command(node, kind, g, t, label);
-    }
-
-    private static final String ARBITER_FORM = "arbiter answers NODE [about PEER] PEER_ALIVE|PEER_DEAD|WE_LOST|UNKNOWN|nothing"
-            + " [\"reason\"] [generation N] [fences]";
-
-    private Consumer<SimDriver> arbiter(String body, List<String> w) {
-        if (w.size() == 2) {
-            String mode = w.get(1).toLowerCase(Locale.ROOT);
-            return switch (mode) {
-                case "down", "silent" -> d -> d.arbiter(WhatIf.Arbiter.SILENT);
-                case "up", "truth" -> d -> d.arbiter(WhatIf.Arbiter.TRUTH);
-                case "disk-race" -> d -> d.arbiter(WhatIf.Arbiter.DISK_RACE);
-                case "dead" -> d -> d.arbiter(WhatIf.Arbiter.DEAD);
-                case "script" -> SimDriver::scripted;
-                default -> throw bad("unknown arbiter mode '" + w.get(1) + "'",
-                        "write 'arbiter down', 'arbiter up', 'arbiter truth|disk-race|silent|dead|script' or '" + ARBITER_FORM + "'");
-            };
-        }
-        if (w.size() == 4 && w.get(1).equals("unreachable") && w.get(2).equals("from")) {
-            String n = node(w.get(3));
-            SimCluster.ScriptedAnswer a = new SimCluster.ScriptedAnswer(Verdict.Answer.UNKNOWN,
-                    "no arbiter reachable from " + n, 0, false);
-            return d -> d.arbiterAnswers(n, null, a);
-        }
-        // "arbiter answers NODE ..." (what-if) or "arbiter NODE ... answers ..." (scenario files)
-        List<String> a = new ArrayList<>(w);
-        String reason = null;
-        Matcher q = QUOTED.matcher(body);
-        if (q.find()) {
-            reason = q.group(1);
-        } else if (body.contains("\"")) {
-            throw bad("unbalanced quote", "write '" + ARBITER_FORM + "'");
-        }
-        a.remove("\"\"");
-        if (a.get(1).equals("answers")) {
-            a.remove(1);
-            int ans = a.size() > 4 && a.get(2).equals("about") ? 4 : 2;
-            if (ans >= a.size()) {
-                throw bad("the answer is missing", "write '" + ARBITER_FORM + "'");
-            }
-            a.add(ans, "answers");
-        }
-        int i = 1;
-        String asker = node(a.get(i++));
-        String peer = null;
-        if (i < a.size() && a.get(i).equals("about")) {
-            peer = node(i + 1 < a.size() ? a.get(i + 1) : "");
-            if (peer.equals(asker)) {
-                throw bad("a node does not run the safety check about itself", "name another node after 'about'");
-            }
-            i += 2;
-        }
-        if (i + 1 >= a.size() || !a.get(i).equals("answers")) {
-            throw bad("not an arbiter event", "write '" + ARBITER_FORM + "'");
-        }
-        String word = a.get(i + 1);
-        Verdict.Answer answer = switch (word.toUpperCase(Locale.ROOT).replace('-', '_')) {
-            case "ALIVE", "PEER_ALIVE" -> Verdict.Answer.PEER_ALIVE;
-            case "DEAD", "PEER_DEAD" -> Verdict.Answer.PEER_DEAD;
-            case "WE_LOST" -> Verdict.Answer.WE_LOST;
-            case "UNKNOWN" -> Verdict.Answer.UNKNOWN;
-            case "NOTHING" -> null;
-            default -> throw bad("unknown answer '" + word + "'", "write '" + ARBITER_FORM + "'");
-        };
-        i += 2;
-        long generation = 0;
-        boolean fences = false;
-        while (i < a.size()) {
-            switch (a.get(i)) {
-                case "generation" -> {
-                    try {
-                        generation = Long.parseLong(i + 1 < a.size() ? a.get(i + 1) : "");
-                    } catch (NumberFormatException e) {
-                        throw bad("'generation' needs a number", "write 'generation 7'");
-                    }
-                    i += 2;
-                }
-                case "fences" -> {
-                    if (answer != Verdict.Answer.PEER_DEAD) {
-                        throw bad("only a dead answer can fence the peer", "drop 'fences' or answer PEER_DEAD");
-                    }
-                    fences = true;
-                    i++;
-                }
-                default -> throw bad("unexpected '" + a.get(i) + "'", "write '" + ARBITER_FORM + "'");
-            }
-        }
-        SimCluster.ScriptedAnswer sa = new SimCluster.ScriptedAnswer(answer, reason != null ? reason
-                : "arbiter: " + word.toLowerCase(Locale.ROOT), generation, fences);
-        String p = peer;
-        return d -> d.arbiterAnswers(asker, p, sa);
-    }
-
-    private Consumer<SimDriver> fencer(String body, List<String> w) {
-        Matcher q = QUOTED.matcher(body);
-        String reason = q.find() ? q.group(1) : null;
-        if (w.size() < 2 || (reason == null && w.size() > 2)) {
-            throw bad("not a fencer event", "write 'fencer works|fails|hangs [\"reason\"]'");
-        }
-        return switch (w.get(1)) {
-            case "works" -> d -> d.sim().fencerAnswers(reason == null ? null : new SimCluster.ScriptedFence(ActionResult.done(reason)));
-            case "fails" -> d -> d.sim().fencerAnswers(new SimCluster.ScriptedFence(ActionResult.failed(
-                    reason == null ? "fencing failed" : reason)));
-            case "hangs" -> d -> d.sim().fencerAnswers(new SimCluster.ScriptedFence(null));
-            default -> throw bad("unknown fencer outcome '" + w.get(1) + "'", "write 'fencer works|fails|hangs [\"reason\"]'");
-        };
     }
 }

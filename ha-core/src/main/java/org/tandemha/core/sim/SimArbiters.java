@@ -21,6 +21,8 @@ final class SimArbiters {
     /** Scripted safety-check answers: key "asker>peer", or "asker>*" for any peer of that asker. */
     private final Map<String, ScriptedAnswer> script = new HashMap<>();
     private boolean scriptOn;
+    /** Asks nobody scripted are answered by the mode, not "unknown" (what-if runs script a few answers only). */
+    private boolean unscriptedByMode;
     /** How fencing goes: null = the peer is powered off and fencing reports done. */
     private ScriptedFence fenceScript;
 
@@ -31,9 +33,16 @@ final class SimArbiters {
     void scripted(boolean on) {
         w.log("scripted arbiter " + (on ? "on" : "off"));
         this.scriptOn = on;
+        this.unscriptedByMode = false;
         if (on) {
             this.mode = ArbiterMode.TRUTH; // side-effect free; its answer is replaced by the script
         }
+    }
+
+    void scriptOverMode() {
+        w.log("scripted arbiter answers override the mode " + mode);
+        scriptOn = true;
+        unscriptedByMode = true;
     }
 
     void answers(String asker, String peer, ScriptedAnswer a) {
@@ -80,6 +89,7 @@ final class SimArbiters {
             case SILENT -> {
                 return Verdict.of(Verdict.Answer.UNKNOWN, "sim: no arbiter answers");
             }
+
             case DISK_RACE -> {
                 // A shared disk: a live owner keeps it; otherwise the asker preempts and the peer is fenced.
                 SimNode owner = w.array.owner == null ? null : w.nodes.get(w.array.owner);
@@ -105,6 +115,9 @@ final class SimArbiters {
         ScriptedAnswer a = script.get(asker.id + ">" + peer);
         if (a == null) {
             a = script.get(asker.id + ">*");
+        }
+        if (a == null && unscriptedByMode) {
+            return real;
         }
         if (a == null) {
             return Verdict.of(Verdict.Answer.UNKNOWN, "script: no answer scripted for " + asker.id + " about " + peer);

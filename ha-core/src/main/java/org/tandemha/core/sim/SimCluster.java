@@ -158,6 +158,14 @@ public final class SimCluster {
         return w.spec;
     }
 
+    /**
+     * Starts the cluster from saved engine snapshots (node id to its engine's snapshot) instead of booting it: the
+     * engines carry on where they were (see {@link SimRestore}); a node without a snapshot is down. Call it first.
+     */
+    public void startFrom(java.util.Map<String, org.tandemha.core.engine.EngineSnapshot> snapshots) {
+        SimRestore.restore(w, snapshots);
+    }
+
     /** Boots every node. */
     public void startAll() {
         for (SimNode n : w.nodes.values()) {
@@ -303,6 +311,12 @@ public final class SimCluster {
     /** Turns the scripted arbiter on (answers come from {@link #arbiterAnswers}) or off (back to the mode). */
     public SimCluster scriptedArbiter(boolean on) {
         w.arbiters.scripted(on);
+        return this;
+    }
+
+    /** Scripted answers replace the mode's answer only for the askers and peers scripted; the rest answer by the mode. */
+    public SimCluster scriptOverMode() {
+        w.arbiters.scriptOverMode();
         return this;
     }
 

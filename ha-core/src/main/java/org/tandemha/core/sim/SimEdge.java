@@ -84,6 +84,11 @@ final class SimEdge {
         w.invariants.check();
     }
 
+    /** Carries out an action of {@code n}'s engine again (a snapshot's action in flight; see {@link SimRestore}). */
+    void carryOut(SimNode n, Action a) {
+        a.dispatch(new Runner(n));
+    }
+
     private void tellDurable(SimNode n, Input.GenerationsDurable d) {
         long inc = n.incarnation;
         w.at(0, () -> {

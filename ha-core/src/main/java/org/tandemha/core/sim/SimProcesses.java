@@ -27,7 +27,12 @@ final class SimProcesses {
 
     /** A fresh engine for the node {@code id}, as a (re)started process builds it. */
     Engine newEngine(String id) {
-        return new Engine(w.spec, id, w.fencing, ms -> Instant.ofEpochMilli(EPOCH_MS + ms));
+        return new Engine(w.spec, id, w.fencing, this::wallClock);
+    }
+
+    /** The wall time the simulated engines display for simulated time {@code ms}. */
+    Instant wallClock(long ms) {
+        return Instant.ofEpochMilli(EPOCH_MS + ms);
     }
 
     void boot(String node) {

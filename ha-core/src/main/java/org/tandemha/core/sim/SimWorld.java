@@ -105,6 +105,14 @@ final class SimWorld {
         return instances(peer.id).stream().allMatch(i -> i.crashed || i.engine == null);
     }
 
+    /** Sets the clock of a cluster that has not run yet (a start from snapshots taken at engine time {@code t}). */
+    void startClockAt(long t) {
+        if (now != 0 || !queue.isEmpty()) {
+            throw new IllegalStateException("simulated cluster: it already runs; start from snapshots before anything else");
+        }
+        now = t;
+    }
+
     void log(String line) {
         log.add(now + " " + line);
     }

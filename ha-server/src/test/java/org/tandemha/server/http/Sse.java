@@ -16,6 +16,7 @@ final class Sse implements AutoCloseable {
     final HttpResponse<Stream<String>> response;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final Thread reader;
+    private final java.util.concurrent.atomic.AtomicLong comments = new java.util.concurrent.atomic.AtomicLong();
 
     Sse(Api api, String token, String lastEventId) throws Exception {
         HttpRequest.Builder b = api.builder("/api/v1/events/stream", token);
@@ -26,7 +27,12 @@ final class Sse implements AutoCloseable {
         response = api.client.send(b.GET().build(), HttpResponse.BodyHandlers.ofLines());
         reader = new Thread(() -> {
             try {
-                response.body().forEach(lines::add);
+                response.body().forEach(l -> {
+                    if (l.startsWith(":")) {
+                        comments.incrementAndGet();
+                    }
+                    lines.add(l);
+                });
             } catch (RuntimeException e) {
                 // closed
             }
@@ -34,6 +40,11 @@ final class Sse implements AutoCloseable {
         }, "sse-reader");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** Comment lines (keep-alives) read so far. */
+    long comments() {
+        return comments.get();
     }
 
     /** The next event, skipping comment lines; fails after 10 s. */

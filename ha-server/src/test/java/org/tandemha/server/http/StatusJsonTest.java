@@ -1,0 +1,66 @@
+package org.tandemha.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.tandemha.api.ClusterEvent;
+import org.tandemha.api.ClusterStatus;
+import org.tandemha.api.CommandResult;
+import org.tandemha.api.EventKind;
+
+class StatusJsonTest {
+    @Test
+    void theStatusSurvivesTheWire() throws Exception {
+        ClusterStatus s = Fixtures.status();
+        String text = StatusJson.MAPPER.writeValueAsString(StatusJson.status(s));
+        JsonNode j = StatusJson.MAPPER.readTree(text);
+        assertThat(j.at("/paths/0/rttMs").asDouble()).isEqualTo(0.42);
+        assertThat(j.at("/paths/0/lastSeen").asText()).isEqualTo("2026-11-24T12:00:00.170Z");
+        assertThat(j.at("/groups/1/activeNode").isNull()).isTrue();
+        assertThat(StatusJson.readStatus(j)).isEqualTo(s);
+    }
+
+    @Test
+    void theStatusCarriesItsAgeAndStaleness() {
+        ClusterStatus s = Fixtures.status();
+        JsonNode j = StatusJson.status(s, s.time().plusMillis(1250));
+        assertThat(j.path("ageMs").asDouble()).isEqualTo(1250.0);
+        assertThat(j.path("stale").asBoolean()).isFalse();
+        ClusterStatus stale = new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), s.paths(), s.groups(), true);
+        assertThat(StatusJson.status(stale, s.time()).path("stale").asBoolean()).isTrue();
+        assertThat(StatusJson.status(stale, s.time()).path("ageMs").asDouble()).isZero();
+        assertThat(iterable(j.fieldNames())).containsExactly("cluster", "localNode", "time", "ageMs",
+                "stale", "nodes", "paths", "groups");
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
+        return () -> it;
+    }
+
+    @Test
+    void eventsAndCommandResults() throws Exception {
+        ClusterEvent e = new ClusterEvent(12, Instant.parse("2026-11-24T12:00:00Z"), EventKind.PATH_DOWN, ClusterEvent.Level.WARNING,
+                "node1", null, null, "path public to node2 down", Map.of("peer", "node2"));
+        JsonNode j = StatusJson.MAPPER.readTree(StatusJson.MAPPER.writeValueAsString(StatusJson.event(3, e)));
+        assertThat(j.get("id").asLong()).isEqualTo(3);
+        assertThat(StatusJson.readEvent(j)).isEqualTo(e);
+        CommandResult r = CommandResult.ok("moved", Duration.ofMillis(1500));
+        assertThat(StatusJson.readCommand(StatusJson.command(r))).isEqualTo(r);
+    }
+
+    @Test
+    void aNewerServerStateReadsAsUnknownAndGarbageIsNamed() throws Exception {
+        JsonNode j = StatusJson.MAPPER.readTree("{\"cluster\":\"c\",\"localNode\":\"n\",\"time\":null,"
+                + "\"nodes\":[{\"node\":\"n\",\"state\":\"HOVERING\"}]}");
+        assertThat(StatusJson.readStatus(j).nodes().get(0).state()).isEqualTo(org.tandemha.api.NodeState.UNKNOWN);
+        assertThatThrownBy(() -> StatusJson.readStatus(StatusJson.MAPPER.readTree("{\"time\":\"yesterday\"}")))
+                .hasMessageContaining("'time'");
+        assertThatThrownBy(() -> StatusJson.readStatus(StatusJson.MAPPER.readTree("{\"nodes\":5}")))
+                .hasMessageContaining("'nodes' is not a list");
+    }
+}

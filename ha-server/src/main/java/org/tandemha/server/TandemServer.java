@@ -75,6 +75,14 @@ public final class TandemServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IOException("server.listen of node " + id + ": " + e.getMessage() + "; write it as host:port");
         }
+        if (settings.stateDir() != null && !Files.isDirectory(settings.stateDir())) {
+            try { // as the node makes it: owner only
+                Files.createDirectories(settings.stateDir(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(settings.stateDir());
+            }
+        }
         Tokens tokens;
         Path generated = null;
         if (settings.tokensFile() != null) {

@@ -223,6 +223,9 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        /** Commands sent to the node and not answered yet on this connection: it is not idle while it waits. */
+        private final AtomicInteger pending = new AtomicInteger();
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
@@ -244,7 +247,9 @@ public final class HttpApi implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof IdleStateEvent) {
-                ctx.close(); // idle for the whole timeout: free the connection
+                if (pending.get() == 0) {
+                    ctx.close(); // idle for the whole timeout: free the connection
+                }
             } else {
                 super.userEventTriggered(ctx, evt);
             }
@@ -549,7 +554,9 @@ public final class HttpApi implements AutoCloseable {
                 default -> f = node.clear(call.group);
             }
             Duration wait = limits.commandWait();
+            pending.incrementAndGet();
             f.copy().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> ctx.executor().execute(() -> {
+                pending.decrementAndGet();
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 if (r != null) {
                     send(ctx, call, keepAlive, r.accepted() ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT, StatusJson.command(r));

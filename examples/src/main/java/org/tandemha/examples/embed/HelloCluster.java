@@ -5,13 +5,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
-import javax.management.JMException;
 import org.tandemha.api.ClusterNode;
 import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.NodeBuilder;
 import org.tandemha.api.Tandem;
-import org.tandemha.examples.ops.AdminServer;
-import org.tandemha.examples.ops.JmxExporter;
+import org.tandemha.server.ServerSettings;
+import org.tandemha.server.TandemServer;
 
 /**
  * The embedding example: {@link HelloService} made active/standby. Run one process per node:
@@ -22,14 +21,14 @@ import org.tandemha.examples.ops.JmxExporter;
  * </pre>
  *
  * Without a file it uses the bundled {@code hello-cluster.yaml} (two nodes, UDP heartbeats on 127.0.0.1, which
- * needs {@code ha-heartbeat} on the class path). Each node keeps its files, and the admin endpoint's
- * {@code admin.json} for {@code tandemctl}, in {@code /tmp/tandem-hello-<node>}.
+ * needs {@code ha-heartbeat} on the class path). Each node keeps its files in {@code /tmp/tandem-hello-<node>},
+ * with the admin token of its HTTP API ({@code api-token}, for {@code tandem status}) and its audit log.
  */
 public final class HelloCluster {
     private HelloCluster() {
     }
 
-    public static void main(String[] args) throws IOException, InterruptedException, JMException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length < 1 || args.length > 2) {
             System.err.println("usage: HelloCluster NODE [CONFIG.yaml]   (NODE: node1 or node2 with the bundled config)");
             System.exit(2);
@@ -53,12 +52,12 @@ public final class HelloCluster {
             System.err.println(e.getMessage());                // e.g. this node already runs: nothing was touched
             System.exit(2);
         }
-        AdminServer admin = AdminServer.start(node, stateDir, 0); // for tandemctl (org.tandemha.examples.ops)
-        JmxExporter jmx = JmxExporter.register(node);           // for JConsole
+        TandemServer server = TandemServer.start(node,          // HTTP API, /metrics and JMX (module ha-server)
+                ServerSettings.defaults(stateDir).withListen("127.0.0.1:0"));
+        System.out.println(me + ": API on " + server.uri() + ", token in " + server.generatedTokenFile());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or kill: stop the group in order
-            jmx.close();
-            admin.close();
+            server.close();
             node.close();
             stopped.countDown();
         }));

@@ -1,8 +1,6 @@
 /**
- * Operator views built only on a node's public status snapshot, events and commands
- * ({@link org.tandemha.api.ClusterNode}): a text table ({@link org.tandemha.examples.ops.StatusTable}), a local
- * authenticated admin endpoint ({@link org.tandemha.examples.ops.AdminServer}) and its command line
- * ({@link org.tandemha.examples.ops.TandemCtl}, {@code scripts/tandemctl}), and JMX MXBeans
- * ({@link org.tandemha.examples.ops.JmxExporter}).
+ * Operator views built only on a node's public status snapshot ({@link org.tandemha.api.ClusterNode}): a text table
+ * ({@link org.tandemha.examples.ops.StatusTable}). The node's HTTP API, metrics and JMX MXBeans are in ha-server
+ * ({@code org.tandemha.server.TandemServer}).
  */
 package org.tandemha.examples.ops;

@@ -24,11 +24,12 @@ import org.tandemha.api.GroupState;
 import org.tandemha.api.GroupStatus;
 import org.tandemha.api.Tandem;
 import org.tandemha.core.sim.InMemoryNetwork;
-import org.tandemha.examples.ops.AdminServer;
+import org.tandemha.server.ServerSettings;
+import org.tandemha.server.TandemServer;
 
 /**
  * The hello cluster for tests: two nodes of {@link HelloCluster} in this JVM, over ha-core's in-memory network,
- * each with its state directory (and, if asked, its admin endpoint), the service on a free port.
+ * each with its state directory (and, if asked, its HTTP API on a free port, without JMX), the service on a free port.
  */
 public final class HelloPair implements AutoCloseable {
     public final InMemoryNetwork net = new InMemoryNetwork();
@@ -37,7 +38,7 @@ public final class HelloPair implements AutoCloseable {
     public final Path root;
     public final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
     private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
-    private final Map<String, AdminServer> admins = new LinkedHashMap<>();
+    private final Map<String, TandemServer> servers = new LinkedHashMap<>();
 
     private HelloPair() throws IOException {
         httpPort = freePort();
@@ -49,16 +50,17 @@ public final class HelloPair implements AutoCloseable {
         root = Files.createTempDirectory("hello-pair");
     }
 
-    /** Starts node1 then node2 (each with an admin endpoint if {@code admin}) and waits for hello on node1. */
-    public static HelloPair start(boolean admin) throws Exception {
+    /** Starts node1 then node2 (each with its HTTP API if {@code api}) and waits for hello on node1. */
+    public static HelloPair start(boolean api) throws Exception {
         HelloPair p = new HelloPair();
         try {
             for (String id : List.of("node1", "node2")) {
                 ClusterNode n = HelloCluster.build(Tandem.builder().configText(p.config, true).membership(p.net.member(id))
                         .listener(p.events::add), id, p.stateDir(id));
                 p.nodes.put(id, n);
-                if (admin) {
-                    p.admins.put(id, AdminServer.start(n, p.stateDir(id), 0));
+                if (api) {
+                    p.servers.put(id, TandemServer.start(n, new ServerSettings("127.0.0.1:0", null, null, null, null,
+                            p.stateDir(id), true, false)));
                 }
                 n.start();
             }
@@ -74,17 +76,18 @@ public final class HelloPair implements AutoCloseable {
         return nodes.get(id);
     }
 
-    public AdminServer admin(String id) {
-        return admins.get(id);
+    /** The node's HTTP API, if started; its admin token is in {@code stateDir(id)/api-token}. */
+    public TandemServer server(String id) {
+        return servers.get(id);
     }
 
     public Path stateDir(String id) {
         return root.resolve(id);
     }
 
-    /** Stops one node (its admin endpoint first), as a process that ends would. */
+    /** Stops one node (its HTTP API first), as a process that ends would. */
     public void stop(String id) {
-        AdminServer a = admins.remove(id);
+        TandemServer a = servers.remove(id);
         if (a != null) {
             a.close();
         }
@@ -136,7 +139,7 @@ public final class HelloPair implements AutoCloseable {
         for (String id : List.copyOf(nodes.keySet())) {
             stop(id);
         }
-        for (AdminServer a : admins.values()) {
+        for (TandemServer a : servers.values()) {
             a.close();
         }
         net.close();

@@ -1,4 +1,4 @@
-package org.tandemha.examples.ops;
+package org.tandemha.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,6 +23,23 @@ class StatusJsonTest {
         assertThat(j.at("/paths/0/lastSeen").asText()).isEqualTo("2026-11-24T12:00:00.170Z");
         assertThat(j.at("/groups/1/activeNode").isNull()).isTrue();
         assertThat(StatusJson.readStatus(j)).isEqualTo(s);
+    }
+
+    @Test
+    void theStatusCarriesItsAgeAndStaleness() {
+        ClusterStatus s = Fixtures.status();
+        JsonNode j = StatusJson.status(s, s.time().plusMillis(1250));
+        assertThat(j.path("ageMs").asDouble()).isEqualTo(1250.0);
+        assertThat(j.path("stale").asBoolean()).isFalse();
+        ClusterStatus stale = new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), s.paths(), s.groups(), true);
+        assertThat(StatusJson.status(stale, s.time()).path("stale").asBoolean()).isTrue();
+        assertThat(StatusJson.status(stale, s.time()).path("ageMs").asDouble()).isZero();
+        assertThat(iterable(j.fieldNames())).containsExactly("cluster", "localNode", "time", "ageMs",
+                "stale", "nodes", "paths", "groups");
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
+        return () -> it;
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.tandemha.examples.ops;
+package org.tandemha.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,23 +26,35 @@ import org.tandemha.api.ResourceStatus;
 import org.tandemha.api.Severity;
 
 /**
- * The JSON form of the status snapshot, events and command results served by {@link AdminServer}, and read back
- * by {@link TandemCtl}. Written field by field so that the format is stable and readable: times are ISO-8601
- * strings, durations are milliseconds (fractional), enums are their names, absent values are {@code null}.
+ * The JSON form of the status snapshot, events and command results served by the node's HTTP API
+ * ({@code /api/v1}), and read back by its clients (the {@code tandem} command line, the console). Written field by
+ * field so that the format is stable and readable: times are ISO-8601 strings, durations are milliseconds
+ * (fractional), enums are their names, absent values are {@code null}. Readers ignore fields they do not know and
+ * map states newer than themselves to {@code UNKNOWN}.
+ *
+ * <p>The status: {@code cluster, localNode, time, ageMs, stale, nodes[], paths[], groups[]}; {@code ageMs} is the
+ * age of the engine's view when it was served, {@code stale} is true when the engine could not refresh it.
  */
-final class StatusJson {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+public final class StatusJson {
+    /** The mapper used for every JSON the API writes and reads. */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StatusJson() {
     }
 
     // ------------------------------------------------------------------ writing
 
-    static ObjectNode status(ClusterStatus s) {
+    /** The status as served at {@code now}: with its age. */
+    public static ObjectNode status(ClusterStatus s, Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("cluster", s.cluster());
         o.put("localNode", s.localNode());
         o.put("time", instant(s.time()));
+        if (s.time() == null) {
+            o.putNull("ageMs");
+        } else {
+            putMs(o, "ageMs", s.age(now));
+        }
         o.put("stale", s.stale());
         ArrayNode nodes = o.putArray("nodes");
         for (NodeStatus n : s.nodes()) {
@@ -83,7 +95,13 @@ final class StatusJson {
         return o;
     }
 
-    static ObjectNode event(long id, ClusterEvent e) {
+    /** The status as served now. */
+    public static ObjectNode status(ClusterStatus s) {
+        return status(s, Instant.now());
+    }
+
+    /** An event with the id the API gave it ({@code id}, then the event's own fields). */
+    public static ObjectNode event(long id, ClusterEvent e) {
         ObjectNode o = MAPPER.createObjectNode().put("id", id).put("sequence", e.sequence()).put("time", instant(e.time()))
                 .put("kind", name(e.kind())).put("level", name(e.level())).put("node", e.node()).put("group", e.group())
                 .put("resource", e.resource()).put("message", e.message());
@@ -92,7 +110,8 @@ final class StatusJson {
         return o;
     }
 
-    static ObjectNode command(CommandResult r) {
+    /** A command's answer: {@code accepted, message, durationMs}. */
+    public static ObjectNode command(CommandResult r) {
         ObjectNode o = MAPPER.createObjectNode().put("accepted", r.accepted()).put("message", r.message());
         putMs(o, "durationMs", r.duration());
         return o;
@@ -127,7 +146,7 @@ final class StatusJson {
      *
      * @throws IllegalArgumentException naming the field if something is missing or malformed
      */
-    static ClusterStatus readStatus(JsonNode o) {
+    public static ClusterStatus readStatus(JsonNode o) {
         List<NodeStatus> nodes = list(o, "nodes", n -> new NodeStatus(text(n, "node"),
                 enumOf(NodeState.class, n, "state", NodeState.UNKNOWN), n.path("incarnation").asLong(), text(n, "detail")));
         List<PathStatus> paths = list(o, "paths", p -> new PathStatus(text(p, "name"), text(p, "peer"), text(p, "transport"),
@@ -153,8 +172,8 @@ final class StatusJson {
                 time(r, "lastCheckAt"), r.path("failures").asInt());
     }
 
-    /** Reads an event written by {@link #event}; the admin endpoint's id is not part of it. */
-    static ClusterEvent readEvent(JsonNode e) {
+    /** Reads an event written by {@link #event}; the API's id is not part of it. */
+    public static ClusterEvent readEvent(JsonNode e) {
         Map<String, String> details = new LinkedHashMap<>();
         e.path("details").fields().forEachRemaining(f -> details.put(f.getKey(), f.getValue().asText()));
         EventKind kind;
@@ -168,7 +187,8 @@ final class StatusJson {
                 text(e, "resource"), text(e, "message"), details);
     }
 
-    static CommandResult readCommand(JsonNode o) {
+    /** Reads a command's answer written by {@link #command}. */
+    public static CommandResult readCommand(JsonNode o) {
         if (!o.path("accepted").isBoolean()) {
             throw new IllegalArgumentException("field 'accepted' is missing or not true/false");
         }

@@ -23,6 +23,7 @@ import org.tandemha.api.CommandResult;
 import org.tandemha.api.Durations;
 import org.tandemha.api.GroupStatus;
 import org.tandemha.api.PathStatus;
+import org.tandemha.server.cli.StatusTable;
 
 /**
  * Exposes a node's status and commands as JMX MXBeans, readable in JConsole, built only on {@link ClusterNode}'s

@@ -27,7 +27,7 @@ import org.tandemha.api.Severity;
 
 /**
  * The JSON form of the status snapshot, events and command results served by {@link AdminServer}, and read back
- * by {@link TandemCtl}. Written field by field so that the format is stable and readable: times are ISO-8601
+ * by the CLI (tandem status, ha-server). Written field by field so that the format is stable and readable: times are ISO-8601
  * strings, durations are milliseconds (fractional), enums are their names, absent values are {@code null}.
  */
 final class StatusJson {

@@ -56,6 +56,16 @@ public final class RunCommand {
                 : ConfigFile.defaultStateDir(tree.path("cluster").asText("cluster"), nodeId);
         stateDir = stateDir.toAbsolutePath();
         MDC.put("node", nodeId);
+        try {
+            if (!Files.isDirectory(stateDir)) { // owner only, before the node writes anything in it
+                Files.createDirectories(stateDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            err.println("tandem run: node " + nodeId + ": cannot create its state directory " + stateDir + ": " + e
+                    + " (choose a writable local directory with --state-dir)");
+            return 2;
+        }
 
         ClusterNode node;
         ServerSettings settings;

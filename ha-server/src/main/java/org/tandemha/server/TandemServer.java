@@ -139,6 +139,15 @@ public final class TandemServer implements AutoCloseable {
                 }
             }
             TandemServer s = new TandemServer(parts, api, events, audit, ssl != null, listen.getHostString(), generated);
+            if (settings.stateDir() != null) {
+                // where the CLI on this machine finds the API (bin/tandem --state-dir DIR, scripts/tandemctl)
+                Path urlFile = settings.stateDir().resolve("api-url");
+                try {
+                    Files.writeString(urlFile, s.uri() + "\n");
+                } catch (IOException e) {
+                    LOG.warn("node {}: cannot write {} ({}); the CLI then needs --node-url {}", id, urlFile, e.getMessage(), s.uri());
+                }
+            }
             LOG.info("node {}: HTTP API on {} (tokens: {}{}), audit log {}{}{}", id, s.uri(), tokens.source(),
                     generated != null ? ", admin token generated" : "", settings.auditLog(),
                     settings.metrics() ? ", metrics at /metrics" : "", settings.jmx() ? ", JMX MXBeans org.tandemha:*" : "");

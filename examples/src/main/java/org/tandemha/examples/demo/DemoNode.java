@@ -19,7 +19,7 @@ import org.tandemha.api.CommandResult;
 import org.tandemha.api.GroupStatus;
 import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.Tandem;
-import org.tandemha.examples.ops.StatusTable;
+import org.tandemha.server.cli.StatusTable;
 
 /**
  * One node of the demo cluster, in a JVM of its own, driven by {@link Demo} through stdin and stdout (see

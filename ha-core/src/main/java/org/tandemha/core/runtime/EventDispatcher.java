@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.tandemha.api.ClusterEvent;
 
 /**
@@ -39,10 +40,22 @@ final class EventDispatcher {
     void dispatch(ClusterEvent raw) {
         ClusterEvent e = new ClusterEvent(sequence.incrementAndGet(), raw.time(), raw.kind(), raw.level(), raw.node(),
                 raw.group(), raw.resource(), raw.message(), raw.details());
-        switch (e.level()) {
-            case ERROR -> LOG.error("{}", e);
-            case WARNING -> LOG.warn("{}", e);
-            default -> LOG.info("{}", e);
+        // Logged once here, with the event's fields in the MDC for a structured log (ha-server's conf/logback.xml).
+        mdc("node", e.node());
+        mdc("group", e.group());
+        mdc("resource", e.resource());
+        mdc("kind", e.kind() == null ? null : e.kind().name());
+        try {
+            switch (e.level()) {
+                case ERROR -> LOG.error("{}", e);
+                case WARNING -> LOG.warn("{}", e);
+                default -> LOG.info("{}", e);
+            }
+        } finally {
+            MDC.remove("node");
+            MDC.remove("group");
+            MDC.remove("resource");
+            MDC.remove("kind");
         }
         try {
             thread.execute(() -> {
@@ -56,6 +69,12 @@ final class EventDispatcher {
             });
         } catch (RejectedExecutionException ignored) {
             // closed
+        }
+    }
+
+    private static void mdc(String key, String value) {
+        if (value != null) {
+            MDC.put(key, value);
         }
     }
 

@@ -77,7 +77,8 @@ final class StateDirectory {
                 String holder = readHolder(ch);
                 ch.close();
                 throw new IllegalStateException("node " + node + " already runs from the state directory " + dir
-                        + (holder.isEmpty() ? "" : " (" + holder + ")") + ": a second copy of a node must not start;"
+                        + " (" + (holder.isEmpty() ? "another process" : holder) + " holds its lock " + file + ")"
+                        + ": a second copy of a node must not start;"
                         + " stop the other copy, or give this one its own node id and state directory");
             }
             ch.truncate(0);
@@ -109,7 +110,7 @@ final class StateDirectory {
             ByteBuffer b = ByteBuffer.allocate(64);
             ch.read(b, 0);
             String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
-            return s.startsWith("pid ") ? "process " + s.substring(4) + " holds its lock" : "";
+            return s.startsWith("pid ") ? "process " + s.substring(4) : "";
         } catch (IOException e) {
             return "";
         }

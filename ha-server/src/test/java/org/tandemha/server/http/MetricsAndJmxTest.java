@@ -63,6 +63,12 @@ class MetricsAndJmxTest {
     @Test
     void metricsOfPathsGroupsResourcesAndTakeovers() throws Exception {
         PromText m = scrape(server1, Api.VIEWER);
+        // a resource's check latency exists once its first check has run (bounded wait)
+        for (int i = 0; i < 100 && !new Api(server1.uri()).get("/metrics", Api.VIEWER).text()
+                .contains("tandem_resource_check_duration_seconds"); i++) {
+            Thread.sleep(100);
+        }
+        m = scrape(server1, Api.VIEWER);
         assertThat(m.value("tandem_path_up", "path", "memory", "peer", "node2")).isEqualTo(1);
         assertThat(m.value("tandem_path_state", "path", "memory", "peer", "node2", "state", "UP")).isEqualTo(1);
         assertThat(m.value("tandem_path_state", "path", "memory", "peer", "node2", "state", "DOWN")).isEqualTo(0);

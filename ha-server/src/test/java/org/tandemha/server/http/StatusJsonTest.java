@@ -1,5 +1,6 @@
 package org.tandemha.server.http;
 
+import org.tandemha.server.Fixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

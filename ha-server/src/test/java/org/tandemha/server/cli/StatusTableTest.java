@@ -1,5 +1,6 @@
-package org.tandemha.examples.ops;
+package org.tandemha.server.cli;
 
+import org.tandemha.server.Fixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.tandemha.examples.ops;
+package org.tandemha.server.cli;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -91,7 +91,8 @@ public final class StatusTable {
         return out.toString();
     }
 
-    static String rtt(Duration rtt) {
+    /** A round-trip time as a person reads it: "0.4 ms", "250 ms", or "-". */
+    public static String rtt(Duration rtt) {
         if (rtt == null) {
             return "-";
         }
@@ -100,7 +101,7 @@ public final class StatusTable {
     }
 
     /** "80 ms ago" below 10 s, then "12 s ago", "3 min ago". */
-    static String ago(Instant then, Instant now, String never) {
+    public static String ago(Instant then, Instant now, String never) {
         if (then == null) {
             return never;
         }

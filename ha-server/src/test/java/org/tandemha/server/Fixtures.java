@@ -1,4 +1,4 @@
-package org.tandemha.server.http;
+package org.tandemha.server;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -15,13 +15,13 @@ import org.tandemha.api.ResourceStatus;
 import org.tandemha.api.Severity;
 
 /** A hand-made status with something of everything: a down path, a blocked group in maintenance, a failed check. */
-final class Fixtures {
-    static final Instant NOW = Instant.parse("2026-11-24T12:00:00.250Z");
+public final class Fixtures {
+    public static final Instant NOW = Instant.parse("2026-11-24T12:00:00.250Z");
 
     private Fixtures() {
     }
 
-    static ClusterStatus status() {
+    public static ClusterStatus status() {
         return new ClusterStatus("demo", "node1", NOW,
                 List.of(new NodeStatus("node1", NodeState.LOCAL, 7, "this node"),
                         new NodeStatus("node2", NodeState.REACHABLE, 9, "heard on 1 of 2 paths")),

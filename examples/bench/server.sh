@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The standalone node's idle cost: bin/tandem run of the distribution (ha-server/target/tandem-VERSION), node1 of a
+# two-node cluster on 127.0.0.1 with two UDP heartbeat paths and one VIP-sized group, its peer node2 running too.
+# A VIP needs root and a network namespace; the group's one resource is a process resource of the same size
+# (one resource, one quick check) standing in for it.
+# Prints: server idle: rss=... MB cpu=...% threads=... startup=... ms cli=... ms
+#   startup: from exec of bin/tandem run to the node's "running" line (configuration read, lock, heartbeats, API),
+#            on a second start (the first writes bin/tandem's class archive; its time is printed too)
+#   cpu:     node1's CPU time over the idle period (IDLE_SECONDS, default 60) as a share of one core
+#   rss:     node1's resident memory at the end of the idle period; threads: its thread count then
+#   cli:     wall time of bin/tandem status against node1 (median of 5 calls)
+set -euo pipefail
+root="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
+idle="${IDLE_SECONDS:-60}"
+dist=$(ls -d "$root"/ha-server/target/tandem-*/ 2>/dev/null | head -n 1 || true)
+if [ -z "$dist" ] || [ ! -x "${dist}bin/tandem" ]; then
+  echo "server bench: building the distribution (mvn -pl ha-server -am package -DskipTests)..." >&2
+  (cd "$root" && mvn -q -B -ntp -pl ha-server -am package -DskipTests >&2)
+  dist=$(ls -d "$root"/ha-server/target/tandem-*/ | head -n 1)
+fi
+tandem="${dist}bin/tandem"
+work=$(mktemp -d /tmp/tandem-bench-server.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' "$1"; }
+h1=$(free_port SOCK_DGRAM); h2=$(free_port SOCK_DGRAM); b1=$(free_port SOCK_DGRAM); b2=$(free_port SOCK_DGRAM)
+api1=$(free_port SOCK_STREAM); api2=$(free_port SOCK_STREAM)
+cat > "$work/bench.yaml" <<YAML
+cluster: bench
+key: "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+nodes:
+  - {id: node1, addresses: {heartbeat: "127.0.0.1:$h1", backup: "127.0.0.1:$b1"}}
+  - {id: node2, addresses: {heartbeat: "127.0.0.1:$h2", backup: "127.0.0.1:$b2"}}
+paths:
+  - {name: heartbeat, transport: udp, priority: 1, interval: 200ms, misses: 5}
+  - {name: backup, transport: udp, priority: 2, interval: 500ms, misses: 5}
+quorum: {twoNodeWithoutArbiter: true}
+timing: {startupWait: 2s}
+groups:
+  - id: vip
+    nodes: [node1, node2]
+    resources:
+      - {id: address, type: process, params: {command: [sleep, "2147483647"], stopGrace: 1s}}
+YAML
+
+now_ms() { date +%s%3N; }
+export XDG_CACHE_HOME="$work/cache"   # bin/tandem's class archives, written by a first run
+wait_running() { # $1 log, $2 pid: waits for the node's "running" line (at most 6 s)
+  for _ in $(seq 1 600); do
+    grep -q "running (pid" "$1" && return 0
+    kill -0 "$2" 2>/dev/null || { cat "$1" >&2; echo "server bench: the node exited" >&2; exit 1; }
+    sleep 0.01
+  done
+  echo "server bench: the node did not start within 6 s" >&2; cat "$1" >&2; exit 1
+}
+# A first start and stop writes the class archive that later starts use (a restart of an installed node).
+t0=$(now_ms)
+"$tandem" run --config "$work/bench.yaml" --node node1 --state-dir "$work/node1" --listen "127.0.0.1:$api1" >"$work/first.log" 2>&1 &
+first=$!
+wait_running "$work/first.log" "$first"
+first_startup=$(( $(now_ms) - t0 ))
+kill -TERM "$first"; wait "$first" || true
+
+t0=$(now_ms)
+"$tandem" run --config "$work/bench.yaml" --node node1 --state-dir "$work/node1" --listen "127.0.0.1:$api1" >"$work/node1.log" 2>&1 &
+n1=$!
+pids+=("$n1")
+wait_running "$work/node1.log" "$n1"
+startup=$(( $(now_ms) - t0 ))
+"$tandem" run --config "$work/bench.yaml" --node node2 --state-dir "$work/node2" --listen "127.0.0.1:$api2" >"$work/node2.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 300); do grep -q "RESOURCE_STARTED" "$work/node1.log" && break; sleep 0.1; done
+sleep 5 # settle: JIT and the first checks
+
+tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+c0=$(cpu_ticks "$n1"); w0=$(now_ms)
+sleep "$idle"
+c1=$(cpu_ticks "$n1"); w1=$(now_ms)
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$n1/status")
+threads=$(awk '/^Threads/ {print $2}' "/proc/$n1/status")
+cpu=$(awk -v c="$((c1 - c0))" -v t="$tck" -v w="$((w1 - w0))" 'BEGIN {printf "%.2f", 100 * (c / t) / (w / 1000)}')
+
+times=()
+cli_ok=0
+for _ in 1 2 3 4 5; do
+  s=$(now_ms)
+  if "$tandem" status --state-dir "$work/node1" >"$work/cli.out" 2>&1; then cli_ok=$((cli_ok + 1)); fi
+  times+=($(( $(now_ms) - s )))
+done
+cli=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+if [ "$cli_ok" -lt 5 ]; then
+  echo "server bench: note: tandem status failed ($((5 - cli_ok)) of 5): $(head -c 300 "$work/cli.out")" >&2
+fi
+echo "server bench: first start (writes the class archive) ${first_startup} ms; node1 pid $n1, idle ${idle} s; JVM (bin/tandem run): $(tr -s ' \n' ' ' < <(sed -n '/^daemon_opts=/,/"$/p' "$tandem" | sed 's/^daemon_opts=//; s/"//g'))"
+printf 'server idle: rss=%d MB cpu=%s%% threads=%s startup=%s ms cli=%s ms\n' "$((rss_kb / 1024))" "$cpu" "$threads" "$startup" "$cli"

@@ -55,7 +55,8 @@ final class Canonical {
         if (s.coordinated()) {
             CoordinationSpec c = s.coordination();
             b.append("coordination ");
-            value(b, List.of(c.type(), c.connect(), c.sessionTimeout(), c.path(), c.digest() == null ? "" : c.digest()));
+            // not connect: nodes may reach the same ensemble by different addresses
+            value(b, List.of(c.type(), c.sessionTimeout(), c.path(), c.digest() == null ? "" : c.digest()));
             b.append('\n');
         }
         QuorumSpec q = s.quorum();

@@ -102,7 +102,10 @@ public final class ZooKeeperCoordinator implements Coordinator {
         int session = (int) settings.sessionTimeout().toMillis();
         CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder().connectString(settings.connect())
                 .sessionTimeoutMs(session).connectionTimeoutMs(Math.max(1000, session / 2))
-                .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000));
+                .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
+                // keep the servers the configuration names: Curator's ensemble tracker would replace them with the
+                // addresses in the ensemble's own config znode (bypassing a node's own route to the ensemble)
+                .ensembleTracker(false);
         if (settings.digest() != null) {
             // a mutable list: ZooKeeper asks it contains(null), which List.of refuses
             List<ACL> acl = new java.util.ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", digestId(settings.digest())))));

@@ -52,6 +52,13 @@ final class Canonical {
             b.append("watchdog ").append(s.watchdog().device()).append(' ').append(s.watchdog().interval().toNanos())
                     .append(' ').append(s.watchdog().timeout().toNanos()).append('\n');
         }
+        if (s.coordinated()) {
+            CoordinationSpec c = s.coordination();
+            b.append("coordination ");
+            // not connect: nodes may reach the same ensemble by different addresses
+            value(b, List.of(c.type(), c.sessionTimeout(), c.path(), c.digest() == null ? "" : c.digest()));
+            b.append('\n');
+        }
         QuorumSpec q = s.quorum();
         b.append("quorum ");
         value(b, List.of(q.twoNodeWithoutArbiter(), q.lossGrace(), q.witnessVote()));

@@ -9,13 +9,21 @@ import java.util.Optional;
  */
 public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths,
                           List<PluginSpec> arbiters, List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing,
-                          List<GroupSpec> groups, String fingerprint, WatchdogSpec watchdog) {
+                          List<GroupSpec> groups, String fingerprint, WatchdogSpec watchdog,
+                          CoordinationSpec coordination) {
+
+    /** A configuration without a coordination service (the peers decide ownership among themselves). */
+    public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
+                       List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
+                       String fingerprint, WatchdogSpec watchdog) {
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, watchdog, null);
+    }
 
     /** A configuration without a watchdog. */
     public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
                        List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
                        String fingerprint) {
-        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, WatchdogSpec.none());
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, WatchdogSpec.none(), null);
     }
 
     /** One node and its address on each path. */
@@ -41,6 +49,11 @@ public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List
     public String toString() {
         return "ClusterSpec[cluster=" + cluster + ", nodes=" + nodeIds() + ", paths=" + paths.size() + ", groups="
                 + groups.stream().map(GroupSpec::id).toList() + ", fingerprint=" + fingerprint + "]";
+    }
+
+    /** Whether a coordination service decides ownership ({@link #coordination()} is set). */
+    public boolean coordinated() {
+        return coordination != null;
     }
 
     public List<String> nodeIds() {

@@ -17,10 +17,11 @@ final class ConfigReader extends ConfigFields {
     /**
      * The sections of a configuration. {@code server} belongs to the standalone node (module ha-server: its HTTP
      * API, metrics and console): the core accepts it and leaves it out of the fingerprint; ha-server reads and
-     * checks it.
+     * checks it. {@code coordination} names a coordination service that decides ownership ({@link CoordinationSpec});
+     * the module that provides it is checked when the node is built.
      */
     static final List<String> ROOT_KEYS = List.of("cluster", "key", "keyFile", "nodes", "paths", "arbiters", "fencing",
-            "quorum", "timing", "groups", "watchdog", "server");
+            "quorum", "timing", "groups", "watchdog", "server", "coordination");
 
     private final KeyReader keyReader;
     private final NodesReader nodesReader;
@@ -53,8 +54,9 @@ final class ConfigReader extends ConfigFields {
         List<PluginSpec> fencers = pluginsReader.plugins(root.get("fencing"), "fencing");
         QuorumSpec quorum = timingReader.quorum(root.get("quorum"));
         TimingSpec timing = timingReader.timing(root.get("timing"));
+        CoordinationSpec coordination = timingReader.coordination(root.get("coordination"));
         JsonNode nodesNode = root.get("nodes");
-        if (nodesNode != null && nodesNode.isArray() && nodesNode.size() == 2 && arbiters.isEmpty()
+        if (coordination == null && nodesNode != null && nodesNode.isArray() && nodesNode.size() == 2 && arbiters.isEmpty()
                 && !quorum.twoNodeWithoutArbiter() && (root.get("arbiters") == null || isEmptyList(root.get("arbiters")))) {
             problem("arbiters", "two nodes and no arbiter: when the heartbeat paths are cut, neither node can tell "
                             + "a dead peer from a cut cable, so no takeover would be safe",
@@ -66,9 +68,10 @@ final class ConfigReader extends ConfigFields {
             return null;
         }
         WatchdogSpec watchdog = timingReader.watchdog(root.get("watchdog"));
-        ClusterSpec unsigned = new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, "", watchdog);
+        ClusterSpec unsigned = new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, "",
+                watchdog, coordination);
         return new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups,
-                Canonical.fingerprint(unsigned), watchdog);
+                Canonical.fingerprint(unsigned), watchdog, coordination);
     }
 
     private static boolean isEmptyList(JsonNode n) {

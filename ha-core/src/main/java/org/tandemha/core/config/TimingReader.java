@@ -28,6 +28,62 @@ final class TimingReader extends ConfigFields {
                 bool(n, "witnessVote", "quorum.witnessVote", d.witnessVote()));
     }
 
+    /**
+     * The {@code coordination} section, or null when absent: {@code type} (zookeeper), {@code connect}
+     * (host:port,...), {@code sessionTimeout} (default 10s, from 1s to 5m), {@code path} (default /tandem) and
+     * {@code digest} (user:password for digest ACLs, optional).
+     */
+    CoordinationSpec coordination(JsonNode n) {
+        n = present(n);
+        if (n == null || !object(n, "coordination")) {
+            return null;
+        }
+        knownFields(n, "coordination", List.of("type", "connect", "sessionTimeout", "path", "digest"));
+        JsonNode type = present(n.get("type"));
+        String t = type == null ? null : type.asText();
+        if (t == null || !t.equals("zookeeper")) {
+            problem("coordination.type", t == null ? "missing required field 'type'" : "unknown coordination type '" + t + "'",
+                    "write type: zookeeper (the only coordination service Tandem supports), or remove the coordination section");
+        }
+        JsonNode connect = present(n.get("connect"));
+        String c = connect == null ? null : connect.asText().trim();
+        if (c == null || c.isEmpty()) {
+            problem("coordination.connect", "missing required field 'connect'",
+                    "add connect: \"zk1:2181,zk2:2181,zk3:2181\" (the ensemble's servers)");
+        } else {
+            for (String server : c.split(",")) {
+                String hp = server.trim();
+                int slash = hp.indexOf('/');
+                if (slash >= 0) {
+                    problem("coordination.connect", "'" + hp + "' has a chroot suffix", "put the root in coordination.path instead");
+                    break;
+                }
+                String why = ConfigReader.checkAddress(hp);
+                if (why != null) {
+                    problem("coordination.connect", "server '" + hp + "': " + why, "write each server as host:port, comma-separated");
+                    break;
+                }
+            }
+        }
+        Duration session = duration(n, "sessionTimeout", "coordination.sessionTimeout", CoordinationSpec.DEFAULT_SESSION_TIMEOUT);
+        if (session.compareTo(Duration.ofSeconds(1)) < 0 || session.compareTo(Duration.ofMinutes(5)) > 0) {
+            problem("coordination.sessionTimeout", "sessionTimeout " + Durations.format(session) + " is outside 1s..5m",
+                    "use a session timeout from 1s to 5m (default 10s); ZooKeeper also bounds it by 2 to 20 ticks");
+        }
+        JsonNode pathNode = present(n.get("path"));
+        String path = pathNode == null ? "/tandem" : pathNode.asText();
+        if (!path.startsWith("/") || (path.length() > 1 && path.endsWith("/")) || path.contains("//")) {
+            problem("coordination.path", "path '" + path + "' is not an absolute ZooKeeper path",
+                    "write it like /tandem (starting with '/', no trailing '/')");
+        }
+        JsonNode digestNode = present(n.get("digest"));
+        String digest = digestNode == null ? null : digestNode.asText();
+        if (digest != null && (digest.indexOf(':') <= 0 || digest.indexOf(':') == digest.length() - 1)) {
+            problem("coordination.digest", "digest must be user:password", "write digest: \"tandem:secret\", or remove it for open ACLs");
+        }
+        return new CoordinationSpec(t, c, session, path.equals("/") ? "" : path, digest);
+    }
+
     WatchdogSpec watchdog(JsonNode n) {
         n = present(n);
         if (n == null || !object(n, "watchdog")) {

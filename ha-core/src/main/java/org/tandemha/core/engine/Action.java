@@ -37,6 +37,10 @@ public sealed interface Action {
         void peerRejoined(PeerRejoined a);
 
         void left(Left a);
+
+        void acquireLease(AcquireLease a);
+
+        void releaseLease(ReleaseLease a);
     }
 
     enum ResourceOp { START, STOP, RECOVER }
@@ -127,6 +131,25 @@ public sealed interface Action {
     }
 
     /**
+     * Ask the coordination service for the lease of {@code group}: create its lease node for this node's session, or
+     * wait until the one there goes away. Answered by {@link Input.LeaseGranted}; open until {@link ReleaseLease}.
+     */
+    record AcquireLease(String group) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.acquireLease(this);
+        }
+    }
+
+    /** Give up the lease of {@code group}: stop waiting for it, and delete its lease node if this session holds it. */
+    record ReleaseLease(String group) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.releaseLease(this);
+        }
+    }
+
+    /**
      * The write-ahead rule: whether {@code a} may run although the generations of the step that asked for it could
      * not be made durable. Nothing that uses or spreads a new generation may (a start, a recovery, fencing); once the
      * engine knows ({@link Input.GenerationsDurable}), it claims and starts nothing, so its announcements and
@@ -187,6 +210,16 @@ public sealed interface Action {
 
             @Override
             public void left(Left l) {
+                runs[0] = true;
+            }
+
+            @Override
+            public void acquireLease(AcquireLease l) {
+                runs[0] = true; // its token comes back as an input and is written ahead before it is used
+            }
+
+            @Override
+            public void releaseLease(ReleaseLease l) {
                 runs[0] = true;
             }
         });

@@ -28,7 +28,8 @@ import org.tandemha.core.config.ClusterSpec;
  *   <li>{@link Fencing}: when to fence a peer where a group failed to stop;</li>
  *   <li>{@link Quorum}: whether it has quorum, and stopping its groups when it is lost;</li>
  *   <li>{@link Placement}: where a group should run (target, handoff, switchback);</li>
- *   <li>{@link Ownership} ({@link AcknowledgedOwnership}): who may run a group, and its generation;</li>
+ *   <li>{@link Ownership} ({@link AcknowledgedOwnership}, or {@link LeaseOwnership} with a coordination service):
+ *   who may run a group, and its generation;</li>
  *   <li>{@link Sequencer}: the start and stop sequences of a group and what a finished action means;</li>
  *   <li>{@link HealthPolicy}: checks, local recovery and its limits;</li>
  *   <li>{@link Commands}: the operator's commands;</li>
@@ -57,7 +58,7 @@ public final class Engine {
         s.peerTracker = new PeerTracker(s);
         s.fencing = new Fencing(s);
         s.placement = new Placement(s);
-        s.ownership = new AcknowledgedOwnership(s);
+        s.ownership = s.spec.coordinated() ? new LeaseOwnership(s) : new AcknowledgedOwnership(s);
         s.sequencer = new Sequencer(s);
         s.health = new HealthPolicy(s);
         s.commands = new Commands(s);
@@ -200,6 +201,32 @@ public final class Engine {
         @Override
         public void command(Input.Command in) {
             s.commands.command(in);
+        }
+
+        @Override
+        public void leaseGranted(Input.LeaseGranted in) {
+            GroupRecord g = s.groups.get(in.group());
+            if (g != null) {
+                s.ownership.leaseGranted(g, in.token());
+            }
+        }
+
+        @Override
+        public void leaseLost(Input.LeaseLost in) {
+            GroupRecord g = s.groups.get(in.group());
+            if (g != null) {
+                s.ownership.leaseLost(g, in.reason());
+            }
+        }
+
+        @Override
+        public void sessionSuspended(Input.SessionSuspended in) {
+            s.ownership.sessionSuspended(in.reason());
+        }
+
+        @Override
+        public void sessionVerified(Input.SessionVerified in) {
+            s.ownership.sessionVerified(in.leases());
         }
     };
 

@@ -36,7 +36,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                        boolean selfFenced, String selfFencedReason, long quorumLostAt, String resetReason,
                        long generationFloor, boolean hadQuorum, boolean quorumMaintWarned, long nextId, long eventSeq,
                        long announceVersion, Announcement lastAnnounced, List<String> failedAtShutdown,
-                       Map<String, String> facts, Map<String, Boolean> devices) {
+                       Map<String, String> facts, Map<String, Boolean> devices, boolean sessionUsable,
+                       String sessionReason) {
         public Node {
             failedAtShutdown = List.copyOf(failedAtShutdown);
             facts = Map.copyOf(facts);
@@ -64,7 +65,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                         String maintNode, boolean maintOn, long clearVer, boolean byAdmin, String stopReason,
                         String stopAfter, int seq, long seqId, long epoch, String transition, long transitionAt,
                         String detail, String switchbackCandidate, long switchbackSince, List<Waiter> waiters,
-                        List<Resource> resources) {
+                        List<Resource> resources, long leaseToken, boolean leaseWanted) {
         public Group {
             waiters = List.copyOf(waiters);
             resources = List.copyOf(resources);
@@ -92,7 +93,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         Node node = new Node(s.now, s.bootAt, s.booted, s.shuttingDown, s.left, s.leftCleanly, s.incarnation,
                 s.duplicateReason, s.olderCopyWarned, s.notDurable, s.selfFenced, s.selfFencedReason, s.quorumLostAt,
                 s.resetReason, s.generationFloor, s.hadQuorum, s.quorumMaintWarned, s.nextId, s.eventSeq,
-                s.announceVersion, s.lastAnnounced, s.failedAtShutdown, s.facts, s.devices);
+                s.announceVersion, s.lastAnnounced, s.failedAtShutdown, s.facts, s.devices, s.sessionUsable,
+                s.sessionReason);
         List<Peer> peers = new ArrayList<>();
         for (PeerRecord p : s.peers.values()) {
             peers.add(new Peer(p.id, p.reachable, p.everHeard, p.incarnation, p.ann, p.unreachableSince, p.deadOrFenced,
@@ -114,7 +116,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             groups.add(new Group(g.id(), g.state, g.gen, g.floor, g.claimGen, g.prevGen, g.ackNode, g.ackGen, g.handoff,
                     g.blocked, g.blockedReason, g.fatal, g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin,
                     name(g.stopReason), name(g.stopAfter), g.seq, g.seqId, g.epoch, g.transition, g.transitionAt,
-                    g.detail, g.switchbackCandidate, g.switchbackSince, ws, rs));
+                    g.detail, g.switchbackCandidate, g.switchbackSince, ws, rs, g.leaseToken, g.leaseWanted));
         }
         List<PendingAction> pending = new ArrayList<>();
         s.pending.forEach((id, p) -> pending.add(new PendingAction(id, p.kind().name(), p.group(), p.resource(),
@@ -154,6 +156,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         s.resetReason = n.resetReason();
         s.generationFloor = n.generationFloor();
         s.hadQuorum = n.hadQuorum();
+        s.sessionUsable = n.sessionUsable();
+        s.sessionReason = n.sessionReason();
         s.quorumMaintWarned = n.quorumMaintWarned();
         s.nextId = n.nextId();
         s.eventSeq = n.eventSeq();
@@ -217,6 +221,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         r.gen = g.gen();
         r.floor = g.floor();
         r.claimGen = g.claimGen();
+        r.leaseToken = g.leaseToken();
+        r.leaseWanted = g.leaseWanted();
         r.prevGen = g.prevGen();
         r.ackNode = g.ackNode();
         r.ackGen = g.ackGen();

@@ -72,6 +72,10 @@ final class EngineState {
     /** The highest generation an arbiter reported: claims go above it (see {@link org.tandemha.api.Verdict#generation()}). */
     long generationFloor;
     boolean hadQuorum;
+    /** Lease ownership: whether the session with the coordination service is connected and verified. */
+    boolean sessionUsable;
+    /** Lease ownership: why the session is not usable, or null. */
+    String sessionReason = "not connected to the coordination service yet";
     boolean quorumMaintWarned;
     long nextId = 1;
     long eventSeq;

@@ -41,6 +41,10 @@ final class GroupRecord {
     /** The highest generation known from before this node's last start (persisted by the runtime). */
     long floor;
     long claimGen;
+    /** The token of the lease this node holds for the group (0: none); lease ownership only. */
+    long leaseToken;
+    /** Whether this node asked for the group's lease and has not released it; lease ownership only. */
+    boolean leaseWanted;
     long prevGen;
     String ackNode;
     long ackGen;

@@ -50,6 +50,14 @@ public sealed interface Input {
         void duplicateNode(DuplicateNode in);
 
         void command(Command in);
+
+        void leaseGranted(LeaseGranted in);
+
+        void leaseLost(LeaseLost in);
+
+        void sessionSuspended(SessionSuspended in);
+
+        void sessionVerified(SessionVerified in);
     }
 
     /** Time passed (also the wake-up the engine asked for with {@link Engine#nextWakeup()}). */
@@ -216,5 +224,51 @@ public sealed interface Input {
         }
 
         public enum Kind { SWITCHOVER, SWITCHBACK, MAINTENANCE_ON, MAINTENANCE_OFF, CLEAR }
+    }
+
+    /**
+     * The coordination service granted this node the lease of {@code group} it asked for ({@link Action.AcquireLease}),
+     * with {@code token}: the lease's creation zxid, monotonic over the ensemble's life, the group's next generation.
+     */
+    record LeaseGranted(String group, long token) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.leaseGranted(this);
+        }
+    }
+
+    /** This node no longer holds the lease of {@code group} (deleted, or its session expired). */
+    record LeaseLost(String group, String reason) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.leaseLost(this);
+        }
+    }
+
+    /**
+     * The session with the coordination service is suspended (the connection was lost): its leases may expire on the
+     * server at any moment, so the node stops its groups at once and acts on none until it is verified again.
+     */
+    record SessionSuspended(String reason) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.sessionSuspended(this);
+        }
+    }
+
+    /**
+     * The session with the coordination service is (re)connected and verified: {@code leases} are the groups whose
+     * lease node's ephemeral owner was checked to be this node's session, with their tokens. The node may act again;
+     * a group it runs that is not in {@code leases} was lost.
+     */
+    record SessionVerified(java.util.Map<String, Long> leases) implements Input {
+        public SessionVerified {
+            leases = leases == null ? java.util.Map.of() : java.util.Map.copyOf(leases);
+        }
+
+        @Override
+        public void dispatch(Handler h) {
+            h.sessionVerified(this);
+        }
     }
 }

@@ -38,6 +38,28 @@ interface Ownership {
     /** The highest generation anyone has held for the group (claims do not count: they are only requests). */
     long heldGeneration(GroupRecord g);
 
+    /** The coordination service granted this node the lease of {@code group} with {@code token}. */
+    default void leaseGranted(GroupRecord g, long token) {
+        // the peer protocol has no leases: nothing asked for one
+    }
+
+    /** This node lost the lease of {@code group}. */
+    default void leaseLost(GroupRecord g, String reason) {
+    }
+
+    /** The session with the coordination service is suspended: stop every group, act on none. */
+    default void sessionSuspended(String reason) {
+    }
+
+    /** The session is connected again and these leases were verified to be this session's. */
+    default void sessionVerified(java.util.Map<String, Long> leases) {
+    }
+
+    /** Whether this node may hold groups now as far as ownership goes (false: it says it stands down). */
+    default boolean mayHold() {
+        return true;
+    }
+
     /** The highest generation this node knows of any group. */
     default long knownMaxGeneration(java.util.Collection<GroupRecord> groups) {
         long k = 0;

@@ -22,7 +22,7 @@ final class Placement {
 
     boolean eligible(GroupRecord g, String n) {
         if (n.equals(s.self)) {
-            return s.booted && !g.blocked && !s.selfFenced && !s.shuttingDown && s.quorum.quorate();
+            return s.booted && !g.blocked && !s.selfFenced && !s.shuttingDown && s.quorum.quorate() && s.ownership.mayHold();
         }
         PeerRecord p = s.peers.get(n);
         if (p == null || p.deadOrFenced || !p.reachable || !s.peerTracker.trusted(p) || p.ann.leaving() || p.ann.standingDown()) {

@@ -9,7 +9,8 @@ import org.tandemha.api.EventKind;
  * Decides whether this node has quorum, and stops its groups when quorum has been lost for longer than
  * {@code quorum.lossGrace}. Two nodes: the arbiters decide (the safety check), so two nodes are always quorate here.
  * Three or more: a majority of the votes (the configured nodes, plus each witness when {@code quorum.witnessVote} is
- * on) must be reachable. A group in maintenance is left alone.
+ * on) must be reachable. A group in maintenance is left alone. With a coordination service, the service's ensemble is
+ * the quorum (a node cut from it loses its session and its leases), so the heartbeats' count does not stop groups.
  */
 final class Quorum {
     private final EngineState s;
@@ -79,7 +80,8 @@ final class Quorum {
     }
 
     boolean quorate() {
-        if (s.spec.nodes().size() <= 2) {
+        if (s.spec.nodes().size() <= 2 || s.spec.coordinated()) {
+            // with a coordination service, its ensemble is the quorum: a node cut from it loses its session
             return true;
         }
         return reachableVotes() * 2 > s.spec.nodes().size() + witnessVotes();

@@ -25,6 +25,11 @@ final class StatusView {
         this.s = s;
     }
 
+    /** Whether this node tells its peers not to place groups on it (it stood down, or has no usable lease session). */
+    private boolean standingDown() {
+        return s.selfFenced || !s.ownership.mayHold();
+    }
+
     void announceIfChanged() {
         List<GroupAnn> gs = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {
@@ -34,10 +39,10 @@ final class StatusView {
                     g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin));
         }
         boolean leaving = s.leftCleanly;
-        Announcement a = new Announcement(s.announceVersion + 1, s.spec.fingerprint(), leaving, s.selfFenced, Map.copyOf(s.facts), gs);
+        Announcement a = new Announcement(s.announceVersion + 1, s.spec.fingerprint(), leaving, standingDown(), Map.copyOf(s.facts), gs);
         Announcement last = s.lastAnnounced;
         if (last != null && last.groups().equals(gs) && last.leaving() == leaving
-                && last.standingDown() == s.selfFenced && last.facts().equals(a.facts())) {
+                && last.standingDown() == standingDown() && last.facts().equals(a.facts())) {
             return;
         }
         s.announceVersion++;
@@ -50,7 +55,8 @@ final class StatusView {
         for (String n : s.spec.nodeIds()) {
             if (n.equals(s.self)) {
                 nodes.add(new NodeStatus(n, NodeState.LOCAL, 0, s.selfFenced ? "stood down: " + s.selfFencedReason
-                        : s.shuttingDown ? "shutting down" : s.quorum.quorate() ? "running" : "no quorum"));
+                        : s.shuttingDown ? "shutting down" : !s.ownership.mayHold() ? "no session with the coordination"
+                        + " service: " + s.sessionReason : s.quorum.quorate() ? "running" : "no quorum"));
                 continue;
             }
             PeerRecord p = s.peers.get(n);

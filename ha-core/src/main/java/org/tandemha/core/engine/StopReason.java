@@ -11,7 +11,8 @@ enum StopReason {
     STAND_DOWN("standing down"),
     LOST_GENERATION("another node holds a newer generation"),
     SHUTDOWN("node shutting down"),
-    QUORUM("quorum is lost");
+    QUORUM("quorum is lost"),
+    LEASE_LOST("its lease from the coordination service is lost or in doubt");
 
     private final String description;
 
@@ -25,6 +26,6 @@ enum StopReason {
 
     /** Another node may take the group once this stop is over: a failed stop here must end in a reset. */
     boolean lettingGo() {
-        return this == STAND_DOWN || this == LOST_GENERATION || this == QUORUM || this == SHUTDOWN;
+        return this == STAND_DOWN || this == LOST_GENERATION || this == QUORUM || this == SHUTDOWN || this == LEASE_LOST;
     }
 }

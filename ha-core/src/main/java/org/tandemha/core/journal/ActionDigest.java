@@ -155,6 +155,18 @@ public final class ActionDigest {
             public void left(Action.Left a) {
                 o.put("kind", "left");
             }
+
+            @Override
+            public void acquireLease(Action.AcquireLease a) {
+                o.put("kind", "acquireLease");
+                str(o, "group", a.group());
+            }
+
+            @Override
+            public void releaseLease(Action.ReleaseLease a) {
+                o.put("kind", "releaseLease");
+                str(o, "group", a.group());
+            }
         });
         return o;
     }

@@ -190,6 +190,33 @@ public final class InputCodec {
                 str(o, "group", in.group());
                 str(o, "target", in.target());
             }
+
+            @Override
+            public void leaseGranted(Input.LeaseGranted in) {
+                o.put("kind", "leaseGranted");
+                str(o, "group", in.group());
+                o.put("token", in.token());
+            }
+
+            @Override
+            public void leaseLost(Input.LeaseLost in) {
+                o.put("kind", "leaseLost");
+                str(o, "group", in.group());
+                str(o, "reason", in.reason());
+            }
+
+            @Override
+            public void sessionSuspended(Input.SessionSuspended in) {
+                o.put("kind", "sessionSuspended");
+                str(o, "reason", in.reason());
+            }
+
+            @Override
+            public void sessionVerified(Input.SessionVerified in) {
+                o.put("kind", "sessionVerified");
+                ObjectNode leases = o.putObject("leases");
+                new TreeMap<>(in.leases()).forEach(leases::put);
+            }
         });
         return o;
     }
@@ -226,6 +253,10 @@ public final class InputCodec {
             case "command" -> new Input.Command(lng(n, "id"),
                     n.hasNonNull("command") ? enumOf(Input.Command.Kind.class, n, "command") : null,
                     string(n, "group"), string(n, "target"));
+            case "leaseGranted" -> new Input.LeaseGranted(string(n, "group"), lng(n, "token"));
+            case "leaseLost" -> new Input.LeaseLost(string(n, "group"), string(n, "reason"));
+            case "sessionSuspended" -> new Input.SessionSuspended(string(n, "reason"));
+            case "sessionVerified" -> new Input.SessionVerified(longMap(n.get("leases"), "leases"));
             default -> throw new JournalFormatException("unknown input kind \"" + kind
                     + "\": it was written by a newer Tandem; upgrade Tandem to read it");
         };

@@ -56,6 +56,8 @@ final class ActionExecutor implements Action.Handler {
     private final AtomicLong commandIds = new AtomicLong();
     private final CountDownLatch left = new CountDownLatch(1);
     private volatile Map<String, ResourceParts> parts = Map.of(); // "group/resource"
+    /** The coordination service, or null when the peers decide ownership. */
+    private volatile org.tandemha.api.Coordinator coordinator;
 
     ActionExecutor(String self, Engine engine, Membership membership, SafetyCheck safety, FencingChain fencing,
                    ScheduledExecutorService loop, Consumer<Input> submit, EventDispatcher events, Duration slack) {
@@ -75,6 +77,11 @@ final class ActionExecutor implements Action.Handler {
     /** Installs the resources this node runs; once, before the node starts. */
     void install(Map<String, ResourceParts> built) {
         this.parts = Map.copyOf(built);
+    }
+
+    /** Sets the coordination service the lease actions go to; once, before the node starts. */
+    void coordinator(org.tandemha.api.Coordinator c) {
+        this.coordinator = c;
     }
 
     /** Registers the future of an administrator command; returns the id the engine completes it with. */
@@ -165,6 +172,33 @@ final class ActionExecutor implements Action.Handler {
     @Override
     public void left(Action.Left a) {
         left.countDown();
+    }
+
+    @Override
+    public void acquireLease(Action.AcquireLease a) {
+        org.tandemha.api.Coordinator c = coordinator;
+        if (c == null) {
+            LOG.error("node {}: the engine asked for the lease of group {} but no coordination service runs", self, a.group());
+            return;
+        }
+        try {
+            c.acquire(a.group()); // never blocks: the answer comes back as an input
+        } catch (RuntimeException e) {
+            LOG.error("node {}: asking for the lease of group {} failed: {}", self, a.group(), e.toString());
+        }
+    }
+
+    @Override
+    public void releaseLease(Action.ReleaseLease a) {
+        org.tandemha.api.Coordinator c = coordinator;
+        if (c == null) {
+            return;
+        }
+        try {
+            c.release(a.group());
+        } catch (RuntimeException e) {
+            LOG.error("node {}: releasing the lease of group {} failed: {}", self, a.group(), e.toString());
+        }
     }
 
     @Override

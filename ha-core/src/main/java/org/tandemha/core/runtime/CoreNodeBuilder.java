@@ -181,6 +181,10 @@ public final class CoreNodeBuilder implements NodeBuilder {
                 problems.addAll(e.problems());
             }
         }
+        org.tandemha.api.Coordinator coordinator = null;
+        if (spec.coordinated()) {
+            coordinator = coordinator(spec, cc, lateContext, problems);
+        }
         if (m == null) {
             MembershipFactory mf = ServiceLoader.load(MembershipFactory.class).findFirst().orElse(null);
             if (mf == null) {
@@ -195,12 +199,18 @@ public final class CoreNodeBuilder implements NodeBuilder {
             }
         }
         if (!problems.isEmpty()) {
+            if (coordinator != null) {
+                coordinator.close();
+            }
             throw new InvalidConfigException(problems);
         }
         NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(SafetyCheck.inOrder(configuredArbiters, arbiters),
                 spec.quorum().twoNodeWithoutArbiter()),
                 new FencingChain(FencingChain.inOrder(configuredFencers, fencers)), dir, services, listeners);
         holder[0] = rt;
+        if (coordinator != null) {
+            rt.coordinator(coordinator);
+        }
         Map<String, ResourceParts> parts = new LinkedHashMap<>();
         for (GroupSpec g : spec.groups()) {
             if (g.priority(localNode) < 0) {
@@ -220,6 +230,9 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
         if (!problems.isEmpty()) {
             m.close();
+            if (coordinator != null) {
+                coordinator.close();
+            }
             throw new InvalidConfigException(problems);
         }
         rt.install(parts);
@@ -230,6 +243,33 @@ public final class CoreNodeBuilder implements NodeBuilder {
                     "choose a writable directory with stateDirectory(...)");
         }
         return rt;
+    }
+
+    /**
+     * The coordination service the configuration names: a {@link org.tandemha.api.CoordinatorFactory} registered with
+     * {@link #service}, else the one of that type on the class path. Without one the node is not built: the engine
+     * would wait for leases nobody grants.
+     */
+    private org.tandemha.api.Coordinator coordinator(ClusterSpec spec, ClusterConfig cc, NodeContext context,
+                                                     List<Problem> problems) {
+        org.tandemha.core.config.CoordinationSpec c = spec.coordination();
+        org.tandemha.api.CoordinatorFactory f = services.get(org.tandemha.api.CoordinatorFactory.class)
+                instanceof org.tandemha.api.CoordinatorFactory given && given.type().equals(c.type()) ? given
+                : find(org.tandemha.api.CoordinatorFactory.class, c.type(), org.tandemha.api.CoordinatorFactory::type);
+        if (f == null) {
+            problems.add(new Problem("coordination.type", "the configuration asks for coordination by " + c.type()
+                    + " but no module on the class path provides it", "add the dependency org.tandemha:ha-" + c.type()
+                    + " (it brings Apache Curator), or remove the coordination section to let the nodes decide"
+                    + " ownership among themselves"));
+            return null;
+        }
+        try {
+            return f.create(new org.tandemha.api.CoordinatorFactory.Settings(c.type(), c.connect(), c.sessionTimeout(),
+                    c.path(), c.digest()), cc, context);
+        } catch (InvalidConfigException e) {
+            problems.addAll(e.problems());
+            return null;
+        }
     }
 
     private static <F> F find(Class<F> kind, String type, java.util.function.Function<F, String> name) {

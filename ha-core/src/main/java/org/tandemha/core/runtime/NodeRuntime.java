@@ -58,6 +58,8 @@ public final class NodeRuntime implements ClusterNode {
     private volatile boolean closed;
     private Watchdog watchdog;
     private AutoCloseable stateLock;
+    /** The coordination service that decides ownership, or null (the peers decide). */
+    private org.tandemha.api.Coordinator coordinator;
 
     NodeRuntime(ClusterSpec spec, String self, Membership membership,
                 SafetyCheck safety, FencingChain fencing, Path stateDir, Map<Class<?>, Object> services,
@@ -94,6 +96,12 @@ public final class NodeRuntime implements ClusterNode {
     /** Installs the resources this node runs; once, before {@link #start()}. */
     void install(Map<String, ResourceParts> built) {
         actions.install(built);
+    }
+
+    /** Installs the coordination service; once, before {@link #start()}. */
+    void coordinator(org.tandemha.api.Coordinator c) {
+        this.coordinator = c;
+        actions.coordinator(c);
     }
 
     /** The context plugins of this node get. */
@@ -148,6 +156,9 @@ public final class NodeRuntime implements ClusterNode {
             }
             membership.start(new MembershipInputs(self, steps::submit, events));
             safety.start();
+            if (coordinator != null) {
+                coordinator.start(new CoordinatorInputs(steps::submit));
+            }
             // The engine boots (and cleans up leftovers) only once everything it needs has started.
             steps.submit(new Input.Boot(GenerationStore.load(stateDir, self), membership.incarnation()));
             if (watchdog != null) {
@@ -269,6 +280,13 @@ public final class NodeRuntime implements ClusterNode {
     /** Releases everything {@link #start()} opened, in reverse order; each step on its own. */
     private void release() {
         pauses.stop();
+        if (coordinator != null) {
+            try {
+                coordinator.close(); // gives up every lease: after the groups stopped, or when the start failed
+            } catch (RuntimeException e) {
+                LOG.warn("node {}: closing the coordination session failed: {}", self, e.toString());
+            }
+        }
         try {
             safety.close();
         } catch (RuntimeException e) {

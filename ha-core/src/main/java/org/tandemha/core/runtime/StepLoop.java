@@ -310,5 +310,15 @@ final class StepLoop {
         public void left(Action.Left a) {
             // always runs
         }
+
+        @Override
+        public void acquireLease(Action.AcquireLease a) {
+            // always runs (its token is written ahead before a start uses it)
+        }
+
+        @Override
+        public void releaseLease(Action.ReleaseLease a) {
+            // always runs
+        }
     }
 }

@@ -44,6 +44,9 @@ final class Invariants {
                 n.fencedSince = -1; // report once
             }
         }
+        if (w.coordination != null) {
+            checkStaleTokens(now);
+        }
         for (GroupSpec g : w.spec.groups()) {
             List<String> on = runningOn(g.id());
             if (on.size() > 1) {
@@ -56,7 +59,7 @@ final class Invariants {
     List<String> runningOn(String group) {
         List<String> r = new ArrayList<>();
         for (SimNode n : w.nodes.values()) {
-            if (!n.machineDown && !n.fenced && runs(n, group) && live(n, group)) {
+            if (!n.machineDown && !n.fenced && runs(n, group) && live(n, group) && !staleToken(n, group)) {
                 r.add(n.id);
             }
         }
@@ -66,6 +69,43 @@ final class Invariants {
             }
         }
         return r;
+    }
+
+    /** Per node and group, since when it runs the group at an older lease token than one started (lease mode). */
+    private final java.util.Map<String, Long> staleSince = new java.util.HashMap<>();
+
+    /**
+     * With leases, a node whose engine holds the group at an older token than one started elsewhere is fenced for
+     * that group by the token (the volume refuses its writes); it is no owner, but unless frozen it must stop the
+     * group within {@link SimCluster#FENCED_STOP_BOUND_MS}.
+     */
+    private boolean staleToken(SimNode n, String group) {
+        if (w.coordination == null || n.engine == null) {
+            return false;
+        }
+        return n.engine.generation(group) < w.array.startedGeneration(group);
+    }
+
+    private void checkStaleTokens(long now) {
+        for (SimNode n : w.nodes.values()) {
+            for (GroupSpec g : w.spec.groups()) {
+                String k = n.id + "/" + g.id();
+                LocalState st = n.engine == null ? null : n.engine.state(g.id());
+                boolean stale = st != null && !n.paused && !n.crashed && staleToken(n, g.id()) && st.active()
+                        && st != LocalState.FAILED && st != LocalState.UNKNOWN && !n.engine.maintenance(g.id());
+                if (!stale) {
+                    staleSince.remove(k);
+                    continue;
+                }
+                long since = Math.max(staleSince.computeIfAbsent(k, x -> now), n.resumedAt);
+                if (now - since > SimCluster.FENCED_STOP_BOUND_MS) {
+                    w.violations.add("t=" + now + " " + n.id + " still runs " + g.id() + " (" + st + ") at generation "
+                            + n.engine.generation(g.id()) + ", older than generation "
+                            + w.array.startedGeneration(g.id()) + " started elsewhere");
+                    staleSince.put(k, Long.MAX_VALUE / 2); // report once
+                }
+            }
+        }
     }
 
     /** Nodes where something of the group runs although they are no owner. */

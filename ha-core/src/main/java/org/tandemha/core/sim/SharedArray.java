@@ -61,8 +61,12 @@ final class SharedArray {
             writesRejected++;
             return;
         }
-        writesAccepted++;
         long newest = startedGeneration.getOrDefault(group, 0L);
+        if (w.coordination != null && generation < newest) {
+            writesRejected++; // lease tokens: the volume checks the token and refuses an older one
+            return;
+        }
+        writesAccepted++;
         // A group in maintenance is the operator's: the engine neither stops it nor keeps it off the disk. (The
         // simulated disk has one registration per node for all groups, so a volume of another group started
         // here registers this node again, which a real array with a volume per group would not do.)
@@ -70,6 +74,11 @@ final class SharedArray {
             w.violations.add("t=" + w.now() + " the disk accepted a write to " + group + " from " + n.id
                     + " at generation " + generation + " after generation " + newest + " started");
         }
+    }
+
+    /** The highest generation ever started for the group (the ground truth). */
+    long startedGeneration(String group) {
+        return startedGeneration.getOrDefault(group, 0L);
     }
 
     /** The highest generation the arbiters have seen, over every group (what a safety check reports). */

@@ -47,6 +47,11 @@ import org.tandemha.core.engine.LocalState;
  * <h2>Resource faults</h2> {@link #fault} (see {@link Fault}) and {@link #kill}.
  * <h2>Arbiter and fencing</h2> {@link #arbiter} picks how the safety check answers ({@link ArbiterMode});
  * {@link #scriptedArbiter}, {@link #arbiterAnswers} and {@link #fencerAnswers} script it instead.
+ * <h2>Coordination service</h2> With a {@code coordination} section ({@link Specs#coordinated}), a simulated ZooKeeper
+ * grants the group leases: {@link #coordinationCut}, {@link #coordinationHeal}, {@link #expireSession}; a pause or a
+ * crash silences the session until it expires. A volume then refuses writes from an older lease token (a fencing
+ * token the resource checks), and a node running a group at an older token than one started counts as fenced for
+ * that group; it must stop it within {@link #FENCED_STOP_BOUND_MS} unless frozen.
  * <h2>Array faults</h2> {@link #arrayForgets}: the array loses every registration and reservation (a reboot, a
  * controller failover without APTPL): it forgets who holds it and the generation on it. This is not a fence: no
  * node's key was preempted by a peer.
@@ -233,6 +238,32 @@ public final class SimCluster {
     /** SIGCONT: the engine learns how long it was frozen, then gets what arrived meanwhile. */
     public void resume(String node) {
         w.processes.resume(node);
+    }
+
+    /**
+     * The node loses the coordination service (a partition from the ensemble): its session expires on the server
+     * after the session timeout, its client suspends after two thirds of it. Only with {@code coordination}.
+     */
+    public void coordinationCut(String node) {
+        coordination().cut(node);
+    }
+
+    /** The node reaches the coordination service again. */
+    public void coordinationHeal(String node) {
+        coordination().heal(node);
+    }
+
+    /** The coordination service expires the node's session now. */
+    public void expireSession(String node) {
+        coordination().expireSession(node);
+    }
+
+    private SimCoordination coordination() {
+        if (w.coordination == null) {
+            throw new IllegalStateException("simulated cluster: the spec has no coordination section (fix: build it"
+                    + " with Specs.coordinated)");
+        }
+        return w.coordination;
     }
 
     /** Every heartbeat path between a and b goes down, both ways. */

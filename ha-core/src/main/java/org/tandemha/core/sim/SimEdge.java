@@ -81,6 +81,9 @@ final class SimEdge {
         if (n.fenced && w.spec.groups().stream().noneMatch(g -> n.engine.state(g.id()).active())) {
             n.fenced = false; // stood down; it registers again before it may hold anything
         }
+        if (w.coordination != null) {
+            w.coordination.retry();
+        }
         w.invariants.check();
     }
 
@@ -174,6 +177,16 @@ final class SimEdge {
         public void left(Action.Left a) {
             // dropped: nothing to report back
         }
+
+        @Override
+        public void acquireLease(Action.AcquireLease a) {
+            new Runner(n).acquireLease(a); // never refused (see Action.runsWithoutDurableGenerations)
+        }
+
+        @Override
+        public void releaseLease(Action.ReleaseLease a) {
+            new Runner(n).releaseLease(a);
+        }
     }
 
     /** Carries out one node's actions. */
@@ -247,6 +260,20 @@ final class SimEdge {
         @Override
         public void left(Action.Left a) {
             w.processes.leave(n, n.incarnation);
+        }
+
+        @Override
+        public void acquireLease(Action.AcquireLease a) {
+            if (w.coordination != null) {
+                w.coordination.acquire(n, a.group());
+            }
+        }
+
+        @Override
+        public void releaseLease(Action.ReleaseLease a) {
+            if (w.coordination != null) {
+                w.coordination.release(n, a.group());
+            }
         }
     }
 }

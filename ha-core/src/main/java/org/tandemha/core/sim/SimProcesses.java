@@ -70,6 +70,9 @@ final class SimProcesses {
         n.engineKnowsNotDurable = false;
         w.edge.deliver(n, new Input.Boot(w.machine(n).persisted, n.incarnation));
         w.network.linksChanged(n);
+        if (w.coordination != null) {
+            w.coordination.booted(n);
+        }
     }
 
     void crash(String node) {
@@ -107,6 +110,9 @@ final class SimProcesses {
         n.wakeAt = Long.MAX_VALUE;
         n.held.clear();
         w.network.linksChanged(n);
+        if (w.coordination != null) {
+            w.coordination.processStopped(n);
+        }
     }
 
     void shutdown(String node) {
@@ -145,6 +151,9 @@ final class SimProcesses {
         w.at(3 * SimCluster.HEARTBEAT_MS + w.network.netDelayMs + w.network.reorderMs, () -> {
             if (n.alive(inc)) {
                 w.log(n.key + " left" + (n.anyRunning() ? "; still running: " + n.runningKeys() : ""));
+                if (w.coordination != null) {
+                    w.coordination.closed(n);
+                }
                 stopProcess(n);
                 n.left = !n.twin;
             }
@@ -201,6 +210,9 @@ final class SimProcesses {
         n.paused = true;
         n.pausedAt = w.now();
         w.network.linksChanged(n);
+        if (w.coordination != null) {
+            w.coordination.paused(n);
+        }
     }
 
     void resume(String node) {
@@ -221,6 +233,9 @@ final class SimProcesses {
             w.edge.deliver(n, in);
         }
         w.network.linksChanged(n);
+        if (w.coordination != null) {
+            w.coordination.resumed(n);
+        }
     }
 
     /** How the machine is, as the test harness sees it (see {@link SimCluster#condition}). */

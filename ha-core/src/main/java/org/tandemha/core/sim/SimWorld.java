@@ -52,6 +52,8 @@ final class SimWorld {
     final SimArbiters arbiters;
     final SimEdge edge;
     final Invariants invariants;
+    /** The coordination service, when the spec has one (null: the peers decide ownership). */
+    final SimCoordination coordination;
 
     SimWorld(ClusterSpec spec, long seed) {
         this.spec = spec;
@@ -66,6 +68,7 @@ final class SimWorld {
         this.arbiters = new SimArbiters(this);
         this.edge = new SimEdge(this);
         this.invariants = new Invariants(this);
+        this.coordination = spec.coordinated() ? new SimCoordination(this) : null;
     }
 
     long now() {

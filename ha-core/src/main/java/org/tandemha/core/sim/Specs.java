@@ -42,6 +42,13 @@ public final class Specs {
         return new GroupSpec(id, nodes, policy, Duration.ofSeconds(3), 2, Duration.ofMinutes(10), rs);
     }
 
+    /** The same cluster with a coordination service (ZooKeeper) deciding ownership, with this session timeout. */
+    public static ClusterSpec coordinated(ClusterSpec c, Duration sessionTimeout) {
+        return new ClusterSpec(c.cluster(), c.key(), c.nodes(), c.paths(), c.arbiters(), c.fencers(), c.quorum(),
+                c.timing(), c.groups(), c.fingerprint() + "-zk", c.watchdog(),
+                new org.tandemha.core.config.CoordinationSpec("zookeeper", "sim:2181", sessionTimeout, "/tandem", null));
+    }
+
     /** A cluster named {@code sim} of {@code nodes} running {@code groups}. */
     public static ClusterSpec cluster(List<String> nodes, GroupSpec... groups) {
         List<ClusterSpec.NodeSpec> ns = nodes.stream().map(n -> new ClusterSpec.NodeSpec(n, Map.of())).toList();

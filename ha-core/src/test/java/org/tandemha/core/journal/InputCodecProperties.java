@@ -85,7 +85,11 @@ class InputCodecProperties {
                 Combinators.combine(Arbitraries.of(true, false), ns).as(Input.GenerationsDurable::new),
                 Combinators.combine(ns, l, l).as(Input.DuplicateNode::new),
                 Combinators.combine(l, Arbitraries.of(Input.Command.Kind.class).injectNull(0.05), ns, ns)
-                        .as(Input.Command::new));
+                        .as(Input.Command::new),
+                Combinators.combine(ns, l).as(Input.LeaseGranted::new),
+                Combinators.combine(ns, ns).as(Input.LeaseLost::new),
+                ns.map(Input.SessionSuspended::new),
+                Arbitraries.maps(s, l).ofMaxSize(4).map(Input.SessionVerified::new));
     }
 
     /** Any text without lone surrogates (which no JSON text can carry), control characters included. */

@@ -74,7 +74,6 @@ public final class HelloCluster {
     public static ClusterNode build(NodeBuilder builder, String me, Path stateDir) throws InvalidConfigException {
         return builder.localNode(me)
                 .stateDirectory(stateDir)
-                .listener(event -> System.out.println(event))  // every decision, with its reasons
                 .build();                                     // bad configuration: every problem, with its fix
     }
     // README-END

@@ -8,6 +8,7 @@
 # The first run builds the modules it needs with mvn (on a fresh machine Maven downloads its plugins and
 # dependencies first: a few minutes); later runs build again only when a source file changed.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 target="$root/examples/target"
 marker="$target/.demo-built"

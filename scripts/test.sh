@@ -3,6 +3,7 @@
 # tests of the outside world need (tgtd, libiscsi, PostgreSQL, MariaDB, resource-agents, iproute2, nftables).
 # Tests that need root (namespaces, tgtd, mounts) skip with a clear message when run as another user.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 need=(tgt libiscsi7 libiscsi-bin sg3-utils postgresql mariadb-server resource-agents kmod iproute2 nftables e2fsprogs util-linux procps)
 if [ "$(id -u)" = 0 ]; then

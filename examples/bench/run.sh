@@ -7,8 +7,8 @@
 #   examples/bench/run.sh db          kill -9 to deep check passing again, PostgreSQL and MariaDB
 #   examples/bench/run.sh failover    kill -9 of the active node to the first client request through the VIP (root)
 #   examples/bench/run.sh daemon-crash  kill -9 of the holder's Tandem JVM alone: 20 trials, VIPs + witness (root)
-#   examples/bench/run.sh server      the standalone node (bin/tandem run) idle: rss, cpu, threads, startup, CLI call
 #   examples/bench/run.sh faults [--faults N] [--seed S] [--cluster web|db|both]  the fault lab (root)
+#   examples/bench/run.sh getting-started  the README's Getting started as a new project: build, two nodes, takeover
 #   examples/bench/run.sh all         every benchmark above
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,6 +27,6 @@ run_one() {
 }
 case "$what" in
   all) for b in core heartbeat scsi ip db failover daemon-crash; do [ -f "$here/$b.sh" ] && run_one "$b"; done ;;
-  ""|-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  ""|-h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) run_one "$what" "$@" ;;
 esac

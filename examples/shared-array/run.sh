@@ -16,6 +16,7 @@
 # With --runs N every scenario runs N times and a table is printed (the end-to-end fault suite).
 # Ctrl-C stops everything: the nodes, the client, tgtd, and removes namespaces and the loop device.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
 root="${ROOT:-$(cd "$here/../.." && pwd)}"
 if [ "$(id -u)" != 0 ]; then

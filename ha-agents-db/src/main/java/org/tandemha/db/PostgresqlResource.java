@@ -144,6 +144,10 @@ final class PostgresqlResource implements Resource, Checker {
             return ActionResult.failed(Severity.HARD, what + ": " + dir + " is not a PostgreSQL data directory (no PG_VERSION);"
                     + " fix dataDirectory, or create the cluster with initdb");
         }
+        ActionResult standby = standbySignal(dir);
+        if (standby != null) {
+            return standby;
+        }
         long pid = runningPid();
         if (pid > 0) {
             return awaitRunning(pid, context, t0, "already running");
@@ -176,6 +180,11 @@ final class PostgresqlResource implements Resource, Checker {
         Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), left);
         List<String> serverLog = DbSupport.tailSince(log, logOffset, CommandRunner.TAIL_LINES);
         long newPid = runningPid();
+        CheckResult role = ex.ok() && newPid > 0 ? roleCheck() : null;
+        if (role != null) {
+            return ActionResult.failed(Severity.HARD, role.reason() + "; it was started but is no primary")
+                    .withDuration(Duration.ofNanos(System.nanoTime() - t0));
+        }
         if (ex.ok() && newPid > 0) {
             String msg = "started (pid " + newPid + ")" + (stale == null ? "" : "; " + stale);
             LOG.info("{}: {} in {}", what, msg, Durations.format(Duration.ofNanos(System.nanoTime() - t0)));
@@ -211,8 +220,15 @@ final class PostgresqlResource implements Resource, Checker {
     private ActionResult awaitRunning(long pid, ActionContext context, long t0, String how) {
         while (true) {
             CheckResult r = WireProbe.postgres(s.host(), s.port(), context, what);
-            if (r.healthy()) {
+            CheckResult role = r.healthy() ? roleCheck() : null;
+            if (role != null && role.severity() == Severity.HARD) {
+                return ActionResult.failed(Severity.HARD, role.reason()).withDuration(Duration.ofNanos(System.nanoTime() - t0));
+            }
+            if (r.healthy() && role == null) {
                 return ActionResult.done(how + " (pid " + pid + ")").withDuration(Duration.ofNanos(System.nanoTime() - t0));
+            }
+            if (role != null) {
+                r = role;
             }
             if (context.remaining().toMillis() < 150 || !Procs.alive(pid)) {
                 return ActionResult.failed(what + ": a postmaster (pid " + pid + ") runs on this data directory but does not accept"
@@ -293,7 +309,7 @@ final class PostgresqlResource implements Resource, Checker {
         return msg;
     }
 
-    private String serverOptions() {
+    String serverOptions() {
         List<String> o = new ArrayList<>();
         o.add("-p");
         o.add(Integer.toString(s.port()));
@@ -398,13 +414,35 @@ final class PostgresqlResource implements Resource, Checker {
                 : WireProbe.postgres(s.host(), s.port(), context, what);
     }
 
+    private static final String IN_RECOVERY = "in recovery (pg_is_in_recovery)";
+
     @Override
     public CheckResult deepCheck(ActionContext context) {
         long pid = runningPid();
         if (pid <= 0) {
             return processCheck();
         }
-        return probe.run(context, "deep check", DbSupport.deepWork(s.checkQuery(), s.heartbeatTable(), context.node(), context.generation()));
+        CheckResult role = roleCheck();
+        if (role != null) {
+            return role;
+        }
+        JdbcProbe.Work work = DbSupport.deepWork(s.checkQuery(), s.heartbeatTable(), context.node(), context.generation());
+        CheckResult deep = probe.run(context, "deep check", (c, seconds) -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.setQueryTimeout(seconds);
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_is_in_recovery()")) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        return IN_RECOVERY;
+                    }
+                }
+            }
+            return work.run(c, seconds);
+        });
+        if (deep.healthy() && deep.reason().contains(IN_RECOVERY)) {
+            return CheckResult.failed(Severity.HARD, what + ": pg_is_in_recovery() is true: the server is a standby, not a"
+                    + " primary; promote it or remove standby.signal").withDuration(deep.duration());
+        }
+        return deep;
     }
 
     /** Null when the postmaster is alive and running; else the failed result. */
@@ -419,6 +457,64 @@ final class PostgresqlResource implements Resource, Checker {
         }
         if (Procs.stopped(pid)) {
             return CheckResult.failed(what + ": the postmaster (pid " + pid + ") is stopped (SIGSTOP or traced) and cannot serve");
+        }
+        return roleCheck();
+    }
+
+    /**
+     * Null when the server runs as a primary; else why it does not. Two sources, both cheap and without a login:
+     * the postmaster's state on line 8 of postmaster.pid (PostgreSQL 10 and later; {@code pg_ctl} reads the same
+     * line): {@code stopping} while it shuts down (it still answers the first packet of a connection, then refuses
+     * the session), {@code starting} during startup or crash recovery, {@code standby} for a standby that accepts
+     * no connections; and the recovery signal files: a server in recovery (a standby, or a targeted recovery) runs
+     * with {@code standby.signal} or {@code recovery.signal} in its data directory until it is promoted, which
+     * removes them. A hot standby reports {@code ready} like a primary, so the files decide. The deep check also asks
+     * {@code pg_is_in_recovery()}.
+     */
+    CheckResult roleCheck() {
+        String status = pmStatus();
+        if (!"stopping".equals(status)) {
+            for (String signal : new String[] {"standby.signal", "recovery.signal"}) {
+                if (Files.exists(s.dataDirectory().resolve(signal))) {
+                    return inRecovery(signal + " in " + s.dataDirectory());
+                }
+            }
+        }
+        if (status == null || status.equals("ready")) {
+            return null;
+        }
+        return switch (status) {
+            case "standby" -> inRecovery("postmaster.pid status 'standby'");
+            case "stopping" -> CheckResult.failed(what + ": the server is shutting down (postmaster.pid status 'stopping')"
+                    + " and accepts no new sessions");
+            case "starting" -> CheckResult.failed(what + ": the server is still starting up or in crash recovery"
+                    + " (postmaster.pid status 'starting') and accepts no sessions yet");
+            default -> null;                 // a status this version does not know: the connection checks decide
+        };
+    }
+
+    private CheckResult inRecovery(String evidence) {
+        return CheckResult.failed(Severity.HARD, what + ": the server is in recovery (a standby, read-only), not a primary ("
+                + evidence + "); promote it (pg_ctl promote) where it should be the primary, or remove standby.signal"
+                + " before starting it as one");
+    }
+
+    /** Line 8 of postmaster.pid, trimmed (it is padded), or null when absent or unreadable. */
+    private String pmStatus() {
+        try {
+            List<String> lines = Files.readAllLines(pidFile(), java.nio.charset.StandardCharsets.UTF_8);
+            return lines.size() >= 8 ? lines.get(7).trim() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A data directory with standby.signal starts as a standby: refused for this resource, before it starts. */
+    private ActionResult standbySignal(Path dir) {
+        if (Files.exists(dir.resolve("standby.signal"))) {
+            return ActionResult.failed(Severity.HARD, what + ": " + dir.resolve("standby.signal") + " exists: PostgreSQL would"
+                    + " start as a standby (in recovery), not as a primary; remove the file to run this data directory as"
+                    + " the primary, or use it as a standby outside this resource");
         }
         return null;
     }

@@ -207,4 +207,76 @@ class PostgresqlTest extends DbServerTest<PostgresqlResource> {
             assertThat(busy.reason()).contains("port " + pg.port).contains("in use");
         }
     }
+
+    /** Issue 22 item 6: a standby (in recovery) is not a healthy primary: refused at start, failed (hard) by every check. */
+    @Test
+    void aServerInRecoveryIsNotAHealthyPrimary() throws Exception {
+        assertThat(db.stop(TestSupport.ctx(Duration.ofSeconds(20))).isDone()).isTrue();
+        java.nio.file.Path signal = pg.dataDir.resolve("standby.signal");
+        Files.writeString(signal, "");
+        TestSupport.chown(signal, "postgres");
+        try {
+            ActionResult refused = db.start(TestSupport.ctx(Duration.ofSeconds(30)));
+            assertThat(refused.isDone()).isFalse();
+            assertThat(refused.severity()).isEqualTo(org.tandemha.api.Severity.HARD);
+            assertThat(refused.reason()).contains("standby.signal").contains("not as a primary");
+            assertThat(pg.pid()).isLessThanOrEqualTo(0);
+
+            // the same data directory started by hand as a standby (as an operator or a replica set-up would)
+            var started = TestSupport.run(Duration.ofSeconds(60), "postgres", TestSupport.PG_BIN + "/pg_ctl", "start", "-D",
+                    pg.dataDir.toString(), "-l", pg.dataDir.resolve("standby.log").toString(), "-w", "-t", "50", "-s",
+                    "-o", db.serverOptions());
+            assertThat(started.ok()).as("pg_ctl start as a standby: %s %s", started.describe(), started.tail()).isTrue();
+            try (Connection c = connect(pg); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getBoolean(1)).as("the server really is in recovery").isTrue();
+            }
+            CheckResult quick = db.quickCheck(TestSupport.ctx(Duration.ofSeconds(2)));
+            assertThat(quick.health()).as("%s; postmaster.pid: %s", quick.reason(),
+                    Files.readAllLines(pg.dataDir.resolve("postmaster.pid"))).isEqualTo(CheckResult.Health.FAILED);
+            assertThat(quick.severity()).isEqualTo(org.tandemha.api.Severity.HARD);
+            assertThat(quick.reason()).contains("in recovery").contains("not a primary");
+            CheckResult deep = db.deepCheck(TestSupport.ctx(Duration.ofSeconds(5)));
+            assertThat(deep.health()).as(deep.reason()).isEqualTo(CheckResult.Health.FAILED);
+            assertThat(deep.severity()).isEqualTo(org.tandemha.api.Severity.HARD);
+            ActionResult again = db.start(TestSupport.ctx(Duration.ofSeconds(10)));
+            assertThat(again.isDone()).as(again.toString()).isFalse();
+            assertThat(again.reason()).contains("standby");
+            ActionResult stop = db.stop(TestSupport.ctx(Duration.ofSeconds(20)));
+            assertThat(stop.isDone()).as(stop.toString()).isTrue();
+        } finally {
+            Files.deleteIfExists(signal);
+        }
+        ActionResult back = db.start(TestSupport.ctx(Duration.ofSeconds(60)));
+        assertThat(back.isDone()).as("%s %s", back, back.output()).isTrue();
+        assertThat(db.quickCheck(TestSupport.ctx(Duration.ofSeconds(2))).health()).isEqualTo(CheckResult.Health.OK);
+    }
+
+    /** Issue 22 item 6: a server shutting down (a smart shutdown waiting for a session) is not healthy. */
+    @Test
+    void aServerShuttingDownIsNotHealthy() throws Exception {
+        long pid = pg.pid();
+        try (Connection session = connect(pg)) {                 // a smart shutdown waits for this session
+            var stop = TestSupport.run(Duration.ofSeconds(10), "postgres", TestSupport.PG_BIN + "/pg_ctl", "stop", "-D",
+                    pg.dataDir.toString(), "-m", "smart", "-W", "-s");
+            assertThat(stop.ok()).as("pg_ctl stop -m smart -W: %s %s", stop.describe(), stop.tail()).isTrue();
+            CheckResult quick = null;
+            for (int i = 0; i < 50; i++) {                       // the postmaster notes 'stopping' at once; 5 s at most
+                quick = db.quickCheck(TestSupport.ctx(Duration.ofSeconds(2)));
+                if (!quick.healthy()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(quick.health()).as(quick.reason()).isEqualTo(CheckResult.Health.FAILED);
+            assertThat(quick.reason()).contains("shutting down");
+            assertThat(Procs.alive(pid)).as("the postmaster still waits for the session").isTrue();
+            CheckResult deep = db.deepCheck(TestSupport.ctx(Duration.ofSeconds(5)));
+            assertThat(deep.healthy()).as(deep.reason()).isFalse();
+        }
+        Procs.waitGone(pid, 10_000_000_000L, TestSupport.ctx(Duration.ofSeconds(10)));
+        ActionResult back = db.start(TestSupport.ctx(Duration.ofSeconds(60)));
+        assertThat(back.isDone()).as("%s %s", back, back.output()).isTrue();
+    }
 }

@@ -30,6 +30,7 @@ public record ActionResult(Outcome outcome, Severity severity, String reason, Du
         CANCELLED
     }
 
+    /** Fills defaults: a SOFT severity, an empty reason, a zero duration and no output when not given. */
     public ActionResult {
         Objects.requireNonNull(outcome, "outcome");
         severity = severity == null ? Severity.SOFT : severity;

@@ -34,6 +34,7 @@ public record CheckResult(Health health, Severity severity, String reason, Durat
         }
     }
 
+    /** Fills defaults: a SOFT severity and an empty reason when not given. */
     public CheckResult {
         Objects.requireNonNull(health, "health");
         severity = severity == null ? Severity.SOFT : severity;

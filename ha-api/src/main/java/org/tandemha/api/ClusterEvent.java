@@ -30,6 +30,7 @@ public record ClusterEvent(long sequence, Instant time, EventKind kind, Level le
         ERROR
     }
 
+    /** Copies the details; no details is an empty map. */
     public ClusterEvent {
         details = details == null ? Map.of() : Map.copyOf(details);
     }

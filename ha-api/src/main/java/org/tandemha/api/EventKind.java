@@ -2,12 +2,18 @@ package org.tandemha.api;
 
 /** What a {@link ClusterEvent} is about. Names follow the operator's words. */
 public enum EventKind {
-    /** The node started or stopped its engine. */
-    NODE_STARTED, NODE_STOPPED,
-    /** A heartbeat path to a peer came up or went down (a warning only, while another path is up). */
-    PATH_UP, PATH_DOWN,
-    /** A peer became reachable (on any path) or unreachable (on every path). */
-    PEER_REACHABLE, PEER_UNREACHABLE,
+    /** The node started its engine. */
+    NODE_STARTED,
+    /** The node stopped its engine. */
+    NODE_STOPPED,
+    /** A heartbeat path to a peer came up. */
+    PATH_UP,
+    /** A heartbeat path to a peer went down (a warning only, while another path is up). */
+    PATH_DOWN,
+    /** A peer became reachable (on any path). */
+    PEER_REACHABLE,
+    /** A peer became unreachable (on every path). */
+    PEER_UNREACHABLE,
     /** A peer came back with a new incarnation: it restarted. */
     PEER_RESTARTED,
     /** The safety check ran and reached a verdict, with its reasons. */
@@ -18,20 +24,36 @@ public enum EventKind {
     STAND_DOWN,
     /** Fencing of a peer was attempted; details say with which method and how it ended. */
     FENCE,
-    /** A resource action started, finished or failed. */
-    RESOURCE_STARTED, RESOURCE_START_FAILED, RESOURCE_STOPPED, RESOURCE_STOP_FAILED,
-    /** A quick or deep check failed, or passed again after a failure. */
-    CHECK_FAILED, CHECK_RECOVERED,
-    /** Local recovery was tried; details say whether it worked. */
-    RECOVERY_ATTEMPTED, RECOVERY_SUCCEEDED, RECOVERY_FAILED,
+    /** A resource started. */
+    RESOURCE_STARTED,
+    /** A resource failed to start. */
+    RESOURCE_START_FAILED,
+    /** A resource stopped. */
+    RESOURCE_STOPPED,
+    /** A resource failed to stop (the group is FAILED on this node until it is fenced or cleared). */
+    RESOURCE_STOP_FAILED,
+    /** A quick or deep check failed. */
+    CHECK_FAILED,
+    /** A check passed again after a failure. */
+    CHECK_RECOVERED,
+    /** Local recovery of a resource was tried. */
+    RECOVERY_ATTEMPTED,
+    /** Local recovery worked. */
+    RECOVERY_SUCCEEDED,
+    /** Local recovery did not work. */
+    RECOVERY_FAILED,
     /** A group's state changed on this node. */
     GROUP_STATE,
     /** This node claims a group for a new generation, or withdraws its claim. */
     GROUP_CLAIMED,
-    /** A failover (unplanned move) started and finished. */
-    FAILOVER_STARTED, FAILOVER_FINISHED,
-    /** A switchover (planned move) or switchback started and finished. */
-    SWITCHOVER_STARTED, SWITCHOVER_FINISHED,
+    /** A failover (unplanned move) started. */
+    FAILOVER_STARTED,
+    /** A failover finished: the group is online on its new node. */
+    FAILOVER_FINISHED,
+    /** A switchover (planned move) or switchback started. */
+    SWITCHOVER_STARTED,
+    /** A switchover or switchback finished. */
+    SWITCHOVER_FINISHED,
     /** A group was put into, or taken out of, maintenance (unmanaged). */
     MAINTENANCE,
     /** An administrator command was refused, with the reason. */

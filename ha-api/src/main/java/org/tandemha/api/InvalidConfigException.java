@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
  */
 public class InvalidConfigException extends Exception {
     private static final long serialVersionUID = 1L;
+    /** Every problem found, in the order found. */
     private final List<Problem> problems;
 
     /** Creates the exception from one or more problems. */

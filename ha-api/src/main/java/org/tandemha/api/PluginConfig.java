@@ -31,6 +31,7 @@ import java.util.TreeSet;
  */
 public record PluginConfig(String id, String type, String path, Map<String, Object> params) {
 
+    /** Checks that id and type are given and copies the parameters. */
     public PluginConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(type, "type");

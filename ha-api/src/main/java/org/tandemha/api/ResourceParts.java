@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param recoverer recovers it locally
  */
 public record ResourceParts(Resource resource, Checker checker, Recoverer recoverer) {
+    /** Checks that every part is given. */
     public ResourceParts {
         Objects.requireNonNull(resource, "resource");
         Objects.requireNonNull(checker, "checker");

@@ -25,6 +25,7 @@ public record Verdict(Answer answer, String reason, long generation) {
         UNKNOWN
     }
 
+    /** Checks that the answer is given; no reason is an empty one. */
     public Verdict {
         Objects.requireNonNull(answer, "answer");
         reason = reason == null ? "" : reason;

@@ -465,7 +465,7 @@ final class HeartbeatMembership implements Membership {
             if (f.incarnation > p.incarnation) {
                 restarted = p.incarnation != 0;
                 if (restarted) {
-                    LOG.warn("peer {} restarted: incarnation {} -> {}", p.id, p.incarnation, f.incarnation);
+                    LOG.debug("peer {} restarted: incarnation {} -> {}", p.id, p.incarnation, f.incarnation);
                     p.prevIncarnation = p.incarnation;
                     p.prevMaxSeq = p.maxSeq;
                     p.switchedAt = System.nanoTime();
@@ -604,6 +604,8 @@ final class HeartbeatMembership implements Membership {
         }
     }
 
+    // Path and peer changes are logged at DEBUG only: the node runtime turns them into events (PATH_UP, PATH_DOWN,
+    // PEER_REACHABLE, PEER_UNREACHABLE, PEER_RESTARTED), and each event is logged once, by the runtime.
     private void pathChanged(Link l, String reason) {
         l.state = l.detector.state();
         l.lossPercent = l.detector.lossPercent();
@@ -611,12 +613,12 @@ final class HeartbeatMembership implements Membership {
         if (s == PathState.DOWN) {
             boolean other = l.peer.links.stream().anyMatch(o -> o != l && o.state == PathState.UP);
             if (other) {
-                LOG.warn("path `{}` to {} down: {} (peer still reachable on another path)", l.path.spec.name, l.peer.id, reason);
+                LOG.debug("path `{}` to {} down: {} (peer still reachable on another path)", l.path.spec.name, l.peer.id, reason);
             } else {
-                LOG.warn("path `{}` to {} down: {}", l.path.spec.name, l.peer.id, reason);
+                LOG.debug("path `{}` to {} down: {}", l.path.spec.name, l.peer.id, reason);
             }
         } else {
-            LOG.info("path `{}` to {} up: {}", l.path.spec.name, l.peer.id, reason);
+            LOG.debug("path `{}` to {} up: {}", l.path.spec.name, l.peer.id, reason);
         }
         long seen = l.lastSeenWall;
         long rtt = l.rttNanos;
@@ -640,7 +642,7 @@ final class HeartbeatMembership implements Membership {
         if (anyUp && p.reach != Peer.Reach.REACHABLE) {
             p.reach = Peer.Reach.REACHABLE;
             p.stateDelivered = false;
-            LOG.info("peer {} reachable (incarnation {})", p.id, p.incarnation);
+            LOG.debug("peer {} reachable (incarnation {})", p.id, p.incarnation);
             try {
                 listener.peerReachable(p.id, p.incarnation);
             } catch (RuntimeException e) {
@@ -653,7 +655,7 @@ final class HeartbeatMembership implements Membership {
                 Link l = p.links.get(i);
                 why.append(i == 0 ? "" : ", ").append(l.path.spec.name).append(" (").append(l.detector.downReason(now)).append(')');
             }
-            LOG.warn("peer {} unreachable: {}", p.id, why);
+            LOG.debug("peer {} unreachable: {}", p.id, why);
             try {
                 listener.peerUnreachable(p.id, why.toString());
             } catch (RuntimeException e) {

@@ -59,6 +59,8 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
     private volatile String group = "";
     /** Incremented by every start and stop: a re-announcement series of an older one ends at its next tick. */
     private final AtomicLong reannounceEpoch = new AtomicLong();
+    /** The periodic refresh in force ({@code refreshInterval}); a start, a move or a stop begins a new one. */
+    private final AtomicLong refreshEpoch = new AtomicLong();
     /** Held while a re-announcement is checked and sent, and while stop marks the address as no longer held. */
     private final Object sendLock = new Object();
 
@@ -93,12 +95,20 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
                     current = on.name();
                     held = true;
                     String sent = announce(on, ctx, null);
+                    sent += refresh(on);
                     return ActionResult.done(settings.text() + " already on " + on.name() + sent).withDuration(since(t0));
                 }
             }
             for (Rtnetlink.Addr a : mine) {
-                // on an interface that is neither ours nor the backup: an old configuration; we own the address
-                nl.deleteAddress(a.index(), nameOf(links, a.index()), a.address(), a.prefix(), nlTimeout);
+                // on an interface that is neither ours nor the backup: not ours to delete (an administrator's address,
+                // an old configuration): say where it is and stop
+                String other = nameOf(links, a.index());
+                return ActionResult.failed(Severity.HARD, "cannot start " + settings.text() + " on " + settings.iface()
+                        + " of node " + node.nodeId() + ": the address is already on interface " + other + " of this"
+                        + " node, which is not this resource's interface" + (settings.backup() == null ? ""
+                        : " or backup " + settings.backup()) + "; remove it there ('ip addr del " + IpSettings.hostText(
+                        a.address()) + "/" + a.prefix() + " dev " + other + "') or set interface: " + other)
+                        .withDuration(since(t0));
             }
             Rtnetlink.Link target = primary.usable() ? primary : backup != null && backup.usable() ? backup : null;
             if (target == null) {
@@ -121,7 +131,7 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
                 }
                 try {
                     nl.addAddress(target, settings.address(), settings.prefix(), settings.labelFor(target.name()),
-                            nlTimeout);
+                            settings.broadcast(), nlTimeout);
                 } catch (NetException e) {
                     if (e.errno() != LibC.EEXIST) {
                         return fail(e, "address " + settings.text(), t0);
@@ -131,6 +141,7 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
                 held = true;
                 handedOver = true;
                 String sent = announce(target, ctx, socket);
+                sent += refresh(target);
                 sent += reannounce(target, ctx, staleHolders);
                 return ActionResult.done("added " + settings.text() + " to " + target.name() + sent)
                         .withDuration(since(t0));
@@ -190,22 +201,42 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
         byte[] dest = v4 ? Packets.BROADCAST : Packets.multicastMac(Packets.solicitedNode(settings.address()));
         String what = "cannot send the " + (v4 ? "ARP probe" : "neighbour solicitation") + " for "
                 + settings.host() + " on " + link.name();
-        s.send(frame, dest, what);
         long start = System.nanoTime();
-        long deadline = start + budgetMs * 1_000_000L;
-        boolean second = false;
+        long[] sends;                                   // when each probe leaves, in ns after start
+        long deadline;
+        if (settings.rfc5227()) {
+            Duration left = ctx.remaining();
+            if (left.compareTo(IpSettings.RFC5227_LONGEST.plusMillis(500)) < 0) {
+                return "cannot probe " + settings.host() + " with RFC 5227's timing on " + link.name() + " of node "
+                        + node.nodeId() + ": it takes up to " + org.tandemha.api.Durations.format(IpSettings.RFC5227_LONGEST)
+                        + " and the start has " + org.tandemha.api.Durations.format(left) + " left; raise start.timeout";
+            }
+            java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+            sends = new long[IpSettings.PROBE_NUM];
+            long t = rnd.nextLong(IpSettings.PROBE_WAIT.toNanos() + 1);
+            for (int i = 0; i < sends.length; i++) {
+                sends[i] = t;
+                t += IpSettings.PROBE_MIN.toNanos() + rnd.nextLong(IpSettings.PROBE_MAX.minus(IpSettings.PROBE_MIN).toNanos() + 1);
+            }
+            deadline = start + sends[sends.length - 1] + IpSettings.ANNOUNCE_WAIT.toNanos();
+        } else {
+            sends = new long[] {0, budgetMs * 500_000L};  // a second probe halfway, in case the first was lost
+            deadline = start + budgetMs * 1_000_000L;
+        }
+        int next = 0;
         byte[] buf = new byte[2048];
         while (true) {
             long now = System.nanoTime();
-            if (!second && now - start >= budgetMs * 500_000L) {
-                s.send(frame, dest, what); // a second probe, in case the first was lost
-                second = true;
+            if (next < sends.length && now - start >= sends[next]) {
+                s.send(frame, dest, what);
+                next++;
+                continue;
             }
-            long wait = (second ? deadline - now : start + budgetMs * 500_000L - now) / 1_000_000L;
             if (deadline - now <= 0) {
                 break;
             }
-            PacketSocket.Frame f = s.receive(buf, Math.max(1, wait));
+            long until = next < sends.length ? Math.min(deadline, start + sends[next]) : deadline;
+            PacketSocket.Frame f = s.receive(buf, Math.max(1, (until - now) / 1_000_000L));
             if (f == null) {
                 continue;
             }
@@ -336,6 +367,43 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
         }
     }
 
+    /**
+     * With {@code refreshInterval} set: one announcement every interval while the address is held on {@code link}
+     * (a periodic gratuitous ARP / unsolicited neighbour advertisement, as keepalived's garp_master_refresh), so that
+     * switches and clients that forgot or mislearned it learn it again. Ends at the next start, move or stop.
+     */
+    private String refresh(Rtnetlink.Link link) {
+        long mine = refreshEpoch.incrementAndGet();
+        if (settings.refreshInterval().isZero()) {
+            return "";
+        }
+        scheduleRefresh(link, mine);
+        return "; refreshed every " + org.tandemha.api.Durations.format(settings.refreshInterval());
+    }
+
+    private void scheduleRefresh(Rtnetlink.Link link, long mine) {
+        try {
+            ANNOUNCER.schedule(() -> {
+                if (refreshEpoch.get() != mine || !held) {
+                    return;
+                }
+                try (PacketSocket socket = PacketSocket.open(link.index(), link.name(), ethertype())) {
+                    synchronized (sendLock) {
+                        if (refreshEpoch.get() == mine && held) {
+                            sendAnnouncement(link, socket);
+                        }
+                    }
+                } catch (NetException | RuntimeException e) {
+                    LOG.warn("{}: periodic announcement of {} on {} failed (next in {}): {}", id, settings.text(),
+                            link.name(), org.tandemha.api.Durations.format(settings.refreshInterval()), e.getMessage());
+                }
+                scheduleRefresh(link, mine);
+            }, settings.refreshInterval().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot schedule the periodic announcement of {}: {}", id, settings.text(), e.toString());
+        }
+    }
+
     private void sendAnnouncement(Rtnetlink.Link link, PacketSocket s) throws NetException {
         boolean v4 = settings.ipv4();
         if (v4) {
@@ -461,23 +529,33 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
         }
         epoch.incrementAndGet();
         reannounceEpoch.incrementAndGet();
+        refreshEpoch.incrementAndGet();
         try (Rtnetlink nl = Rtnetlink.open()) {
             long nlTimeout = netlinkTimeout(ctx);
             List<Rtnetlink.Link> links = nl.links(nlTimeout);
             publishMacs(links);
             List<String> removed = new ArrayList<>();
+            List<String> others = new ArrayList<>();
             for (Rtnetlink.Addr a : ours(nl, nlTimeout)) {
                 String name = nameOf(links, a.index());
-                if (nl.deleteAddress(a.index(), name, a.address(), a.prefix(), nlTimeout)) {
+                if (!name.equals(settings.iface()) && !name.equals(settings.backup())) {
+                    others.add(name);                   // not this resource's interface: never deleted, but told
+                } else if (nl.deleteAddress(a.index(), name, a.address(), a.prefix(), nlTimeout)) {
                     removed.add(name);
                 }
             }
-            if (!ours(nl, nlTimeout).isEmpty()) {
+            if (ours(nl, nlTimeout).stream().anyMatch(a -> !others.contains(nameOf(links, a.index())))) {
                 return ActionResult.failed(Severity.HARD, settings.text() + " is still on node " + node.nodeId()
                         + " after removing it; remove it by hand with 'ip addr del'").withDuration(since(t0));
             }
-            return ActionResult.done(removed.isEmpty() ? settings.text() + " was not on this node"
-                    : "removed " + settings.text() + " from " + String.join(", ", removed)).withDuration(since(t0));
+            String left = others.isEmpty() ? "" : "; it is also on " + String.join(", ", others) + ", which is not this"
+                    + " resource's interface: left there (remove it by hand if the cluster should own it)";
+            if (!others.isEmpty()) {
+                node.note(ctx.group(), ctx.resource(), settings.text() + " is on " + String.join(", ", others) + " of node "
+                        + node.nodeId() + ", which is not this resource's interface: left there");
+            }
+            return ActionResult.done((removed.isEmpty() ? settings.text() + " was not on this node"
+                    : "removed " + settings.text() + " from " + String.join(", ", removed)) + left).withDuration(since(t0));
         } catch (NetException e) {
             return fail(e, "address " + settings.text(), t0);
         }
@@ -536,7 +614,8 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
                         + " configured" : ", " + backup.name() + " is " + backup.state())).withDuration(since(t0));
             }
             try {
-                nl.addAddress(to, settings.address(), settings.prefix(), settings.labelFor(to.name()), nlTimeout);
+                nl.addAddress(to, settings.address(), settings.prefix(), settings.labelFor(to.name()), settings.broadcast(),
+                        nlTimeout);
             } catch (NetException e) {
                 if (e.errno() != LibC.EEXIST) {
                     throw e;
@@ -550,6 +629,7 @@ final class IpAddress implements Resource, Checker, Recoverer, PeerAware {
             current = to.name();
             held = true;
             String sent = announce(to, ctx, null);
+            sent += refresh(to);
             String what = to == from ? "added " + settings.text() + " to " + to.name() + " again"
                     : "moved " + settings.text() + " from " + from.name() + " (" + from.state() + ") to " + to.name();
             node.note(ctx.group(), ctx.resource(), what + sent);

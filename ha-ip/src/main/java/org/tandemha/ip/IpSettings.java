@@ -28,10 +28,36 @@ import org.tandemha.api.PluginConfig;
  *                     whether to keep announcing the address until that peer is back or {@code reannounceFor} passed
  * @param reannounceInterval the time between two such re-announcements
  * @param reannounceFor      how long at most to keep re-announcing after one takeover
+ * @param refreshInterval    while the address is held here, one announcement every this long (keeps switches'
+ *                           and clients' caches fresh); {@link Duration#ZERO}: off (the default)
+ * @param rfc5227            probe with RFC 5227's timing (section 2.1.1: a random wait of up to PROBE_WAIT 1 s, then
+ *                           PROBE_NUM 3 probes PROBE_MIN 1 s to PROBE_MAX 2 s apart, then ANNOUNCE_WAIT 2 s of
+ *                           listening), for networks with slow responders; else the fast probe of
+ *                           {@code probeTimeout}
  */
 record IpSettings(String iface, InetAddress address, int prefix, String labelSuffix, String backup, int arpCount,
                   Duration arpInterval, boolean probe, Duration probeTimeout, List<String> peers, boolean reannounce,
-                  Duration reannounceInterval, Duration reannounceFor) {
+                  Duration reannounceInterval, Duration reannounceFor, Duration refreshInterval, boolean rfc5227) {
+
+    /** RFC 5227 section 1.1's constants. */
+    static final Duration PROBE_WAIT = Duration.ofSeconds(1);
+    static final int PROBE_NUM = 3;
+    static final Duration PROBE_MIN = Duration.ofSeconds(1);
+    static final Duration PROBE_MAX = Duration.ofSeconds(2);
+    static final Duration ANNOUNCE_WAIT = Duration.ofSeconds(2);
+    /** The longest an RFC 5227 probe takes: PROBE_WAIT + (PROBE_NUM - 1) x PROBE_MAX + ANNOUNCE_WAIT. */
+    static final Duration RFC5227_LONGEST = PROBE_WAIT.plus(PROBE_MAX.multipliedBy(PROBE_NUM - 1)).plus(ANNOUNCE_WAIT);
+
+    /** The IPv4 broadcast address of the subnet ({@code ip addr add ... brd +}), or null (IPv6, /31, /32). */
+    byte[] broadcast() {
+        if (!ipv4() || prefix > 30) {
+            return null;
+        }
+        byte[] a = address.getAddress();
+        int v = ((a[0] & 0xff) << 24) | ((a[1] & 0xff) << 16) | ((a[2] & 0xff) << 8) | (a[3] & 0xff);
+        int b = v | (int) (0xffffffffL >>> prefix);
+        return new byte[] {(byte) (b >>> 24), (byte) (b >>> 16), (byte) (b >>> 8), (byte) b};
+    }
 
     static final int DEFAULT_ARP_COUNT = 5;
     static final Duration DEFAULT_ARP_INTERVAL = Duration.ofMillis(200);
@@ -196,9 +222,19 @@ record IpSettings(String iface, InetAddress address, int prefix, String labelSuf
             r.problem("reannounceFor", "'reannounceFor' is longer than a day", "use a value such as 10m; to stop"
                     + " re-announcing altogether, write reannounce: false");
         }
+        Duration refresh = r.duration("refreshInterval", Duration.ZERO);
+        if (!refresh.isZero() && refresh.compareTo(Duration.ofSeconds(1)) < 0) {
+            r.problem("refreshInterval", "'refreshInterval' is shorter than 1 s, which floods the segment",
+                    "use a value such as 30s, or 0s (the default) for no periodic announcement");
+        }
+        String mode = r.oneOf("probeMode", "fast", "fast", "rfc5227");
+        boolean rfc5227 = "rfc5227".equals(mode);
+        if (rfc5227 && !probe) {
+            r.problem("probeMode", "probeMode rfc5227 with probe: false", "remove one of them");
+        }
         r.finish();
         return new IpSettings(iface, address, prefix, suffix, backup, arpCount, arpInterval, probe, probeTimeout, peers,
-                reannounce, reannounceInterval, reannounceFor);
+                reannounce, reannounceInterval, reannounceFor, refresh, rfc5227);
     }
 
     /** Parses a literal address without any name lookup; null if it is not one. */

@@ -38,6 +38,7 @@ final class Rtnetlink implements AutoCloseable {
     private static final int IFA_ADDRESS = 1;
     private static final int IFA_LOCAL = 2;
     private static final int IFA_LABEL = 3;
+    private static final int IFA_BROADCAST = 4;
     private static final int IFA_FLAGS = 8;
     static final int IFA_F_NODAD = 0x02;
     private static final int IFLA_ADDRESS = 1;
@@ -163,15 +164,25 @@ final class Rtnetlink implements AutoCloseable {
      * @throws NetException with errno EEXIST if it is there already
      */
     void addAddress(Link link, InetAddress address, int prefix, String label, long timeoutMillis) throws NetException {
+        addAddress(link, address, prefix, label, null, timeoutMillis);
+    }
+
+    /** Adds an address; {@code broadcast} (IPv4 only, may be null) is set as {@code ip addr add ... brd} does. */
+    void addAddress(Link link, InetAddress address, int prefix, String label, byte[] broadcast, long timeoutMillis)
+            throws NetException {
         byte[] raw = address.getAddress();
         boolean v4 = raw.length == 4;
+        boolean brd = v4 && broadcast != null;
         int size = 8 + attrSize(raw.length) * 2 + (v4 && label != null ? attrSize(label.length() + 1) : 0)
-                + (v4 ? 0 : attrSize(4));
+                + (v4 ? 0 : attrSize(4)) + (brd ? attrSize(4) : 0);
         ByteBuffer b = request(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, size);
         b.put((byte) (v4 ? LibC.AF_INET : LibC.AF_INET6)).put((byte) prefix).put((byte) (v4 ? 0 : IFA_F_NODAD))
                 .put((byte) 0).putInt(link.index());
         putAttr(b, IFA_LOCAL, raw);
         putAttr(b, IFA_ADDRESS, raw);
+        if (brd) {
+            putAttr(b, IFA_BROADCAST, broadcast);
+        }
         if (v4 && label != null) {
             putAttr(b, IFA_LABEL, cString(label));
         }

@@ -25,7 +25,7 @@ import org.tandemha.api.ResourceParts;
  * node (or the client) and obeys one command per line on stdin; every answer is one line on stdout starting with
  * {@code @@ }. Commands: create k=v..., start, stop, check, recover, rejoin PEER, peerfact PEER KEY VALUE,
  * peers PEER..., dead PEER true|false, serve PORT, probe IP PORT EXPECT TIMEOUT_MS,
- * watch IFNAME carrier|nocarrier TIMEOUT_MS, exit.
+ * watch IFNAME carrier|nocarrier TIMEOUT_MS, slowarp IP DELAY_MS FOR_MS, garps IP FOR_MS, exit.
  */
 public final class IpAgent {
     private static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
@@ -103,6 +103,8 @@ public final class IpAgent {
                     }
                     case "probe" -> probe(InetAddress.getByName(w[1]), Integer.parseInt(w[2]), w[3], Long.parseLong(w[4]));
                     case "watch" -> watch(w[1], w[2], Long.parseLong(w[3]));
+                    case "slowarp" -> slowArp(InetAddress.getByName(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]));
+                    case "garps" -> garps(InetAddress.getByName(w[1]), Long.parseLong(w[2]));
                     case "exit" -> {
                         say("ok bye");
                         System.exit(0);
@@ -193,5 +195,65 @@ public final class IpAgent {
             }
             say("noreply");
         }
+    }
+
+    /**
+     * A slow responder: for {@code forMs}, answers every ARP probe for {@code ip} on eth0 (sender address zero) after
+     * {@code delayMs}, claiming the address with this host's MAC, without holding it. Prints {@code slowarp ready}.
+     */
+    private static void slowArp(InetAddress ip, long delayMs, long forMs) throws Exception {
+        Rtnetlink.Link eth0;
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            eth0 = nl.link("eth0", 2000);
+        }
+        PacketSocket s = PacketSocket.open(eth0.index(), eth0.name(), Packets.ETH_P_ARP);
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[2048];
+            long end = System.nanoTime() + forMs * 1_000_000L;
+            try {
+                long left;
+                while ((left = (end - System.nanoTime()) / 1_000_000L) > 0) {
+                    PacketSocket.Frame f = s.receive(buf, Math.max(1, left));
+                    if (f == null || f.length() < 28) {
+                        continue;
+                    }
+                    boolean probe = java.util.Arrays.equals(java.util.Arrays.copyOfRange(buf, 14, 18), new byte[4])
+                            && java.util.Arrays.equals(java.util.Arrays.copyOfRange(buf, 24, 28), ip.getAddress());
+                    if (probe) {
+                        Thread.sleep(delayMs);
+                        s.send(Packets.arpAnnouncement(eth0.mac(), ip), Packets.BROADCAST, "slow answer");
+                        say("slowarp answered");
+                    }
+                }
+            } catch (Exception e) {
+                say("slowarp failed " + e);
+            } finally {
+                s.close();
+            }
+        }, "slowarp");
+        t.setDaemon(true);
+        t.start();
+        say("slowarp ready");
+    }
+
+    /** Counts announcements (ARP frames whose sender address is {@code ip}) on eth0 for {@code forMs}: {@code garps N}. */
+    private static void garps(InetAddress ip, long forMs) throws Exception {
+        Rtnetlink.Link eth0;
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            eth0 = nl.link("eth0", 2000);
+        }
+        int n = 0;
+        try (PacketSocket s = PacketSocket.open(eth0.index(), eth0.name(), Packets.ETH_P_ARP)) {
+            byte[] buf = new byte[2048];
+            long end = System.nanoTime() + forMs * 1_000_000L;
+            long left;
+            while ((left = (end - System.nanoTime()) / 1_000_000L) > 0) {
+                PacketSocket.Frame f = s.receive(buf, Math.max(1, left));
+                if (f != null && Packets.arpClaimant(buf, f.length(), ip) != null) {
+                    n++;
+                }
+            }
+        }
+        say("garps " + n);
     }
 }

@@ -296,4 +296,81 @@ class IpNamespaceTest {
         }
         return r;
     }
+
+    /** Issue 22 item 5: the broadcast address is set as 'ip addr add ... brd +' does (IPv4). */
+    @Test
+    void theBroadcastAddressIsSet() throws Exception {
+        Lab.Agent n1 = lab.agent("n1", "node1");
+        try {
+            create(n1, "192.0.2.21", "probe=false");
+            assertThat(act(n1, "start")).startsWith("DONE added 192.0.2.21/24 to eth0");
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr", "show", "dev", "eth0")).contains("inet 192.0.2.21/24 brd 192.0.2.255");
+            assertThat(act(n1, "stop")).startsWith("DONE removed");
+        } finally {
+            n1.kill();
+        }
+    }
+
+    /** Issue 22 item 5: the address on another interface of the node is an error naming it, and is never deleted. */
+    @Test
+    void anAddressOnAnotherInterfaceIsAnErrorNamingIt() throws Exception {
+        lab.ip("-n", lab.ns("n1"), "addr", "add", "192.0.2.22/24", "dev", "eth1");
+        Lab.Agent n1 = lab.agent("n1", "node1");
+        try {
+            create(n1, "192.0.2.22", "probe=false");
+            String refused = act(n1, "start");
+            assertThat(refused).startsWith("ERROR").contains("already on interface eth1").contains("ip addr del 192.0.2.22/24 dev eth1");
+            String stop = act(n1, "stop");
+            assertThat(stop).startsWith("DONE").contains("also on eth1").contains("left there");
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr", "show", "dev", "eth1")).contains("192.0.2.22/24");
+            assertThat(lab.ip("-n", lab.ns("n1"), "-4", "addr", "show", "dev", "eth0")).doesNotContain("192.0.2.22");
+        } finally {
+            n1.kill();
+        }
+    }
+
+    /** Issue 22 item 5: refreshInterval sends a gratuitous ARP every interval while the address is held, none after stop. */
+    @Test
+    void periodicGratuitousArpWhileHeld() throws Exception {
+        Lab.Agent n1 = lab.agent("n1", "node1");
+        Lab.Agent client = lab.agent("client", "client");
+        try {
+            create(n1, "192.0.2.23", "probe=false arpCount=1 refreshInterval=1s");
+            assertThat(act(n1, "start")).startsWith("DONE added 192.0.2.23/24 to eth0").contains("refreshed every 1 s");
+            int seen = Integer.parseInt(client.call("garps 192.0.2.23 3600").substring(6));
+            assertThat(seen).as("announcements in 3.6 s at one a second").isBetween(2, 5);
+            assertThat(act(n1, "stop")).startsWith("DONE removed");
+            assertThat(client.call("garps 192.0.2.23 2500")).isEqualTo("garps 0");
+        } finally {
+            n1.kill();
+            client.kill();
+        }
+    }
+
+    /**
+     * Issue 22 item 5: a host that answers ARP probes only after 400 ms. The fast probe (200 ms) misses it; the RFC 5227
+     * timing (probes 1 to 2 s apart, then 2 s of listening) sees it and refuses the address, naming the MAC.
+     */
+    @Test
+    void rfc5227ProbeTimingCatchesASlowResponder() throws Exception {
+        Lab.Agent n2 = lab.agent("n2", "node2");
+        Lab.Agent slow = lab.agent("client", "client");
+        try {
+            assertThat(slow.call("slowarp 192.0.2.24 400 60000")).isEqualTo("slowarp ready");
+            String mac = lab.ip("-n", lab.ns("client"), "link", "show", "eth0").replaceAll("(?s).*link/ether ([0-9a-f:]{17}).*", "$1");
+            create(n2, "192.0.2.24", "probeTimeout=200ms");
+            assertThat(act(n2, "start")).as("the fast probe gives up before the slow answer").startsWith("DONE added");
+            assertThat(act(n2, "stop")).startsWith("DONE removed");
+            create(n2, "192.0.2.24", "probeMode=rfc5227");
+            long t0 = System.nanoTime();
+            String refused = act(n2, "start");
+            long ms = (System.nanoTime() - t0) / 1_000_000L;
+            assertThat(refused).startsWith("ERROR").contains("192.0.2.24 is in use").contains("MAC " + mac);
+            assertThat(ms).as("refused at the first slow answer, within the RFC's longest probe").isLessThan(8_000);
+            assertThat(lab.ip("-n", lab.ns("n2"), "-4", "addr")).doesNotContain("192.0.2.24");
+        } finally {
+            n2.kill();
+            slow.kill();
+        }
+    }
 }

@@ -151,4 +151,24 @@ class IpSettingsTest {
         assertThatThrownBy(() -> type.create(PluginConfig.of("vip", "ip", Map.of()), new FakeNodeContext("n1", e -> { })))
                 .isInstanceOf(InvalidConfigException.class);
     }
+
+    @Test
+    void refreshProbeModeAndBroadcast() throws Exception {
+        IpSettings d = read("interface", "eth0", "address", "192.0.2.10/24");
+        assertThat(d.refreshInterval()).isEqualTo(Duration.ZERO);
+        assertThat(d.rfc5227()).isFalse();
+        assertThat(d.broadcast()).containsExactly(192, 0, 2, (byte) 255);
+        assertThat(read("interface", "eth0", "address", "198.51.100.9/29").broadcast()).containsExactly(198, 51, 100, 15);
+        assertThat(read("interface", "eth0", "address", "192.0.2.10/31").broadcast()).isNull();
+        assertThat(read("interface", "eth0", "address", "2001:db8::16/64").broadcast()).isNull();
+        IpSettings s = read("interface", "eth0", "address", "192.0.2.10/24", "refreshInterval", "30s", "probeMode", "rfc5227");
+        assertThat(s.refreshInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.rfc5227()).isTrue();
+        assertThat(IpSettings.RFC5227_LONGEST).isEqualTo(Duration.ofSeconds(7));
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "refreshInterval", "100ms"))
+                .contains("refreshInterval").contains("shorter than 1 s");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "probeMode", "slow")).contains("probeMode");
+        assertThat(problems("interface", "eth0", "address", "192.0.2.10/24", "probeMode", "rfc5227", "probe", false))
+                .contains("probeMode rfc5227 with probe: false");
+    }
 }

@@ -82,6 +82,10 @@ public final class Demo {
     }
 
     public static void main(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: Demo [--quiet]\nA two-node cluster on this machine and a failover; no root needed (scripts/demo.sh runs it).\n  --quiet, -q   only the summary line (or what went wrong)\nExit: 0 every step as announced and no split brain, 1 otherwise, 2 bad arguments.");
+            return;                                             // --help: usage, exit 0
+        }
         System.exit(run(args, System.out));
     }
 

@@ -46,6 +46,10 @@ public final class DemoNode {
     }
 
     public static void main(String[] args) throws IOException {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: DemoNode CONFIG.yaml NODE STATE_DIR\nOne node of the demo cluster (started by Demo): events and answers on standard output, commands on standard input.");
+            return;                                             // --help: usage, exit 0
+        }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         if (args.length != 3) {
             out.println("FATAL\tusage: DemoNode CONFIG.yaml NODE STATE_DIR");

@@ -29,6 +29,10 @@ public final class HelloCluster {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: HelloCluster NODE [CONFIG.yaml]\nOne node of the hello cluster (the embedding example): NODE is node1 or node2 with the bundled configuration;\na CONFIG.yaml of your own replaces it. Ctrl-C or kill stops the group in order. See README, \"The embedding example\".");
+            return;                                             // --help: usage, exit 0
+        }
         if (args.length < 1 || args.length > 2) {
             System.err.println("usage: HelloCluster NODE [CONFIG.yaml]   (NODE: node1 or node2 with the bundled config)");
             System.exit(2);
@@ -73,7 +77,6 @@ public final class HelloCluster {
     public static ClusterNode build(NodeBuilder builder, String me, Path stateDir) throws InvalidConfigException {
         return builder.localNode(me)
                 .stateDirectory(stateDir)
-                .listener(event -> System.out.println(event))  // every decision, with its reasons
                 .build();                                     // bad configuration: every problem, with its fix
     }
     // README-END

@@ -42,6 +42,10 @@ public final class FaultLab {
     }
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: FaultLab [--faults N] [--seed S] [--cluster web|db|both]\nThe fault lab (root; examples/bench/run.sh faults runs it): real nodes in namespaces, a seeded nemesis, a checker.");
+            return;                                             // --help: usage, exit 0
+        }
         int faults = 200;
         long seed = new java.util.Random().nextInt(1_000_000);
         String cluster = "both";

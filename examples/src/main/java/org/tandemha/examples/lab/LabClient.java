@@ -52,6 +52,10 @@ public final class LabClient {
     }
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: LabClient --mode web|db --target HOST:PORT --history FILE [--threads N] [--stamp FILE]\nThe fault lab's client: works through the floating address and records its history (--stamp is required for db).");
+            return;                                             // --help: usage, exit 0
+        }
         String mode = null;
         String target = null;
         String stamp = null;

@@ -58,6 +58,10 @@ public final class ArrayClient {
     }
 
     public static void main(String[] args) throws IOException {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: ArrayClient   (commands on standard input; started by the shared-array cluster)\nThe shared-array cluster's client: writes through VIP2 and records what PostgreSQL acknowledged.");
+            return;                                             // --help: usage, exit 0
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         OUT.println("CLIENT-READY " + System.nanoTime());
         String line;

@@ -36,6 +36,10 @@ public final class ArrayNode {
     }
 
     public static void main(String[] args) throws IOException {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: ArrayNode --config FILE --node ID --state DIR\nOne node of the shared-array cluster, started by examples/shared-array/run.sh in its network namespace (root).");
+            return;                                             // --help: usage, exit 0
+        }
         String config = null;
         String me = null;
         String state = null;

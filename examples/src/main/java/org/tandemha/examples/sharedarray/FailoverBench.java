@@ -37,6 +37,10 @@ public final class FailoverBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: FailoverBench [--trials N] [--db-trials N] [--idle SECONDS] | --daemon-crash N\nThe failover benchmark (root; examples/bench/run.sh failover and daemon-crash run it).");
+            return;                                             // --help: usage, exit 0
+        }
         int trials = 20;
         int dbTrials = 20;
         int idleSeconds = 60;

@@ -682,7 +682,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
                 + " -Dtandem.heartbeat.rtPriority=10"
-                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"
+                // its listener writes every event to stdout, the node's record: the event logger would repeat them
+                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.tandemha.events=off"
+                + " -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"
                 + " --config " + config + " --node " + id + " --state " + state;
         ProcessBuilder pb = layout.sharedPids()
                 ? new ProcessBuilder("ip", "netns", "exec", ns(id), "/bin/sh", "-c", script)

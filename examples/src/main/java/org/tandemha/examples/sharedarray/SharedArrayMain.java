@@ -35,6 +35,10 @@ public final class SharedArrayMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: SharedArrayMain --scenario kill|kill-app|sigstop|public|partition|isolate|switchover|all [--runs N] [--classpath CP]\nThe shared-array cluster and its fault scenarios (root; examples/shared-array/run.sh runs it).");
+            return;                                             // --help: usage, exit 0
+        }
         String scenario = "kill";
         int runs = 1;
         String cp = System.getProperty("java.class.path");

@@ -19,12 +19,14 @@ import org.tandemha.core.exec.Execution;
  *   <tr><td>script</td><td>start, recover</td><td>0 done; anything else a soft failure</td></tr>
  *   <tr><td>script</td><td>stop</td><td>0 or 7 done; anything else a soft failure</td></tr>
  *   <tr><td>script</td><td>checks</td><td>0 ok; 7 not running; anything else a soft failure</td></tr>
- *   <tr><td>ocf, lsb</td><td>start, stop, ...</td><td>0 done (stop: 7 too; start: 190/191 too, degraded);
+ *   <tr><td>ocf, lsb</td><td>start, stop, ...</td><td>0 done (stop: 7 too; start: 190 too, degraded);
  *       2, 3, 4 hard; 5 not installed (hard); 6 fatal; 1 and every other code soft</td></tr>
- *   <tr><td>ocf</td><td>monitor</td><td>0 ok; 7 not running; 8 ok (promoted); 190, 191 degraded; 9 soft;
+ *   <tr><td>ocf</td><td>monitor</td><td>0 ok; 7 not running; 190 degraded; 8, 9 and 191 (promoted roles: no
+ *       Tandem resource is promotable, so the agent's answer is an error, as Pacemaker treats it) soft;
  *       2, 3, 4, 5 hard; 6 fatal; 1 and every other code soft</td></tr>
- *   <tr><td>lsb</td><td>status</td><td>0 ok; 3 not running; 1, 2 (dead, pid or lock file left) and 4 (unknown)
- *       and every other code soft failures</td></tr>
+ *   <tr><td>lsb</td><td>status</td><td>0 ok; 1, 2 (dead, a pid or lock file left) and 3 not running (as
+ *       Pacemaker maps them); 150 not installed and 151 insufficient privilege (hard); 4 (unknown) and every
+ *       other code soft failures</td></tr>
  * </table>
  */
 final class ExitCodes {
@@ -40,6 +42,9 @@ final class ExitCodes {
     static final int OCF_FAILED_PROMOTED = 9;
     static final int OCF_DEGRADED = 190;
     static final int OCF_DEGRADED_PROMOTED = 191;
+    /** LSB status codes 150-199 are reserved for applications; Pacemaker (and so Tandem) gives two a meaning. */
+    static final int LSB_NOT_INSTALLED = 150;
+    static final int LSB_INSUFFICIENT_PRIV = 151;
 
     private ExitCodes() {
     }
@@ -117,7 +122,7 @@ final class ExitCodes {
         if (code == OCF_NOT_RUNNING && action.equals("stop")) {
             return ActionResult.done(what + ": not running").withDuration(e.duration());
         }
-        if ((code == OCF_DEGRADED || code == OCF_DEGRADED_PROMOTED) && action.equals("start")) {
+        if (code == OCF_DEGRADED && action.equals("start")) {
             return ActionResult.done(what + ": running, " + ocfName(code)).withDuration(e.duration());
         }
         String reason = what + ": exit " + code + " (" + ocfName(code) + ")" + last(e.tail());
@@ -136,10 +141,12 @@ final class ExitCodes {
         int code = e.exitCode();
         return switch (code) {
             case OCF_SUCCESS -> CheckResult.ok(what + ": running").withDuration(e.duration());
-            case OCF_RUNNING_PROMOTED -> CheckResult.ok(what + ": running (promoted)").withDuration(e.duration());
             case OCF_NOT_RUNNING -> CheckResult.notRunning(what + ": not running").withDuration(e.duration());
-            case OCF_DEGRADED, OCF_DEGRADED_PROMOTED -> CheckResult.degraded(what + ": " + ocfName(code) + last(e.tail()))
+            case OCF_DEGRADED -> CheckResult.degraded(what + ": " + ocfName(code) + last(e.tail()))
                     .withDuration(e.duration()).withOutput(e.tail());
+            case OCF_RUNNING_PROMOTED, OCF_DEGRADED_PROMOTED -> checkFailed(Severity.SOFT, what + ": exit " + code + " ("
+                    + ocfName(code) + "): the agent reports a promoted role, but this resource is not promotable (Tandem"
+                    + " promotes nothing): an error, as in Pacemaker" + last(e.tail()), e);
             default -> checkFailed(ocfSeverity(code), what + ": exit " + code + " (" + ocfName(code) + ")" + last(e.tail()), e);
         };
     }
@@ -180,7 +187,7 @@ final class ExitCodes {
         };
     }
 
-    /** An LSB status: 0 running, 3 not running, 1 and 2 dead with a pid or lock file left, 4 unknown. */
+    /** An LSB status: 0 running; 1, 2 (dead, a pid or lock file left) and 3 not running; 150, 151 hard; 4 unknown. */
     static CheckResult lsbStatus(String what, Execution e) {
         CheckResult pre = preCheck(what, e);
         if (pre != null) {
@@ -190,8 +197,12 @@ final class ExitCodes {
         return switch (code) {
             case 0 -> CheckResult.ok(what + ": running").withDuration(e.duration());
             case 3 -> CheckResult.notRunning(what + ": not running").withDuration(e.duration());
-            case 1 -> checkFailed(Severity.SOFT, what + ": program is dead and its pid file exists (exit 1)" + last(e.tail()), e);
-            case 2 -> checkFailed(Severity.SOFT, what + ": program is dead and its lock file exists (exit 2)" + last(e.tail()), e);
+            case 1 -> CheckResult.notRunning(what + ": not running: program is dead and its pid file exists (exit 1)"
+                    + last(e.tail())).withDuration(e.duration()).withOutput(e.tail());
+            case 2 -> CheckResult.notRunning(what + ": not running: program is dead and its lock file exists (exit 2)"
+                    + last(e.tail())).withDuration(e.duration()).withOutput(e.tail());
+            case LSB_NOT_INSTALLED -> checkFailed(Severity.HARD, what + ": program is not installed (exit 150)" + last(e.tail()), e);
+            case LSB_INSUFFICIENT_PRIV -> checkFailed(Severity.HARD, what + ": insufficient privilege (exit 151)" + last(e.tail()), e);
             case 4 -> checkFailed(Severity.SOFT, what + ": program or service status is unknown (exit 4)" + last(e.tail()), e);
             default -> checkFailed(Severity.SOFT, what + ": exit " + code + " (unknown status code)" + last(e.tail()), e);
         };

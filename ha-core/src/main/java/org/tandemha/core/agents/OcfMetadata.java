@@ -35,6 +35,11 @@ record OcfMetadata(String name, List<Param> params, List<ActionInfo> actions) {
         return params.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
+    /** Whether the agent lists this action in its meta-data. */
+    boolean has(String action) {
+        return actions.stream().anyMatch(x -> x.name().equals(action));
+    }
+
     /** The advised timeout of an action; for monitor, the one of that depth, else any monitor's. */
     Optional<Duration> timeout(String action, int depth) {
         return find(action, depth).map(ActionInfo::timeout);

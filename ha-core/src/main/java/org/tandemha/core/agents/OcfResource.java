@@ -54,6 +54,15 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
         this.log = stateDir.resolve(Params.fileName(id) + ".log");
     }
 
+    String id() {
+        return id;
+    }
+
+    /** provider:type. */
+    String name() {
+        return provider + ":" + type;
+    }
+
     private String what(String action) {
         return id + " (ocf:" + provider + ":" + type + ") " + action;
     }
@@ -141,6 +150,14 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
 
     @Override
     public ActionResult start(ActionContext context) {
+        // validate-all first, as Pacemaker does: a configuration error (exit 6) or a missing program (exit 5) is
+        // reported as such instead of as a failed start; it shares the start's deadline
+        if (meta != null && meta.has("validate-all")) {
+            ActionResult v = validate(context);
+            if (!v.isDone()) {
+                return v.withReason("validate-all before start: " + v.reason());
+            }
+        }
         // start may leave the agent's daemon running: its output goes to the resource's log, which the daemon keeps
         return ExitCodes.ocfAction(what("start"), "start", runAction("start", context, null, true, log));
     }

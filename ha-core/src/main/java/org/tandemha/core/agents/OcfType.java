@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.tandemha.api.ActionResult;
 import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.NodeContext;
 import org.tandemha.api.PluginConfig;
@@ -25,6 +26,8 @@ import org.tandemha.api.ResourceType;
  * unknown one, or a value of the wrong type before anything starts.
  */
 public final class OcfType implements ResourceType {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OcfType.class);
+
     static final Path DEFAULT_ROOT = Path.of("/usr/lib/ocf");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]*");
     static final Duration META_DATA_TIMEOUT = Duration.ofSeconds(10);
@@ -83,13 +86,42 @@ public final class OcfType implements ResourceType {
                 }
             }
         }
-        if (meta != null) {
-            validate(r, meta, provider + ":" + type, agentParams);
+        boolean paramsOk = meta != null && validate(r, meta, provider + ":" + type, agentParams);
+        OcfResource res = meta == null ? null : new OcfResource(config.id(), provider, type, agent, root, agentParams,
+                quick, deep, meta, context.stateDirectory());
+        if (res != null && paramsOk && meta.has("validate-all")) {
+            validateAtLoad(r, res, meta, root, agent, context);
         }
         r.finish();
-        OcfResource res = new OcfResource(config.id(), provider, type, agent, root, agentParams, quick, deep, meta,
-                context.stateDirectory());
+        if (res == null) {
+            res = new OcfResource(config.id(), provider, type, agent, root, agentParams, quick, deep, meta,
+                    context.stateDirectory());
+        }
         return ResourceParts.of(res);
+    }
+
+    /**
+     * Runs the agent's {@code validate-all} when the configuration is loaded, as far as it can tell there: exit 6
+     * (not configured) means the parameters are wrong on every node and is a configuration error; any other
+     * failure may be this node's state at load time (a device not yet attached, a program installed later) and is
+     * logged, then checked again before every start.
+     */
+    private static void validateAtLoad(PluginConfig.Reader r, OcfResource res, OcfMetadata meta, Path root, Path agent,
+                                       NodeContext context) {
+        Duration timeout = meta.timeout("validate-all", 0).filter(d -> d.compareTo(META_DATA_TIMEOUT) < 0).orElse(META_DATA_TIMEOUT);
+        ActionResult v = res.validate(org.tandemha.api.ActionContext.of(context.nodeId(), "", res.id(), timeout));
+        if (v.isDone()) {
+            return;
+        }
+        if (v.severity() == org.tandemha.api.Severity.FATAL) {
+            r.problem("agentParams", "OCF agent " + res.name() + ": validate-all says the configuration is wrong: "
+                            + v.reason(),
+                    "fix the parameters; 'OCF_ROOT=" + root + " OCF_RESKEY_<name>=<value> " + agent
+                            + " validate-all' shows the agent's own message");
+        } else {
+            LOG.warn("resource {} on node {}: validate-all at load: {}; it runs again before every start", res.id(),
+                    context.nodeId(), v.reason());
+        }
     }
 
     private static int level(PluginConfig.Reader r, String key, int dflt) {
@@ -101,10 +133,12 @@ public final class OcfType implements ResourceType {
         return v;
     }
 
-    /** Checks the agent's parameters against its meta-data: required present, none unknown, types right. */
-    static void validate(PluginConfig.Reader r, OcfMetadata meta, String agent, Map<String, String> values) {
+    /** Checks the agent's parameters against its meta-data: required present, none unknown, types right; true if so. */
+    static boolean validate(PluginConfig.Reader r, OcfMetadata meta, String agent, Map<String, String> values) {
+        int[] found = {0};
         for (OcfMetadata.Param p : meta.params()) {
             if (p.required() && (!values.containsKey(p.name()) || values.get(p.name()).isEmpty())) {
+                found[0]++;
                 r.problem("agentParams", "OCF agent " + agent + " requires parameter '" + p.name() + "'"
                                 + (p.shortdesc().isEmpty() ? "" : " (" + p.shortdesc() + ")"),
                         "add '" + p.name() + ": ...' under params.agentParams");
@@ -115,6 +149,7 @@ public final class OcfType implements ResourceType {
             if (param.isEmpty()) {
                 TreeSet<String> names = new TreeSet<>();
                 meta.params().forEach(p -> names.add(p.name()));
+                found[0]++;
                 r.problem("agentParams", "OCF agent " + agent + " has no parameter '" + e.getKey() + "'",
                         "remove it, or use one of: " + String.join(", ", names));
                 continue;
@@ -124,18 +159,21 @@ public final class OcfType implements ResourceType {
             switch (p.type()) {
                 case "integer" -> {
                     if (!v.trim().matches("[+-]?\\d+")) {
+                        found[0]++;
                         r.problem("agentParams", "parameter '" + p.name() + "' of OCF agent " + agent + " is '" + v
                                 + "', not an integer", "write a whole number" + (p.dflt() == null ? "" : " such as " + p.dflt()));
                     }
                 }
                 case "boolean" -> {
                     if (!OcfMetadata.isBoolean(v)) {
+                        found[0]++;
                         r.problem("agentParams", "parameter '" + p.name() + "' of OCF agent " + agent + " is '" + v
                                 + "', not a boolean", "write true or false");
                     }
                 }
                 case "select" -> {
                     if (!p.options().isEmpty() && !p.options().contains(v)) {
+                        found[0]++;
                         r.problem("agentParams", "parameter '" + p.name() + "' of OCF agent " + agent + " is '" + v
                                 + "', not one of " + String.join(", ", p.options()), "use one of " + String.join(", ", p.options()));
                     }
@@ -145,5 +183,6 @@ public final class OcfType implements ResourceType {
                 }
             }
         }
+        return found[0] == 0;
     }
 }

@@ -13,8 +13,16 @@ import org.tandemha.core.exec.Command;
 import org.tandemha.core.exec.CommandRunner;
 import org.tandemha.core.exec.Execution;
 
-/** A systemd unit driven through systemctl. */
+/**
+ * A systemd unit driven through systemctl. While Tandem manages the unit, a drop-in
+ * ({@code /run/systemd/system/<unit>.d/50-tandem.conf}, gone at reboot) sets {@code Restart=no}: systemd must not
+ * restart on its own what the cluster may be starting elsewhere (Pacemaker does the same). A unit enabled at boot
+ * would start on every node at boot, outside the cluster's control: start says so in its result and in the log.
+ */
 final class SystemdResource implements Resource, Checker {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SystemdResource.class);
+    static final String DROP_IN = "50-tandem.conf";
+
     private final String id;
     private final String unit;
     /** Exists when systemd runs as init (what sd_booted(3) tests). */
@@ -50,12 +58,62 @@ final class SystemdResource implements Resource, Checker {
             return ActionResult.notInstalled(id + ": cannot start " + unit + ": " + why
                     + "; use type lsb or process for this host");
         }
+        try {
+            if (writeDropIn(bootedMarker, unit, id)) {
+                Execution reload = systemctl(context, "daemon-reload");
+                if (!reload.ok()) {
+                    return ExitCodes.scriptAction(id + ": systemctl daemon-reload (after writing the drop-in "
+                            + dropInPath(bootedMarker, unit) + ")", false, reload);
+                }
+            }
+        } catch (java.io.IOException ex) {
+            return ActionResult.failed(Severity.HARD, id + ": cannot write " + dropInPath(bootedMarker, unit) + " (Restart=no"
+                    + " while Tandem manages " + unit + "): " + ex.getMessage() + "; Tandem must run as root to manage units");
+        }
+        Execution enabled = systemctl(context, "is-enabled", unit);
+        String bootState = enabled.tail().isEmpty() ? "" : enabled.tail().get(enabled.tail().size() - 1).trim();
         Execution e = systemctl(context, "start", unit);
         if (!e.notFound() && !e.timedOut() && e.exitCode() == 5) {
             return ActionResult.notInstalled(id + ": unit " + unit + " is not installed on this node: " + ExitCodes.last(e.tail()))
                     .withDuration(e.duration()).withOutput(e.tail());
         }
-        return ExitCodes.scriptAction(id + ": systemctl start " + unit, false, e);
+        ActionResult r = ExitCodes.scriptAction(id + ": systemctl start " + unit, false, e);
+        String warning = bootWarning(unit, bootState);
+        if (warning != null) {
+            LOG.warn("{}: {}", id, warning);
+            r = r.withReason(r.reason() + "; " + warning);
+        }
+        return r;
+    }
+
+    /** The warning for a unit systemd starts at boot, or null. */
+    static String bootWarning(String unit, String isEnabled) {
+        return switch (isEnabled) {
+            case "enabled", "enabled-runtime", "alias" -> "warning: " + unit + " is enabled at boot, so it starts on every"
+                    + " node outside the cluster's control; run 'systemctl disable " + unit + "' on every node";
+            default -> null;
+        };
+    }
+
+    static Path dropInPath(Path runtimeDir, String unit) {
+        return runtimeDir.resolve(unit + ".d").resolve(DROP_IN);
+    }
+
+    /** Writes the drop-in (only {@code .service} units take {@code Restart=}); true if it was written or changed. */
+    static boolean writeDropIn(Path runtimeDir, String unit, String resourceId) throws java.io.IOException {
+        String text = "# Written by Tandem: resource " + resourceId + " manages this unit on this node; systemd must not"
+                + " restart it on its own.\n# In /run: it is gone at reboot.\n"
+                + "[Unit]\nDescription=Cluster-controlled " + unit + " (Tandem resource " + resourceId + ")\n"
+                + (unit.endsWith(".service") ? "\n[Service]\nRestart=no\n" : "");
+        Path file = dropInPath(runtimeDir, unit);
+        if (Files.isRegularFile(file) && Files.readString(file).equals(text)) {
+            return false;
+        }
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(DROP_IN + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return true;
     }
 
     @Override

@@ -18,6 +18,10 @@ public final class JournalTool {
     }
 
     public static void main(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: JournalTool print <journal directory>\n       JournalTool verify <journal directory> <configuration file the node ran with>\nprint: every recorded input and the actions the engine returned; verify: replays the journal through the engine\nand checks that it decides exactly the recorded actions. Exit: 0 ok, 1 cannot read / differs, 2 bad arguments.");
+            return;                                             // --help: usage, exit 0
+        }
         System.exit(run(args, System.out, System.err));
     }
 

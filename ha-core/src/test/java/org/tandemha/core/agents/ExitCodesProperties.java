@@ -35,13 +35,13 @@ class ExitCodesProperties {
 
     /** OCF monitor: health. */
     private static Health ocfMonitorHealth(int code) {
-        if (code == 0 || code == 8) {
-            return Health.OK;
+        if (code == 0) {
+            return Health.OK;                       // 8 (promoted) is an error: no Tandem resource is promotable
         }
         if (code == 7) {
             return Health.NOT_RUNNING;
         }
-        if (code == 190 || code == 191) {
+        if (code == 190) {
             return Health.DEGRADED;
         }
         return Health.FAILED;
@@ -60,7 +60,7 @@ class ExitCodesProperties {
 
     private static boolean ocfDone(String action, int code) {
         return code == 0 || action.equals("stop") && code == 7
-                || action.equals("start") && (code == 190 || code == 191);
+                || action.equals("start") && code == 190;
     }
 
     // ---- properties ----
@@ -107,8 +107,9 @@ class ExitCodesProperties {
     @Property(tries = 256, generation = net.jqwik.api.GenerationMode.EXHAUSTIVE)
     void lsb(@ForAll @IntRange(min = 0, max = 255) int code) {
         CheckResult status = ExitCodes.lsbStatus("r status", exit(code));
-        assertThat(status.health()).isEqualTo(code == 0 ? Health.OK : code == 3 ? Health.NOT_RUNNING : Health.FAILED);
-        assertThat(status.severity()).isEqualTo(Severity.SOFT);
+        assertThat(status.health()).isEqualTo(code == 0 ? Health.OK
+                : code == 1 || code == 2 || code == 3 ? Health.NOT_RUNNING : Health.FAILED);
+        assertThat(status.severity()).isEqualTo(code == 150 || code == 151 ? Severity.HARD : Severity.SOFT);
         ActionResult start = ExitCodes.lsbAction("r start", "start", exit(code));
         ActionResult stop = ExitCodes.lsbAction("r stop", "stop", exit(code));
         assertThat(start.isDone()).isEqualTo(code == 0);

@@ -148,7 +148,10 @@ class OcfResourceTest {
     @Test
     void monitorCodesBecomeHealthAndSeverity() throws Exception {
         assertThat(probe(Map.of("rc", "190")).checker().quickCheck(ctx(20)).health()).isEqualTo(CheckResult.Health.DEGRADED);
-        assertThat(probe(Map.of("rc", "8")).checker().quickCheck(ctx(20)).health()).isEqualTo(CheckResult.Health.OK);
+        CheckResult promoted = probe(Map.of("rc", "8")).checker().quickCheck(ctx(20));   // not promotable: an error
+        assertThat(promoted.health()).isEqualTo(CheckResult.Health.FAILED);
+        assertThat(promoted.severity()).isEqualTo(Severity.SOFT);
+        assertThat(promoted.reason()).contains("exit 8 (running promoted)").contains("not promotable");
         CheckResult fatal = probe(Map.of("rc", "6")).checker().quickCheck(ctx(20));
         assertThat(fatal.health()).isEqualTo(CheckResult.Health.FAILED);
         assertThat(fatal.severity()).isEqualTo(Severity.FATAL);
@@ -170,11 +173,35 @@ class OcfResourceTest {
 
     @Test
     void validateAllReportsAConfigurationError() throws Exception {
-        ResourceParts p = probe(Map.of("dir", dir.resolve("missing").toString()));
-        ActionResult v = ((Validatable) p.resource()).validate(ctx(10));
+        ResourceParts p = probe(Map.of());
+        Path gone = Files.createDirectories(dir.resolve("gone"));
+        ResourceParts q = probe(Map.of("dir", gone.toString()));
+        try (var files = Files.list(gone)) {                 // valid at load, not any more
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(gone);
+        ActionResult v = ((Validatable) q.resource()).validate(ctx(10));
         assertThat(v.outcome()).isEqualTo(ActionResult.Outcome.ERROR);
         assertThat(v.severity()).isEqualTo(Severity.FATAL);
         assertThat(v.output()).anyMatch(l -> l.contains("no directory"));
+        // validate-all runs before start, as Pacemaker does: the configuration error is named, nothing starts
+        ActionResult start = q.resource().start(ctx(10));
+        assertThat(start.isDone()).isFalse();
+        assertThat(start.severity()).isEqualTo(Severity.FATAL);
+        assertThat(start.reason()).startsWith("validate-all before start:").contains("exit 6 (not configured)");
+        assertThat(p.resource()).isNotNull();
+    }
+
+    /** validate-all at load: exit 6 (not configured) is a configuration error, before anything starts. */
+    @Test
+    void validateAllAtLoadRefusesAConfigurationTheAgentCallsWrong() {
+        assertThatThrownBy(() -> probe(Map.of("dir", dir.resolve("missing").toString())))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("validate-all says the configuration is wrong")
+                .hasMessageContaining("exit 6 (not configured)")
+                .hasMessageContaining("no directory");
     }
 
     @Test

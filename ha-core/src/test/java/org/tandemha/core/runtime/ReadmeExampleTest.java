@@ -44,6 +44,17 @@ class ReadmeExampleTest {
         }
     }
 
+    /** Stands for the application's own reaction to events. */
+    static final class Alerts {
+        final java.util.List<org.tandemha.api.ClusterEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        void onEvent(org.tandemha.api.ClusterEvent event) {
+            seen.add(event);
+        }
+    }
+
+    static final Alerts alerts = new Alerts();
+
     // README-BEGIN
     // A user-defined resource type: how to start, stop and check your service.
     public static final class MyServiceType implements ResourceType {
@@ -64,7 +75,7 @@ class ReadmeExampleTest {
     // List it in META-INF/services/org.tandemha.api.ResourceType, then run a node:
     static ClusterNode run(Path config, String me) throws InvalidConfigException {
         ClusterNode node = Tandem.builder().config(config).localNode(me).build();
-        node.subscribe(event -> System.out.println(event));   // every decision, with its reasons
+        node.subscribe(event -> alerts.onEvent(event));       // your reaction to each decision (alert, metrics)
         node.start();                                          // groups start where the cluster decides
         return node;
     }

@@ -54,6 +54,10 @@ public final class WitnessMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: WitnessMain --config witness.yaml\n       WitnessMain --cluster NAME (--key hex:...|base64:... | --key-file FILE) --bind HOST:PORT [--lease 3s] [--state-file FILE] [--watch-stdin]\nThe witness: a third party that grants a takeover to at most one node per generation (arbiter type 'witness').\n  --config FILE       a YAML or JSON file with cluster, key or keyFile, bind, lease, stateFile\n  --cluster NAME      the cluster's name, as in the nodes' configuration\n  --key, --key-file   the cluster's key (hex:... or base64:..., at least 16 bytes), or a file holding it\n  --bind HOST:PORT    where to listen (UDP), on a network both nodes reach\n  --lease DURATION    how long a node's report holds (default 3s; a node's own longer lease wins)\n  --state-file FILE   keeps grants across restarts (recommended)\n  --watch-stdin       exit when standard input closes (for a parent process)\nExit: 0 stopped, 1 cannot start (address in use...), 2 bad arguments.");
+            return;                                             // --help: usage, exit 0
+        }
         PrintStream out = System.out;
         List<String> problems = new ArrayList<>();
         Settings s = parse(args, problems);

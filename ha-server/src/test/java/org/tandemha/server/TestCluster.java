@@ -68,6 +68,11 @@ public final class TestCluster implements AutoCloseable {
         return nodes.get(id);
     }
 
+    /** Cuts every heartbeat between the two nodes (both still run: to each, the other fell silent). */
+    public void partition(String a, String b) {
+        net.partition(a, b);
+    }
+
     public Path stateDir(String id) {
         return dir.resolve(id);
     }

@@ -18,8 +18,15 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  * online, and the killed node, started again, has removed the stale addresses. The next trial kills the other node.
  */
 final class VipFailover {
-    /** One trial: milliseconds from the kill to the client's first answer from the survivor, per address family. */
-    record Trial(int number, String killed, String survivor, long ipv4Ms, long ipv6Ms, boolean passed, String note) {
+    /**
+     * One trial: milliseconds from the kill to the client's first answer from the survivor, per address family; for
+     * the first trial, the takeover as {@code tandem replay} explains it from the survivor's journal (else null).
+     */
+    record Trial(int number, String killed, String survivor, long ipv4Ms, long ipv6Ms, boolean passed, String note,
+                 String takeover) {
+        Trial(int number, String killed, String survivor, long ipv4Ms, long ipv6Ms, boolean passed, String note) {
+            this(number, killed, survivor, ipv4Ms, ipv6Ms, passed, note, null);
+        }
     }
 
     private VipFailover() {
@@ -87,8 +94,11 @@ final class VipFailover {
             problems.add("the client did not reach " + standby + " at " + SharedArrayCluster.VIP6 + ": "
                     + (v6 == null ? "no answer" : v6.text()));
         }
+        String takeover = null;
         if (!c.awaitOnline(standby, "vip", Duration.ofSeconds(30))) {
             problems.add("group vip is not online on " + standby);
+        } else if (t == 1) {
+            takeover = explainTakeover(c, standby);
         }
         // the killed node starts again: its start-up stop removes the stale addresses
         c.startNode(active);
@@ -103,7 +113,31 @@ final class VipFailover {
         if (cleaned.contains(SharedArrayCluster.VIP4 + "/") || cleaned.contains(SharedArrayCluster.VIP6 + "/")) {
             problems.add(active + " did not remove the stale addresses on start-up: " + cleaned);
         }
-        return new Trial(t, active, standby, ms4, ms6, problems.isEmpty(), String.join("; ", problems));
+        return new Trial(t, active, standby, ms4, ms6, problems.isEmpty(), String.join("; ", problems), takeover);
+    }
+
+    /**
+     * {@code tandem replay} of the survivor's journal ({@code <state dir>/journal}, read while it runs) at its last
+     * claim of group vip: the explanation, or what went wrong.
+     */
+    static String explainTakeover(SharedArrayCluster c, String survivor) {
+        String journal = c.dir.resolve("state-" + survivor).resolve("journal").toString();
+        String config = c.config().toString();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.nio.charset.Charset u = java.nio.charset.StandardCharsets.UTF_8;
+        int code = org.tandemha.core.sim.whatif.WhatIfTool.run(new String[] {"replay", "--journal", journal, "--config",
+                config, "--list"}, new PrintStream(out, true, u), new PrintStream(err, true, u));
+        String claim = out.toString(u).lines().filter(l -> l.contains("GROUP_CLAIMED vip")).reduce((a, b) -> b).orElse(null);
+        if (code != 0 || claim == null) {
+            return "replay --list of " + journal + " (exit " + code + ") shows no claim of vip: " + out.toString(u) + err.toString(u);
+        }
+        String at = claim.substring(claim.indexOf("t=")).split("\\s+")[0];
+        out.reset();
+        code = org.tandemha.core.sim.whatif.WhatIfTool.run(new String[] {"replay", "--journal", journal, "--config", config,
+                "--at", at}, new PrintStream(out, true, u), new PrintStream(err, true, u));
+        c.say("tandem replay of " + survivor + "'s journal at its claim of vip (" + at + "):\n" + out.toString(u).strip());
+        return code == 0 ? out.toString(u) : "replay --at " + at + " failed (exit " + code + "): " + err.toString(u);
     }
 
     private static long reachedMs(Line l, long killedAt) {

@@ -30,5 +30,11 @@ class DaemonCrashTest {
         assertThat(results).as("trials").allSatisfy(r -> assertThat(r.passed())
                 .as("trial %d, kill -9 of %s's JVM: %s", r.number(), r.killed(), r.note()).isTrue());
         assertThat(results).as("trials").hasSize(trials);
+        // issue 18: the survivor's journal, replayed, explains its takeover (the verdict on the silent peer, the claim)
+        VipFailover.Trial first = results.get(0);
+        assertThat(first.takeover()).as("tandem replay of %s's journal", first.survivor())
+                .contains("decision of " + first.survivor(), "GROUP_CLAIMED vip: " + first.survivor() + " claims group vip",
+                        "peer silence: " + first.killed() + " unreachable on every path")
+                .containsAnyOf("safety check verdict about " + first.killed(), "takeover: every heartbeat path");
     }
 }

@@ -36,7 +36,7 @@ import org.tandemha.core.journal.Journal;
  * order and answers the {@link ClusterNode} calls. Every action runs on a worker with its deadline; at the deadline
  * the engine counts a timeout, and {@code timing.actionSlack} later the worker is interrupted.
  */
-public final class NodeRuntime implements ClusterNode {
+public final class NodeRuntime implements ClusterNode, EngineView {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
 
     private final ClusterSpec spec;
@@ -321,6 +321,35 @@ public final class NodeRuntime implements ClusterNode {
             }
             stateLock = null;
         }
+    }
+
+    // ------------------------------------------------------------------ EngineView
+
+    @Override
+    public CompletableFuture<org.tandemha.core.engine.EngineSnapshot> snapshot() {
+        CompletableFuture<org.tandemha.core.engine.EngineSnapshot> f = new CompletableFuture<>();
+        if (!started || closed) {
+            f.completeExceptionally(new IllegalStateException("node " + self + " is not running"));
+            return f;
+        }
+        try {
+            // queued behind the inputs already waiting: taken between two steps, never in the middle of one
+            loop.execute(() -> {
+                try {
+                    f.complete(engine.snapshot());
+                } catch (RuntimeException | Error e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(new IllegalStateException("node " + self + " is closing"));
+        }
+        return f;
+    }
+
+    @Override
+    public ClusterSpec configuration() {
+        return spec;
     }
 
     /** Runs a task on the engine's thread (tests: a busy engine). */

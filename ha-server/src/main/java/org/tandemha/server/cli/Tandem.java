@@ -30,6 +30,8 @@ import org.tandemha.server.http.StatusJson;
  * tandem version
  * tandem witness --config FILE                                                 the witness (a third site's tie breaker)
  * tandem status|events|switchover|switchback|maintenance|clear ...             the operator's commands, over the API
+ * tandem simulate --config FILE [--from live|SNAPSHOT] EVENT...                what if: the cluster in simulated time
+ * tandem replay --journal DIR --config FILE [--at TIME]                        why: a past decision explained
  * </pre>
  *
  * Exit codes: 0 done; 1 the cluster refused the command (or the node could not start); 2 usage, access, connection
@@ -60,6 +62,13 @@ public final class Tandem {
               switchback GROUP                move GROUP back to its most preferred available node
               maintenance GROUP on|off        leave GROUP alone (on), or manage it again (off)
               clear GROUP                     clear the failures recorded for GROUP
+
+            What if, and why (the cluster's own engine, in simulated time):
+              simulate --config FILE --from live [--node-url URL]... EVENT...
+                                              what the cluster would do: every decision, the final placement, the
+                                              downtime; --sweep tries every single fault (see simulate --help)
+              replay --journal DIR --config FILE [--at TIME]
+                                              explain a node's past decision from its journal (<state dir>/journal)
 
             Where the node is: --node-url URL (default $TANDEM_NODE_URL, else http://127.0.0.1:7480), or --state-dir DIR
             of a node on this machine. The token: --token-file FILE, $TANDEM_TOKEN, or the node's api-token.
@@ -143,6 +152,9 @@ public final class Tandem {
                 }
                 case "status", "events", "switchover", "switchback", "maintenance", "clear" -> {
                     return operator(cmd, rest);
+                }
+                case "simulate", "replay" -> {
+                    return WhatIfCommand.run(cmd, rest, env, out, err);
                 }
                 default -> throw new Args.UsageException("unknown command '" + cmd + "'");
             }

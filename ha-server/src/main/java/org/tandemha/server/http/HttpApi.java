@@ -90,6 +90,8 @@ public final class HttpApi implements AutoCloseable {
             "POST /api/v1/groups/{group}/maintenance  {\"on\":true|false}",
             "POST /api/v1/groups/{group}/clear",
             "POST /api/v1/paths/{path}/enable  {\"on\":true|false}  (admin)",
+            "GET /api/v1/snapshot  (the engine's state, for tandem simulate --from live)",
+            "POST /api/v1/whatif  {\"events\":\"crash node1\",\"snapshots\":{...}}  (operator)",
             "GET /metrics");
 
     /** The API's bounds. */
@@ -113,6 +115,7 @@ public final class HttpApi implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger streams = new AtomicInteger();
     private final Channel server;
+    private final WhatIfEndpoint whatIf;
 
     private HttpApi(ClusterNode node, InetSocketAddress bind, SslContext ssl, Tokens tokens, AuditLog audit, EventLog events,
                     NodeMetrics metrics, boolean metricsPublic, Limits limits) throws IOException {
@@ -124,6 +127,7 @@ public final class HttpApi implements AutoCloseable {
         this.metricsPublic = metricsPublic;
         this.limits = limits;
         String id = node.nodeId();
+        this.whatIf = new WhatIfEndpoint(node);
         this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("tandem-api-accept-" + id, true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tandem-api-io-" + id, true));
         this.handlers = new DefaultEventExecutorGroup(2, new DefaultThreadFactory("tandem-api-" + id, true));
@@ -185,6 +189,7 @@ public final class HttpApi implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         handlers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        whatIf.close();
     }
 
     /** Answers a too-large body with 413 naming the limit, instead of the aggregator's empty answer. */
@@ -307,6 +312,24 @@ public final class HttpApi implements AutoCloseable {
                         stream(ctx, call, req, qs, keepAlive);
                     }
                 }
+                case "/api/v1/snapshot" -> {
+                    if (read(ctx, call, req, keepAlive) && noParams(ctx, call, qs, keepAlive, Set.of())) {
+                        later(ctx, call, keepAlive, whatIf.snapshot());
+                    }
+                }
+                case "/api/v1/whatif" -> {
+                    if (method(ctx, call, req, keepAlive, HttpMethod.POST)
+                            && role(ctx, call, keepAlive, Role.OPERATOR, "run what-if simulations")
+                            && noParams(ctx, call, qs, keepAlive, Set.of())) {
+                        String text = req.content().toString(StandardCharsets.UTF_8).strip();
+                        try {
+                            later(ctx, call, keepAlive, whatIf.whatIf(text.isEmpty() ? null : StatusJson.MAPPER.readTree(text)));
+                        } catch (JsonProcessingException e) {
+                            send(ctx, call, keepAlive, HttpResponseStatus.BAD_REQUEST, error("the body is not JSON ("
+                                    + e.getOriginalMessage() + "); send " + WhatIfEndpoint.USAGE));
+                        }
+                    }
+                }
                 case "/metrics" -> {
                     if (metrics == null) {
                         notFound(ctx, call, keepAlive, "metrics are off on node " + node.nodeId() + " (server.metrics: false)");
@@ -323,6 +346,20 @@ public final class HttpApi implements AutoCloseable {
                     }
                 }
             }
+        }
+
+        /** Answers when {@code answer} completes (the connection is not idle meanwhile). */
+        private void later(ChannelHandlerContext ctx, Call call, boolean keepAlive, CompletableFuture<WhatIfEndpoint.Answer> answer) {
+            pending.incrementAndGet();
+            answer.whenComplete((a, e) -> ctx.executor().execute(() -> {
+                pending.decrementAndGet();
+                if (a != null) {
+                    send(ctx, call, keepAlive, a.status(), a.body());
+                } else {
+                    send(ctx, call, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, error("internal error of the"
+                            + " HTTP API of node " + node.nodeId() + ": " + e + "; see the node's log"));
+                }
+            }));
         }
 
         private void notFound(ChannelHandlerContext ctx, Call call, boolean keepAlive, String why) {

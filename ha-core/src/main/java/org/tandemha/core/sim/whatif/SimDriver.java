@@ -159,6 +159,7 @@ public final class SimDriver {
 
     /** Runs the steps, then {@code runMs} more. */
     void run(List<WhatIfEvents.Step> steps, long runMs) {
+        sample(); // restored from snapshots: what runs at the start (a crash at 0s is downtime from 0s)
         for (WhatIfEvents.Step st : steps) {
             sim.runUntil(t0 + st.atMs());
             flush();

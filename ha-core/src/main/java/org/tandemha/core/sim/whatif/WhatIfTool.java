@@ -51,13 +51,22 @@ public final class WhatIfTool {
 
     /** Runs {@code simulate ...} or {@code replay ...}; returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, null, out, err);
+    }
+
+    /**
+     * Runs {@code simulate ...} or {@code replay ...} with the snapshots {@code --from live} stands for (one per node,
+     * by node id, as fetched from the running cluster by the caller; null: {@code --from live} is refused); returns
+     * the exit code.
+     */
+    public static int run(String[] args, Map<String, EngineSnapshot> live, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
             (args.length == 0 ? err : out).print(USAGE);
             return args.length == 0 ? 2 : 0;
         }
         try {
             return switch (args[0]) {
-                case "simulate" -> simulate(List.of(args).subList(1, args.length), out);
+                case "simulate" -> simulate(List.of(args).subList(1, args.length), live, out);
                 case "replay" -> ReplayExplainer.command(List.of(args).subList(1, args.length), out);
                 default -> throw new Usage("unknown command '" + args[0] + "' (fix: simulate or replay)");
             };
@@ -142,7 +151,7 @@ public final class WhatIfTool {
         }
     }
 
-    private static int simulate(List<String> argv, PrintStream out) throws IOException, InvalidConfigException {
+    private static int simulate(List<String> argv, Map<String, EngineSnapshot> live, PrintStream out) throws IOException, InvalidConfigException {
         Args a = new Args(argv, List.of("--config", "--from", "--events", "--seed", "--run", "--arbiter", "--fencing",
                 "--depth", "--bound", "--max-pairs"), List.of("--json", "--sweep"));
         ClusterSpec spec = ConfigLoader.load(Path.of(a.required("--config", "FILE")), null);
@@ -163,7 +172,7 @@ public final class WhatIfTool {
             o = o.withFencing(fencing.equals("on"));
         }
         if (a.values.containsKey("--from")) {
-            o = o.withSnapshots(snapshots(a.values.get("--from")));
+            o = o.withSnapshots(snapshots(a.values.get("--from"), live));
         }
         List<String> events = new ArrayList<>();
         if (a.one("--events", null) != null) {
@@ -185,8 +194,21 @@ public final class WhatIfTool {
 
     /** Engine snapshots from files or directories of {@code *.json} files, by node. */
     static Map<String, EngineSnapshot> snapshots(List<String> from) throws IOException {
+        return snapshots(from, null);
+    }
+
+    /** Engine snapshots from files or directories of {@code *.json} files, or the live ones given, by node. */
+    static Map<String, EngineSnapshot> snapshots(List<String> from, Map<String, EngineSnapshot> live) throws IOException {
         Map<String, EngineSnapshot> m = new LinkedHashMap<>();
         for (String f : from) {
+            if (f.equals("live") && live != null) {
+                for (Map.Entry<String, EngineSnapshot> e : live.entrySet()) {
+                    if (m.put(e.getKey(), e.getValue()) != null) {
+                        throw new Usage("two snapshots of node " + e.getKey() + " (fix: give one per node)");
+                    }
+                }
+                continue;
+            }
             if (f.equals("live")) {
                 throw new Usage("--from live reads the running cluster through its API: the tandem command does that;"
                         + " this library takes the snapshots it fetched (fix: --from DIR or --from FILE)");

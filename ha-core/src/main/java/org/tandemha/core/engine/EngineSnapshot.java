@@ -30,14 +30,18 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         remoteCommands = List.copyOf(remoteCommands);
     }
 
-    /** Node-wide state: lifecycle, stand-down, quorum, counters and what it last announced. */
+    /**
+     * Node-wide state: lifecycle, stand-down, quorum, counters and what it last announced. {@code wallMs} is the
+     * wall time (epoch ms) of {@code now}: engines of different nodes count from their own start, and this is what
+     * puts their snapshots on one time line ({@link #shifted}); 0 when unknown.
+     */
     public record Node(long now, long bootAt, boolean booted, boolean shuttingDown, boolean left, boolean leftCleanly,
                        long incarnation, String duplicateReason, boolean olderCopyWarned, String notDurable,
                        boolean selfFenced, String selfFencedReason, long quorumLostAt, String resetReason,
                        long generationFloor, boolean hadQuorum, boolean quorumMaintWarned, long nextId, long eventSeq,
                        long announceVersion, Announcement lastAnnounced, List<String> failedAtShutdown,
                        Map<String, String> facts, Map<String, Boolean> devices, boolean sessionUsable,
-                       String sessionReason) {
+                       String sessionReason, long wallMs) {
         public Node {
             failedAtShutdown = List.copyOf(failedAtShutdown);
             facts = Map.copyOf(facts);
@@ -89,12 +93,26 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
     public record Waiter(long commandId, String target, long sinceGen, long startedAt, long deadline, String group) {
     }
 
+    /**
+     * The same state with every engine time moved {@code deltaMs} later (the "not set" values -1 and
+     * {@link Long#MAX_VALUE} stay): an engine restored from it decides as the original would, on a clock that reads
+     * {@code deltaMs} more. Snapshots of nodes started at different times are put on one clock this way.
+     */
+    public EngineSnapshot shifted(long deltaMs) {
+        return SnapshotTimes.shift(this, deltaMs);
+    }
+
+    /** The wall time (epoch ms) at which this engine's clock read 0, or 0 when the snapshot does not say. */
+    public long wallBase() {
+        return node.wallMs() == 0 ? 0 : node.wallMs() - node.now();
+    }
+
     static EngineSnapshot of(EngineState s) {
         Node node = new Node(s.now, s.bootAt, s.booted, s.shuttingDown, s.left, s.leftCleanly, s.incarnation,
                 s.duplicateReason, s.olderCopyWarned, s.notDurable, s.selfFenced, s.selfFencedReason, s.quorumLostAt,
                 s.resetReason, s.generationFloor, s.hadQuorum, s.quorumMaintWarned, s.nextId, s.eventSeq,
                 s.announceVersion, s.lastAnnounced, s.failedAtShutdown, s.facts, s.devices, s.sessionUsable,
-                s.sessionReason);
+                s.sessionReason, s.wallClock.apply(s.now).toEpochMilli());
         List<Peer> peers = new ArrayList<>();
         for (PeerRecord p : s.peers.values()) {
             peers.add(new Peer(p.id, p.reachable, p.everHeard, p.incarnation, p.ann, p.unreachableSince, p.deadOrFenced,

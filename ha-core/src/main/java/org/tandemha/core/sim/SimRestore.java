@@ -18,10 +18,27 @@ final class SimRestore {
     private SimRestore() {
     }
 
-    static void restore(SimWorld w, Map<String, EngineSnapshot> snapshots) {
-        for (String id : snapshots.keySet()) {
+    /**
+     * Each node's engine counts from its own start: nodes started at different times have clocks far apart. Puts
+     * every snapshot on the clock of the node that started first (by the wall time each snapshot records), so that
+     * their deadlines and silences line up as they do in the real cluster. Snapshots that do not record wall time
+     * are left as they are.
+     */
+    static Map<String, EngineSnapshot> oneClock(Map<String, EngineSnapshot> snapshots) {
+        if (snapshots.values().stream().anyMatch(s -> s.wallBase() == 0)) {
+            return snapshots;
+        }
+        long first = snapshots.values().stream().mapToLong(EngineSnapshot::wallBase).min().orElse(0);
+        Map<String, EngineSnapshot> out = new java.util.LinkedHashMap<>();
+        snapshots.forEach((id, s) -> out.put(id, s.shifted(s.wallBase() - first)));
+        return out;
+    }
+
+    static void restore(SimWorld w, Map<String, EngineSnapshot> given) {
+        for (String id : given.keySet()) {
             w.node(id); // a clear error for a node the configuration does not have
         }
+        Map<String, EngineSnapshot> snapshots = oneClock(given);
         long t = snapshots.values().stream().mapToLong(s -> s.node().now()).max().orElse(0);
         w.startClockAt(t);
         for (SimNode n : w.nodes.values()) {

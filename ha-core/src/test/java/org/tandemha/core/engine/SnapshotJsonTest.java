@@ -48,6 +48,23 @@ class SnapshotJsonTest {
     }
 
     @Test
+    void aShiftedSnapshotDecidesTheSameLater() {
+        ClusterSpec s = spec("web");
+        Engine e = running(s);
+        long d = 3_600_000; // a node started an hour before: its clock reads an hour more
+        EngineSnapshot later = e.snapshot().shifted(d);
+        assertThat(later.node().now()).isEqualTo(e.snapshot().node().now() + d);
+        assertThat(later.wallBase()).isEqualTo(e.snapshot().wallBase() - d);
+        Engine r = Engine.restore(s, later, ms -> Instant.ofEpochMilli(ms - d));
+        for (long t = 100; t < 20_000; t += 700) {
+            Input in = new Input.Tick();
+            assertThat(r.handle(in, t + d)).isEqualTo(e.handle(in, t));
+        }
+        assertThat(r.snapshot().shifted(0)).isEqualTo(r.snapshot());
+        assertThatThrownBy(() -> e.snapshot().shifted(-1)).hasMessageContaining("only later");
+    }
+
+    @Test
     void newerFormatIsRefusedWithTheFix() {
         String json = SnapshotJson.write(running(spec("web")).snapshot()).replace("\"format\":1", "\"format\":7");
         assertThatThrownBy(() -> SnapshotJson.read(json)).isInstanceOf(IllegalArgumentException.class)

@@ -148,6 +148,17 @@ public final class Console {
         o.put("who", who.name()).put("role", who.role().label());
         ArrayNode p = o.putArray("peers");
         peers.forEach(p::add);
+        ClusterSpec c = spec.get();
+        if (c == null) {
+            o.putNull("arbiters");
+            o.put("arbitersNote", "unknown: the configuration was not given to the server");
+        } else {
+            ArrayNode a = o.putArray("arbiters");
+            c.arbiters().forEach(x -> a.addObject().put("id", x.id()).put("type", x.type()));
+            o.put("twoNodeWithoutArbiter", c.quorum().twoNodeWithoutArbiter());
+            ArrayNode f = o.putArray("fencers");
+            c.fencers().forEach(x -> f.addObject().put("id", x.id()).put("type", x.type()));
+        }
         ArrayNode actions = o.putArray("actions");
         if (who.role().covers(Tokens.Role.OPERATOR)) {
             List.of("switchover", "switchback", "maintenance", "clear").forEach(actions::add);

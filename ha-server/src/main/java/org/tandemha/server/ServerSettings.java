@@ -24,6 +24,7 @@ import org.tandemha.api.Problem;
  *   metrics: true                   # GET /metrics (Prometheus text format)
  *   metricsPublic: false            # true: /metrics without a token
  *   jmx: true                       # MXBeans on the platform MBeanServer
+ *   peers: [http://192.0.2.2:7480]  # the other nodes' API URLs: the console merges their events (CORS for them)
  * </pre>
  *
  * @param listen         {@code host:port}; default {@code 127.0.0.1:7480}
@@ -36,12 +37,19 @@ import org.tandemha.api.Problem;
  * @param metrics        serve {@code GET /metrics}
  * @param jmx            register the MXBeans
  * @param metricsPublic  serve {@code /metrics} without a token (for a scraper on a trusted network)
+ * @param peers          the API URLs of the other nodes ({@code http[s]://host:port}): the console served at
+ *                       {@code /} fetches their events with the same token, and this node answers cross-origin
+ *                       requests from exactly these origins (CORS); empty: the console shows this node's events only
+ * @param configFile     the node's configuration file, read for the console's action previews (resource
+ *                       timeouts, arbiters); {@code null}: previews without the configured timeouts
  */
 public record ServerSettings(String listen, Path tokensFile, Path tlsCertificate, Path tlsKey, Path auditLog,
-                             Path stateDir, boolean metrics, boolean jmx, boolean metricsPublic) {
+                             Path stateDir, boolean metrics, boolean jmx, boolean metricsPublic, List<String> peers,
+                             Path configFile) {
     /** The default address: loopback only. */
     public static final String DEFAULT_LISTEN = "127.0.0.1:7480";
-    static final Set<String> KEYS = Set.of("listen", "tokensFile", "tls", "auditLog", "metrics", "metricsPublic", "jmx");
+    static final Set<String> KEYS = Set.of("listen", "tokensFile", "tls", "auditLog", "metrics", "metricsPublic", "jmx",
+            "peers");
 
     public ServerSettings {
         if (listen == null || listen.isBlank()) {
@@ -54,6 +62,13 @@ public record ServerSettings(String listen, Path tokensFile, Path tlsCertificate
         if (auditLog == null && stateDir != null) {
             auditLog = stateDir.resolve("audit.log");
         }
+        peers = peers == null ? List.of() : List.copyOf(peers);
+    }
+
+    /** The nine settings before the console's: no peers, no configuration file. */
+    public ServerSettings(String listen, Path tokensFile, Path tlsCertificate, Path tlsKey, Path auditLog, Path stateDir,
+                          boolean metrics, boolean jmx, boolean metricsPublic) {
+        this(listen, tokensFile, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic, List.of(), null);
     }
 
     /** The contract's eight settings; {@code /metrics} then needs a viewer's token. */
@@ -64,22 +79,32 @@ public record ServerSettings(String listen, Path tokensFile, Path tlsCertificate
 
     /** Loopback {@code 127.0.0.1:7480}, a generated admin token in {@code <stateDir>/api-token}, metrics, JMX. */
     public static ServerSettings defaults(Path stateDir) {
-        return new ServerSettings(DEFAULT_LISTEN, null, null, null, null, stateDir, true, true, false);
+        return new ServerSettings(DEFAULT_LISTEN, null, null, null, null, stateDir, true, true, false, List.of(), null);
     }
 
     /** A copy listening on {@code listen} instead. */
     public ServerSettings withListen(String listen) {
-        return new ServerSettings(listen, tokensFile, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic);
+        return new ServerSettings(listen, tokensFile, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic, peers, configFile);
     }
 
     /** A copy reading its tokens from {@code file}. */
     public ServerSettings withTokensFile(Path file) {
-        return new ServerSettings(listen, file, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic);
+        return new ServerSettings(listen, file, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic, peers, configFile);
     }
 
     /** A copy serving HTTPS with this PEM certificate and key. */
     public ServerSettings withTls(Path certificate, Path key) {
-        return new ServerSettings(listen, tokensFile, certificate, key, auditLog, stateDir, metrics, jmx, metricsPublic);
+        return new ServerSettings(listen, tokensFile, certificate, key, auditLog, stateDir, metrics, jmx, metricsPublic, peers, configFile);
+    }
+
+    /** A copy whose console merges the events of these nodes' APIs ({@code http[s]://host:port} each). */
+    public ServerSettings withPeers(List<String> urls) {
+        return new ServerSettings(listen, tokensFile, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic, urls, configFile);
+    }
+
+    /** A copy that reads the node's configuration file for the console's previews. */
+    public ServerSettings withConfigFile(Path file) {
+        return new ServerSettings(listen, tokensFile, tlsCertificate, tlsKey, auditLog, stateDir, metrics, jmx, metricsPublic, peers, file);
     }
 
     /**
@@ -95,7 +120,7 @@ public record ServerSettings(String listen, Path tokensFile, Path tlsCertificate
         List<Problem> problems = new ArrayList<>();
         if (!serverSection.isObject()) {
             throw new InvalidConfigException("server", "must be a map of settings (listen, tokensFile, tls, auditLog,"
-                    + " metrics, metricsPublic, jmx), not " + serverSection.getNodeType().name().toLowerCase(java.util.Locale.ROOT),
+                    + " metrics, metricsPublic, jmx, peers), not " + serverSection.getNodeType().name().toLowerCase(java.util.Locale.ROOT),
                     "write it as 'server: {listen: 127.0.0.1:7480, tokensFile: /etc/tandem/tokens}'");
         }
         for (Iterator<String> it = serverSection.fieldNames(); it.hasNext(); ) {
@@ -139,6 +164,7 @@ public record ServerSettings(String listen, Path tokensFile, Path tlsCertificate
         boolean metrics = bool(serverSection, "metrics", true, problems);
         boolean metricsPublic = bool(serverSection, "metricsPublic", false, problems);
         boolean jmx = bool(serverSection, "jmx", true, problems);
+        List<String> peers = peers(serverSection.get("peers"), problems);
         if (tokens == null && listen != null && problems.stream().noneMatch(p -> p.field().equals("server.listen"))
                 && !isLoopback(parseListen(listen).getHostString())) {
             problems.add(new Problem("server.tokensFile", "is required when the API listens on " + listen
@@ -148,7 +174,43 @@ public record ServerSettings(String listen, Path tokensFile, Path tlsCertificate
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new ServerSettings(listen, tokens, cert, key, audit, stateDir, metrics, jmx, metricsPublic);
+        return new ServerSettings(listen, tokens, cert, key, audit, stateDir, metrics, jmx, metricsPublic, peers, null);
+    }
+
+    /** {@code server.peers}: a list of {@code http[s]://host:port} URLs, without a path. */
+    private static List<String> peers(JsonNode v, List<Problem> problems) {
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        String fix = "write it as peers: [http://192.0.2.2:7480, http://192.0.2.3:7480], the other nodes' API URLs";
+        if (!v.isArray()) {
+            problems.add(new Problem("server.peers", "must be a list of URLs, not " + v, fix));
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            String u = v.get(i).asText("").strip();
+            String why = null;
+            try {
+                java.net.URI uri = new java.net.URI(u);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                    why = "is not an http:// or https:// URL";
+                } else if (uri.getHost() == null || uri.getPort() < 0) {
+                    why = "needs a host and a port";
+                } else if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
+                        || uri.getRawQuery() != null) {
+                    why = "must not have a path or query (the console adds /api/v1/...)";
+                }
+            } catch (java.net.URISyntaxException e) {
+                why = "is not a URL (" + e.getReason() + ")";
+            }
+            if (!v.get(i).isTextual() || why != null) {
+                problems.add(new Problem("server.peers[" + i + "]", "'" + u + "' " + (why == null ? "must be text" : why), fix));
+            } else {
+                out.add(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
+            }
+        }
+        return out;
     }
 
     /** {@code host:port} (IPv6 in brackets) as an unresolved address. */

@@ -13,7 +13,13 @@ import javax.management.JMException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandemha.api.ClusterNode;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.tandemha.api.InvalidConfigException;
+import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.config.ConfigLoader;
 import org.tandemha.server.http.AuditLog;
+import org.tandemha.server.http.Console;
 import org.tandemha.server.http.EventLog;
 import org.tandemha.server.http.HttpApi;
 import org.tandemha.server.http.JmxBeans;
@@ -127,8 +133,9 @@ public final class TandemServer implements AutoCloseable {
                 metrics = new NodeMetrics(node);
                 parts.add(node.subscribe(metrics));
             }
+            Console console = new Console(node, settings.peers(), configuration(id, settings.configFile()), events);
             HttpApi api = HttpApi.start(node, listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort())
-                    : listen, ssl, tokens, audit, events, metrics, settings.metricsPublic(), limits);
+                    : listen, ssl, tokens, audit, events, metrics, settings.metricsPublic(), limits, console);
             parts.add(api);
             if (settings.jmx()) {
                 try {
@@ -156,6 +163,28 @@ public final class TandemServer implements AutoCloseable {
             closeAll(parts);
             throw e;
         }
+    }
+
+    /**
+     * The node's configuration for the console's previews, read once at the first preview (null when no file was
+     * given or it cannot be read: the previews then say the timeouts are unknown).
+     */
+    private static Supplier<ClusterSpec> configuration(String id, Path file) {
+        if (file == null) {
+            return () -> null;
+        }
+        AtomicReference<ClusterSpec> read = new AtomicReference<>();
+        return () -> {
+            if (read.get() == null) {
+                try {
+                    read.set(ConfigLoader.load(file, null));
+                } catch (InvalidConfigException | RuntimeException e) {
+                    LOG.warn("node {}: the console cannot read the configuration {} for its previews: {}", id, file, e.getMessage());
+                    return null;
+                }
+            }
+            return read.get();
+        };
     }
 
     /** Where the API answers, e.g. {@code http://127.0.0.1:7480} ({@code https} with TLS). */

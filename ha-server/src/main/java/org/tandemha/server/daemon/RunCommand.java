@@ -87,9 +87,9 @@ public final class RunCommand {
             return 2;
         }
         if (a.get("listen") != null) {
-            settings = new ServerSettings(a.get("listen"), settings.tokensFile(), settings.tlsCertificate(), settings.tlsKey(),
-                    settings.auditLog(), settings.stateDir(), settings.metrics(), settings.jmx());
+            settings = settings.withListen(a.get("listen"));
         }
+        settings = settings.withConfigFile(config); // the console's previews read the resources' timeouts
         try {
             node.start();
         } catch (RuntimeException e) {

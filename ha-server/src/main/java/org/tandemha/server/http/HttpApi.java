@@ -92,7 +92,10 @@ public final class HttpApi implements AutoCloseable {
             "POST /api/v1/paths/{path}/enable  {\"on\":true|false}  (admin)",
             "GET /api/v1/snapshot  (the engine's state, for tandem simulate --from live)",
             "POST /api/v1/whatif  {\"events\":\"crash node1\",\"snapshots\":{...}}  (operator)",
-            "GET /metrics");
+            "GET /metrics",
+            "GET /  (the web console; its files need no token, its data does)",
+            "GET /api/v1/console  (who am I, the peers' API URLs)",
+            "GET /api/v1/groups/{group}/preview?action=switchover&target=NODE|switchback|maintenance&on=true|clear");
 
     /** The API's bounds. */
     public record Limits(int maxBodyBytes, Duration idleTimeout, int maxStreams, Duration streamKeepAlive,
@@ -109,6 +112,7 @@ public final class HttpApi implements AutoCloseable {
     private final NodeMetrics metrics;
     private final boolean metricsPublic;
     private final Limits limits;
+    private final Console console;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup handlers;
@@ -118,8 +122,9 @@ public final class HttpApi implements AutoCloseable {
     private final WhatIfEndpoint whatIf;
 
     private HttpApi(ClusterNode node, InetSocketAddress bind, SslContext ssl, Tokens tokens, AuditLog audit, EventLog events,
-                    NodeMetrics metrics, boolean metricsPublic, Limits limits) throws IOException {
+                    NodeMetrics metrics, boolean metricsPublic, Limits limits, Console console) throws IOException {
         this.node = node;
+        this.console = console == null ? Console.standalone(node, events) : console;
         this.tokens = tokens;
         this.audit = audit;
         this.events = events;
@@ -164,7 +169,14 @@ public final class HttpApi implements AutoCloseable {
      */
     public static HttpApi start(ClusterNode node, InetSocketAddress bind, SslContext ssl, Tokens tokens, AuditLog audit,
                                 EventLog events, NodeMetrics metrics, boolean metricsPublic, Limits limits) throws IOException {
-        return new HttpApi(node, bind, ssl, tokens, audit, events, metrics, metricsPublic, limits);
+        return new HttpApi(node, bind, ssl, tokens, audit, events, metrics, metricsPublic, limits, null);
+    }
+
+    /** As the other {@code start}, with the web console's peers and configuration. */
+    public static HttpApi start(ClusterNode node, InetSocketAddress bind, SslContext ssl, Tokens tokens, AuditLog audit,
+                                EventLog events, NodeMetrics metrics, boolean metricsPublic, Limits limits,
+                                Console console) throws IOException {
+        return new HttpApi(node, bind, ssl, tokens, audit, events, metrics, metricsPublic, limits, console);
     }
 
     /** Where it listens. */
@@ -220,6 +232,7 @@ public final class HttpApi implements AutoCloseable {
         String command;
         String group;
         JsonNode args;
+        String origin;
 
         Call(String method, String path) {
             this.method = method;
@@ -276,6 +289,22 @@ public final class HttpApi implements AutoCloseable {
             }
             String path = "/" + String.join("/", seg);
             Call call = new Call(req.method().name(), path);
+            call.origin = req.headers().get(HttpHeaderNames.ORIGIN);
+            if (req.method().equals(HttpMethod.OPTIONS)) { // a CORS pre-flight: only from the configured peers' pages
+                if (console.allowed(call.origin)) {
+                    send(ctx, call, keepAlive, console.preflight(call.origin));
+                } else {
+                    send(ctx, call, keepAlive, HttpResponseStatus.FORBIDDEN, error("origin " + call.origin + " is not one of"
+                            + " the peers of node " + node.nodeId() + " (server.peers); add its API URL there"));
+                }
+                return;
+            }
+            if (console.isAsset(path)) { // the console's files hold no data: served without a token
+                if (method(ctx, call, req, keepAlive, HttpMethod.GET)) {
+                    send(ctx, call, keepAlive, console.asset(path));
+                }
+                return;
+            }
             boolean isCommand = seg.size() == 5 && seg.get(0).equals("api") && seg.get(1).equals("v1")
                     && (seg.get(2).equals("groups") || seg.get(2).equals("paths"));
             if (isCommand) {
@@ -300,6 +329,11 @@ public final class HttpApi implements AutoCloseable {
                 case "/api/v1/status" -> {
                     if (read(ctx, call, req, keepAlive) && noParams(ctx, call, qs, keepAlive, Set.of())) {
                         send(ctx, call, keepAlive, HttpResponseStatus.OK, StatusJson.status(node.status(), Instant.now()));
+                    }
+                }
+                case "/api/v1/console" -> {
+                    if (read(ctx, call, req, keepAlive) && noParams(ctx, call, qs, keepAlive, Set.of())) {
+                        send(ctx, call, keepAlive, HttpResponseStatus.OK, console.info(call.who));
                     }
                 }
                 case "/api/v1/events" -> {
@@ -339,7 +373,19 @@ public final class HttpApi implements AutoCloseable {
                     }
                 }
                 default -> {
-                    if (isCommand) {
+                    if (isCommand && "preview".equals(call.command) && call.path.startsWith("/api/v1/groups/")) {
+                        call.command = null; // a preview changes nothing: not audited
+                        if (read(ctx, call, req, keepAlive) && noParams(ctx, call, qs, keepAlive, Set.of("action", "target", "on"))) {
+                            try {
+                                send(ctx, call, keepAlive, HttpResponseStatus.OK, console.preview(call.group,
+                                        param(qs, "action"), param(qs, "target"), param(qs, "on")));
+                            } catch (java.util.NoSuchElementException e) {
+                                send(ctx, call, keepAlive, HttpResponseStatus.NOT_FOUND, error(e.getMessage()));
+                            } catch (IllegalArgumentException e) {
+                                send(ctx, call, keepAlive, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+                            }
+                        }
+                    } else if (isCommand) {
                         command(ctx, call, req, qs, keepAlive);
                     } else {
                         notFound(ctx, call, keepAlive, "no endpoint " + path);
@@ -480,6 +526,7 @@ public final class HttpApi implements AutoCloseable {
             HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                     .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            console.cors(head.headers(), call.origin);
             HttpUtil.setTransferEncodingChunked(head, true);
             ch.write(head);
             Consumer<EventLog.Numbered> live = new Consumer<>() {
@@ -646,6 +693,7 @@ public final class HttpApi implements AutoCloseable {
             }
             HttpUtil.setContentLength(r, r.content().readableBytes());
             r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            console.cors(r.headers(), call.origin);
             if (keepAlive) {
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
                 ctx.writeAndFlush(r);

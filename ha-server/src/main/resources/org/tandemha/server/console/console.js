@@ -1,0 +1,542 @@
+/* Tandem web console: plain JavaScript, no dependencies. Data comes from the node that served this page (status,
+   event stream) and from the peers it lists (server.peers: their events and status, same token). */
+(function () {
+  'use strict';
+  var KEY = 'tandem.token';
+  var PEER_EVERY = 2000, STATUS_EVERY = 1000;
+  var st = {
+    token: sessionStorage.getItem(KEY), info: null,
+    status: null, statusAt: 0, statusError: null, lastOk: 0,   // the serving node's view
+    peers: {},              // url -> {url, node, status, statusAt, ok, error, after, lastOk}
+    events: new Map(),      // node + ':' + id -> event
+    results: [],            // this page's command results
+    closed: new Set(),      // takeovers the operator folded (they open expanded)
+    streamOk: false, filterGroup: '', filterKind: ''
+  };
+  var $ = function (id) { return document.getElementById(id); };
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+    });
+  }
+  function ago(ms) {
+    if (ms == null || isNaN(ms)) return 'never';
+    if (ms < 1000) return Math.max(0, Math.round(ms)) + ' ms ago';
+    if (ms < 120000) return (ms / 1000).toFixed(1) + ' s ago';
+    return Math.round(ms / 60000) + ' min ago';
+  }
+  function secs(ms) { return ms < 10000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)); }
+  function time(iso) {
+    if (!iso) return '';
+    var d = new Date(iso), p = function (n, w) { return String(n).padStart(w || 2, '0'); };
+    return p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + '.' + p(d.getMilliseconds(), 3);
+  }
+  function api(base, path, opts) {
+    opts = opts || {};
+    var h = {'Authorization': 'Bearer ' + st.token};
+    if (opts.body) h['Content-Type'] = 'application/json';
+    return fetch((base || '') + path, {method: opts.method || 'GET', headers: h, body: opts.body, cache: 'no-store'})
+      .then(function (r) {
+        return r.text().then(function (t) {
+          var j = null;
+          try { j = t ? JSON.parse(t) : null; } catch (e) { j = {error: t}; }
+          return {status: r.status, ok: r.ok, body: j};
+        });
+      });
+  }
+
+  // ------------------------------------------------------------------ sign in
+  function showLogin(msg) {
+    $('main').hidden = true; $('login').hidden = false; $('signout').hidden = true;
+    $('login-error').textContent = msg || '';
+    $('token').focus();
+  }
+  $('login-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    st.token = $('token').value.trim();
+    sessionStorage.setItem(KEY, st.token);
+    begin();
+  });
+  $('signout').addEventListener('click', function () {
+    sessionStorage.removeItem(KEY); location.reload();
+  });
+
+  function begin() {
+    if (!st.token) { showLogin(''); return; }
+    api('', '/api/v1/console').then(function (r) {
+      if (r.status === 401 || r.status === 403) {
+        sessionStorage.removeItem(KEY); st.token = null;
+        showLogin('This node refused the token: ' + (r.body && r.body.error || r.status));
+        return;
+      }
+      if (!r.ok) { showLogin('The node answered ' + r.status + ': ' + (r.body && r.body.error)); return; }
+      st.info = r.body;
+      $('login').hidden = true; $('main').hidden = false; $('signout').hidden = false;
+      $('who').textContent = r.body.who + ' (' + r.body.role + ')';
+      $('cluster').textContent = 'cluster ' + (r.body.cluster || '?');
+      r.body.peers.forEach(function (u) { st.peers[u] = {url: u, after: 0, ok: false, error: 'not asked yet'}; });
+      refreshStatus(); stream(); pollPeers();
+      setInterval(refreshStatus, STATUS_EVERY);
+      setInterval(pollPeers, PEER_EVERY);
+      setInterval(render, 500);
+    }, function (e) { showLogin('Cannot reach this node: ' + e); });
+  }
+
+  // ------------------------------------------------------------------ data
+  var statusPending = false, statusAgain = false;
+  function refreshStatus() {
+    if (statusPending) { statusAgain = true; return; }
+    statusPending = true;
+    api('', '/api/v1/status').then(function (r) {
+      if (r.ok) { st.status = r.body; st.statusAt = Date.now(); st.lastOk = st.statusAt; st.statusError = null; }
+      else st.statusError = 'answered ' + r.status + ': ' + (r.body && r.body.error);
+    }, function (e) { st.statusError = 'does not answer (' + e.message + ')'; })
+      .then(function () {
+        statusPending = false; render();
+        if (statusAgain) { statusAgain = false; refreshStatus(); }
+      });
+  }
+
+  function addEvent(e, fromNode) {
+    var n = e.node || fromNode;
+    var k = n + ':' + e.id;
+    if (!st.events.has(k)) { e._node = n; e._t = Date.parse(e.time); st.events.set(k, e); }
+  }
+
+  /** The serving node's event stream, read with fetch (EventSource cannot send the Authorization header). */
+  var lastStreamId = 0;
+  function stream() {
+    var h = {'Authorization': 'Bearer ' + st.token, 'Last-Event-ID': String(lastStreamId)};
+    fetch('/api/v1/events/stream', {headers: h, cache: 'no-store'}).then(function (r) {
+      if (!r.ok) throw new Error('answered ' + r.status);
+      st.streamOk = true; render();
+      var reader = r.body.getReader(), dec = new TextDecoder(), buf = '';
+      function pump() {
+        return reader.read().then(function (x) {
+          if (x.done) throw new Error('the stream ended');
+          buf += dec.decode(x.value, {stream: true});
+          var i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            var block = buf.slice(0, i); buf = buf.slice(i + 2);
+            var data = null, id = null;
+            block.split('\n').forEach(function (line) {
+              if (line.indexOf('data: ') === 0) data = line.slice(6);
+              else if (line.indexOf('id: ') === 0) id = Number(line.slice(4));
+            });
+            if (data) {
+              try { addEvent(JSON.parse(data), st.info.node); } catch (e) { /* a malformed event is skipped */ }
+              if (id) lastStreamId = id;
+              refreshStatus();
+            }
+          }
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () {
+      st.streamOk = false; render();
+      setTimeout(stream, 1000);
+    });
+  }
+
+  function pollPeers() {
+    Object.keys(st.peers).forEach(function (u) {
+      var p = st.peers[u];
+      if (p.busy) return;
+      p.busy = true;
+      Promise.all([api(u, '/api/v1/events?limit=1000&after=' + p.after), api(u, '/api/v1/status')]).then(function (rs) {
+        var ev = rs[0], s = rs[1];
+        if (!ev.ok || !s.ok) {
+          p.ok = false;
+          p.error = (ev.ok ? s : ev).status === 401 ? 'refuses this token' : 'answered ' + (ev.ok ? s : ev).status;
+          return;
+        }
+        if (s.body.localNode === st.info.node) { delete st.peers[u]; return; } // server.peers may list this node too
+        ev.body.events.forEach(function (e) { addEvent(e, s.body.localNode); });
+        p.after = ev.body.next;
+        p.status = s.body; p.statusAt = Date.now(); p.lastOk = p.statusAt; p.node = s.body.localNode;
+        p.ok = true; p.error = null;
+      }, function (e) { p.ok = false; p.error = 'does not answer'; })
+        .then(function () { p.busy = false; });
+    });
+  }
+
+  // ------------------------------------------------------------------ view helpers
+  function up(state) { return state === 'LOCAL' || state === 'REACHABLE'; }
+  function nodeWords(s) {
+    return {LOCAL: 'up', REACHABLE: 'up', UNREACHABLE: 'unreachable', DEAD: 'dead or fenced', UNKNOWN: 'unknown'}[s] || s;
+  }
+  function cls(ok) { return ok === true ? 'ok' : ok === false ? 'bad' : 'warn'; }
+  /** The status to show: the serving node's, or, when it does not answer, the first answering peer's. */
+  function view() {
+    var own = st.status, ownFresh = own && !st.statusError;
+    if (ownFresh || !own) {
+      if (!own) {
+        for (var u in st.peers) if (st.peers[u].ok) return {s: st.peers[u].status, at: st.peers[u].statusAt, by: st.peers[u].node, fallback: true};
+      }
+      return own ? {s: own, at: st.statusAt, by: own.localNode} : null;
+    }
+    for (var v in st.peers) {
+      var p = st.peers[v];
+      if (p.ok && p.status) return {s: p.status, at: p.statusAt, by: p.node, fallback: true};
+    }
+    return {s: own, at: st.statusAt, by: own.localNode};
+  }
+  /** When a peer was last heard by the viewing node: its newest lastSeen over the paths to it. */
+  function lastHeard(s, peer) {
+    var t = null;
+    s.paths.forEach(function (p) {
+      if (p.peer === peer && p.lastSeen) { var x = Date.parse(p.lastSeen); if (t == null || x > t) t = x; }
+    });
+    return t;
+  }
+  /** The age of what is shown: since it was fetched (the status's ageMs counts since the engine's last change). */
+  function statusAge(v) { return Date.now() - v.at; }
+  /** A node's own status, when this page has a fresh one. */
+  function statusOf(node) {
+    if (st.status && st.status.localNode === node && !st.statusError) return st.status;
+    for (var u in st.peers) if (st.peers[u].ok && st.peers[u].node === node) return st.peers[u].status;
+    return null;
+  }
+
+  // ------------------------------------------------------------------ render
+  function render() {
+    if (!st.info) return;
+    var v = view();
+    var me = st.info.node;
+    $('served').textContent = 'served by ' + me + (st.streamOk ? ' (live)' : ' (event stream down)');
+    if (!v) { $('age').textContent = 'no status yet'; return; }
+    var age = statusAge(v);
+    $('age').textContent = 'view of ' + v.by + ', ' + secs(age) + ' s old';
+    var s = v.s, others = s.nodes.filter(function (n) { return n.state !== 'LOCAL'; });
+    var cutOff = others.length > 0 && others.every(function (n) { return !up(n.state); });
+    var banner = [];
+    if (st.statusError) {
+      banner.push(me + ' (serving this page) ' + st.statusError + ' since ' + ago(Date.now() - st.lastOk).replace(' ago', '')
+        + (v.fallback ? '; showing ' + v.by + '\'s view instead' : '; what is shown is as of then'));
+    }
+    if (cutOff) {
+      banner.push(v.by + ' is cut off from its peers: it hears none of ' + others.map(function (n) { return n.node; }).join(', ')
+        + ' on any path. Their state below is as last heard, not current.');
+    } else if (s.stale) {
+      banner.push(v.by + '\'s engine could not refresh its view: it is ' + secs(age) + ' s old.');
+    }
+    $('banner').hidden = banner.length === 0;
+    $('banner').textContent = banner.join(' ');
+    renderNodes(s, age);
+    renderPaths(s, v.by);
+    renderGroups(s);
+    renderTimeline();
+  }
+
+  function renderNodes(s) {
+    var html = s.nodes.map(function (n) {
+      var ok = up(n.state), extra = '';
+      if (!ok && n.state !== 'LOCAL') {
+        var h = lastHeard(s, n.node);
+        extra = '<div class="muted lastheard">as last heard ' + esc(h ? ago(Date.now() - h) : 'never') + '</div>';
+      }
+      var standing = /stand(s|ing)? down/i.test(n.detail || '');
+      return '<div class="card ' + (standing ? 'warn' : cls(ok)) + '" data-node="' + esc(n.node) + '" data-state="' + esc(n.state) + '">'
+        + '<h3>' + esc(n.node) + (n.node === st.info.node ? ' <span class="muted">(serves this page)</span>' : '') + '</h3>'
+        + '<span class="st ' + (standing ? 'warn' : cls(ok)) + '">' + esc(standing ? 'standing down' : nodeWords(n.state)) + '</span>'
+        + ' <span class="muted">incarnation ' + esc(n.incarnation) + '</span>'
+        + '<div class="muted">' + esc(n.detail) + '</div>' + extra + '</div>';
+    }).join('');
+    $('nodes').innerHTML = html;
+  }
+
+  function pathRows(s, by) {
+    return s.paths.map(function (p) {
+      var heard = p.lastSeen ? ago(Date.now() - Date.parse(p.lastSeen)) : 'never';
+      return {key: [s.localNode, p.peer].sort().join(' \u2194 ') + '/' + p.name, html: '<tr data-path="' + esc(p.name) + '" data-peer="' + esc(p.peer) + '">'
+        + '<td>' + esc(s.localNode) + ' \u2194 ' + esc(p.peer) + '</td><td>' + esc(p.name) + ' <span class="muted">' + esc(p.transport) + '</span></td>'
+        + '<td><span class="st ' + cls(p.state === 'UP' ? true : p.state === 'DOWN' ? false : null) + '">' + esc(p.state) + '</span></td>'
+        + '<td>' + (p.rttMs == null ? '\u2013' : esc(p.rttMs.toFixed(2)) + ' ms') + '</td>'
+        + '<td>' + esc(p.lossPercent == null ? '\u2013' : p.lossPercent.toFixed(0) + ' %') + '</td>'
+        + '<td>' + esc(heard) + '</td><td>' + esc(by) + '</td></tr>'};
+    });
+  }
+  function renderPaths(s, by) {
+    var rows = pathRows(s, by), seen = new Set(rows.map(function (r) { return r.key; }));
+    Object.keys(st.peers).forEach(function (u) { // pairs the viewing node is not part of, as their nodes see them
+      var p = st.peers[u];
+      if (p.ok && p.status && p.node !== by) {
+        pathRows(p.status, p.node).forEach(function (r) { if (!seen.has(r.key)) { seen.add(r.key); rows.push(r); } });
+      }
+    });
+    document.querySelector('#paths tbody').innerHTML = rows.map(function (r) { return r.html; }).join('')
+      || '<tr><td colspan="7">no heartbeat paths</td></tr>';
+  }
+
+  /** "Ready to fail over?": each item [ok true|false|null(unknown), text]. */
+  function readiness(s, g) {
+    var items = [], active = g.activeNode;
+    var standbys = g.preferred.filter(function (n) { return n !== active; });
+    var eligible = standbys.filter(function (n) {
+      var ns = s.nodes.find(function (x) { return x.node === n; });
+      return ns && up(ns.state) && g.blockedOn.indexOf(n) < 0;
+    });
+    items.push(eligible.length ? [true, 'eligible standby: ' + eligible.join(', ')]
+      : [false, 'no eligible standby: ' + (standbys.length ? standbys.map(function (n) {
+        var ns = s.nodes.find(function (x) { return x.node === n; });
+        return n + ' ' + (g.blockedOn.indexOf(n) >= 0 ? 'blocked by a failure' : nodeWords(ns ? ns.state : 'UNKNOWN'));
+      }).join(', ') : 'the group has one node')]);
+    var sb = eligible[0] || standbys[0];
+    if (sb && active) {
+      var other = s.localNode === active ? sb : s.localNode === sb ? active : null;
+      if (other) {
+        var ps = s.paths.filter(function (p) { return p.peer === other; });
+        var down = ps.filter(function (p) { return p.state !== 'UP'; });
+        items.push([ps.length > 0 && down.length === 0, ps.length === 0 ? 'no heartbeat path between ' + active + ' and ' + sb
+          : (ps.length - down.length) + ' of ' + ps.length + ' heartbeat paths between ' + active + ' and ' + sb + ' up'
+          + (down.length ? '; down: ' + down.map(function (p) { return p.name; }).join(', ') : '')]);
+      } else {
+        items.push([null, 'paths between ' + active + ' and ' + sb + ': not seen by ' + s.localNode + ' (see the paths table)']);
+      }
+    } else if (!active) {
+      items.push([false, 'the group runs nowhere: nothing to fail over']);
+    }
+    var inf = st.info;
+    if (inf.arbiters == null) items.push([null, 'arbiters: unknown (the server was not given the configuration)']);
+    else if (inf.arbiters.length === 0) items.push([inf.twoNodeWithoutArbiter ? null : false, 'no arbiter configured'
+      + (inf.twoNodeWithoutArbiter ? ': a takeover trusts silence alone (quorum.twoNodeWithoutArbiter)' : ': no takeover is possible')]);
+    else items.push([null, 'arbiters ' + inf.arbiters.map(function (a) { return a.id + ' (' + a.type + ')'; }).join(', ')
+      + ': whether they answer is not in the status; their last answers are in the SAFETY_CHECK events']);
+    var scsi = g.resources.some(function (r) { return /scsi/i.test(r.type || ''); });
+    items.push(scsi ? [null, 'reservation key: unknown (the status does not expose SCSI registrations)']
+      : [true, 'reservation key: not needed (no SCSI resource in this group)']);
+    var failing = g.resources.filter(function (r) { return r.lastCheck && r.lastCheck.health !== 'OK'; });
+    var block = [];
+    if (!g.managed) block.push('in maintenance: the cluster will not fail it over');
+    if (g.blockedOn.length) block.push('blocked on ' + g.blockedOn.join(', '));
+    if (g.localState === 'FAILED') block.push('FAILED on ' + s.localNode);
+    failing.forEach(function (r) { block.push(r.id + ': ' + r.lastCheck.health + ' (' + r.lastCheck.reason + ')'); });
+    items.push(block.length ? [false, 'blocking: ' + block.join('; ')] : [true, 'no blocking failure']);
+    return items;
+  }
+
+  function localBadge(s, g) {
+    var standby = g.activeNode !== s.localNode && g.localState === 'OFFLINE';
+    return '<span class="st ' + (standby ? '' : cls(g.localState === 'ONLINE' ? true : g.localState === 'FAILED' ? false : null)) + '">'
+      + esc(s.localNode) + ': ' + esc(standby ? 'standby' : g.localState) + '</span>';
+  }
+  function renderGroups(s) {
+    var canAct = st.info.actions && st.info.actions.length > 0;
+    var html = s.groups.map(function (g) {
+      var activeNs = s.nodes.find(function (x) { return x.node === g.activeNode; });
+      var activeTxt = g.activeNode || 'nowhere';
+      if (activeNs && !up(activeNs.state)) {
+        var h = lastHeard(s, g.activeNode);
+        activeTxt += ' (as last heard ' + (h ? ago(Date.now() - h) : 'never') + ')';
+      }
+      var activeView = g.activeNode && g.activeNode !== s.localNode ? statusOf(g.activeNode) : null;
+      var ag = activeView && activeView.groups.find(function (x) { return x.group === g.group; });
+      var resBy = ag ? g.activeNode : s.localNode;
+      var res = (ag || g).resources.map(function (r) {
+        var c = r.lastCheck;
+        return '<tr data-resource="' + esc(r.id) + '"><td>' + esc(r.id) + ' <span class="muted">' + esc(r.type) + '</span></td>'
+          + '<td><span class="st ' + (resBy === g.activeNode ? cls(r.running) : '') + '">' + (r.running ? 'running' : 'stopped') + '</span></td>'
+          + '<td>' + (c ? '<span class="st ' + cls(c.health === 'OK' ? true : c.health === 'FAILED' ? false : null) + '">'
+            + esc(c.health) + '</span> ' + esc(c.reason) : '<span class="muted">no check here</span>') + '</td>'
+          + '<td>' + esc(r.lastCheckAt ? ago(Date.now() - Date.parse(r.lastCheckAt)) : '') + '</td></tr>';
+      }).join('');
+      var ready = readiness(s, g).map(function (it) {
+        return '<li class="' + (it[0] === true ? 'ok' : it[0] === false ? 'bad' : 'unk') + '">' + esc(it[1]) + '</li>';
+      }).join('');
+      var buttons = '';
+      if (canAct) {
+        g.preferred.filter(function (n) { return n !== g.activeNode; }).forEach(function (n) {
+          buttons += '<button type="button" data-act="switchover" data-group="' + esc(g.group) + '" data-target="' + esc(n) + '">Switch over to ' + esc(n) + '</button>';
+        });
+        buttons += '<button type="button" data-act="switchback" data-group="' + esc(g.group) + '">Switch back</button>';
+        buttons += '<button type="button" data-act="maintenance" data-on="' + (g.managed ? 'true' : 'false') + '" data-group="' + esc(g.group) + '">'
+          + (g.managed ? 'Maintenance on' : 'Maintenance off') + '</button>';
+        buttons += '<button type="button" data-act="clear" data-group="' + esc(g.group) + '">Clear failures</button>';
+      }
+      return '<article class="group" data-group="' + esc(g.group) + '" data-active="' + esc(g.activeNode || '') + '" data-generation="' + esc(g.generation) + '">'
+        + '<div class="head"><h3>' + esc(g.group) + '</h3><span>on <strong class="active">' + esc(activeTxt) + '</strong></span>'
+        + '<span>generation ' + esc(g.generation) + '</span>' + localBadge(s, g) + (g.managed ? '' : '<span class="st warn">maintenance</span>')
+        + '<span class="muted">' + esc(g.detail) + '</span></div>'
+        + '<div class="cols"><div class="scroll"><table><caption class="muted">resources as ' + esc(resBy) + ' sees them</caption><thead><tr><th scope="col">Resource</th><th scope="col">State</th><th scope="col">Last check</th><th scope="col">When</th></tr></thead><tbody>'
+        + res + '</tbody></table></div><div><h3>Ready to fail over?</h3><ul class="ready">' + ready + '</ul></div></div>'
+        + (buttons ? '<div class="actions">' + buttons + '</div>' : '') + '</article>';
+    }).join('');
+    var focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset : null;
+    var key = focused && focused.act ? focused.act + '|' + focused.group + '|' + (focused.target || '') : null;
+    if ($('groups').innerHTML !== html) {
+      $('groups').innerHTML = html;
+      if (key) { // keep the keyboard's place across the live refresh
+        var b = Array.prototype.find.call($('groups').querySelectorAll('button[data-act]'), function (x) {
+          return x.dataset.act + '|' + x.dataset.group + '|' + (x.dataset.target || '') === key;
+        });
+        if (b) b.focus();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ timeline
+  function sortedEvents() {
+    var all = Array.from(st.events.values()).concat(st.results);
+    all.sort(function (a, b) { return a._t - b._t || (a._node < b._node ? -1 : a._node > b._node ? 1 : 0) || a.id - b.id; });
+    return all;
+  }
+  /** A takeover's steps on the node that took over: detection, safety check, claim, starts, finished. */
+  function takeoverSteps(all, fin) {
+    var node = fin._node, g = fin.group, startIdx = -1, i;
+    for (i = all.indexOf(fin); i >= 0; i--) {
+      if (all[i]._node === node && all[i].group === g && all[i].kind === 'FAILOVER_STARTED') { startIdx = i; break; }
+    }
+    if (startIdx < 0) return null;
+    var begin = all[startIdx], steps = [], claim = null, safety = [], detect = null;
+    for (i = startIdx - 1; i >= 0 && begin._t - all[i]._t < 120000; i--) {
+      var e = all[i];
+      if (e._node !== node) continue;
+      if (!claim && e.kind === 'GROUP_CLAIMED' && e.group === g) claim = e;
+      if (!detect && (e.kind === 'SAFETY_CHECK' || e.kind === 'FENCE')) safety.unshift(e);
+      if (e.kind === 'PEER_UNREACHABLE') { detect = e; break; }
+    }
+    if (detect) steps.push(['detection', detect]);
+    safety.forEach(function (e) { steps.push([e.kind === 'FENCE' ? 'fence' : 'safety check', e]); });
+    if (claim) steps.push(['claim', claim]);
+    steps.push(['takeover starts', begin]);
+    for (i = startIdx + 1; i < all.length && all[i] !== fin; i++) {
+      var x = all[i];
+      if (x._node === node && x.group === g && /^RESOURCE_/.test(x.kind)) steps.push([x.kind === 'RESOURCE_STARTED' ? 'start' : x.kind.toLowerCase(), x]);
+    }
+    steps.push(['online', fin]);
+    return steps;
+  }
+  function renderTakeover(all, fin) {
+    var steps = takeoverSteps(all, fin);
+    if (!steps) return null;
+    var t0 = steps[0][1]._t, prev = t0;
+    var rows = steps.map(function (s) {
+      var e = s[1], d = e.details || {};
+      var verdict = d.verdict ? ' <strong>' + esc(d.verdict) + '</strong>' : '';
+      var took = d.durationMs && s[0] !== 'online' ? ' (took ' + esc(d.durationMs) + ' ms)' : '';
+      var row = '<tr class="step" data-step="' + esc(s[0]) + '"><td class="d">' + esc(time(e.time)) + '</td><td class="d">+' + (e._t - t0) + ' ms</td>'
+        + '<td class="d">\u0394 ' + (e._t - prev) + ' ms</td><td><strong>' + esc(s[0]) + '</strong>' + verdict + took + ' ' + esc(e.message) + '</td></tr>';
+      prev = e._t;
+      return row;
+    }).join('');
+    var key = fin._node + ':' + fin.id;
+    var total = fin._t - t0;
+    return '<li class="takeover" data-kind="TAKEOVER" data-group="' + esc(fin.group) + '"><details data-key="' + esc(key) + '"' + (st.closed.has(key) ? '' : ' open') + '>'
+      + '<summary><span class="t">' + esc(time(fin.time)) + '</span> takeover of ' + esc(fin.group) + ' by ' + esc(fin._node)
+      + ', generation ' + esc((fin.details || {}).generation) + ': ' + total + ' ms from detection to online</summary>'
+      + '<div class="scroll"><table class="steps"><thead><tr><th scope="col">Time</th><th scope="col">Since detection</th><th scope="col">Step</th><th scope="col">What</th></tr></thead><tbody>'
+      + rows + '</tbody></table></div></details></li>';
+  }
+  function renderTimeline() {
+    var all = sortedEvents();
+    var groups = new Set(), kinds = new Set();
+    all.forEach(function (e) { if (e.group) groups.add(e.group); kinds.add(e.kind); });
+    kinds.add('TAKEOVER');
+    fillSelect($('f-group'), groups); fillSelect($('f-kind'), kinds);
+    var fg = st.filterGroup, fk = st.filterKind;
+    var items = [];
+    for (var i = all.length - 1; i >= 0 && items.length < 400; i--) {
+      var e = all[i];
+      if (fg && e.group !== fg) continue;
+      if (e.kind === 'FAILOVER_FINISHED' && (!fk || fk === 'TAKEOVER' || fk === e.kind)) {
+        var t = renderTakeover(all, e);
+        if (t) { items.push(t); if (fk === 'TAKEOVER') continue; }
+      }
+      if (fk && e.kind !== fk) continue;
+      items.push('<li class="' + esc(e.level) + (e.result ? ' result' : '') + '" data-kind="' + esc(e.kind) + '" data-group="' + esc(e.group || '') + '">'
+        + '<span class="t">' + esc(time(e.time)) + '</span><span>' + esc(e._node) + '</span><span class="k">' + esc(e.kind) + '</span>'
+        + '<span>' + (e.group ? '<strong>' + esc(e.group) + (e.resource ? '/' + esc(e.resource) : '') + '</strong> ' : '') + esc(e.message) + '</span></li>');
+    }
+    var html = items.join('') || '<li>no events yet</li>';
+    if ($('timeline').dataset.html !== html) {
+      $('timeline').innerHTML = html; $('timeline').dataset.html = html;
+    }
+    var src = [st.info.node + (st.streamOk ? ' live' : ' (stream down)')];
+    Object.keys(st.peers).forEach(function (u) {
+      var p = st.peers[u];
+      src.push((p.node || u) + (p.ok ? ' polled ' + ago(Date.now() - p.lastOk) : ' ' + p.error));
+    });
+    $('sources').textContent = 'events from: ' + src.join(', ');
+  }
+  function fillSelect(sel, values) {
+    var want = [''].concat(Array.from(values).sort());
+    var have = Array.prototype.map.call(sel.options, function (o) { return o.value; });
+    if (want.join('|') === have.join('|')) return;
+    var cur = sel.value;
+    sel.innerHTML = want.map(function (v) { return '<option value="' + esc(v) + '">' + (v ? esc(v) : 'all') + '</option>'; }).join('');
+    sel.value = cur;
+  }
+  $('f-group').addEventListener('change', function () { st.filterGroup = this.value; renderTimeline(); });
+  $('f-kind').addEventListener('change', function () { st.filterKind = this.value; renderTimeline(); });
+  $('timeline').addEventListener('toggle', function (ev) {
+    var k = ev.target.dataset && ev.target.dataset.key;
+    if (!k) return;
+    if (ev.target.open) st.closed.delete(k); else st.closed.add(k);
+  }, true);
+
+  // ------------------------------------------------------------------ actions
+  var pending = null;
+  $('groups').addEventListener('click', function (ev) {
+    var b = ev.target.closest('button[data-act]');
+    if (!b) return;
+    var a = b.dataset.act, g = b.dataset.group, q = 'action=' + a;
+    if (b.dataset.target) q += '&target=' + encodeURIComponent(b.dataset.target);
+    if (a === 'maintenance') q += '&on=' + b.dataset.on;
+    api('', '/api/v1/groups/' + encodeURIComponent(g) + '/preview?' + q).then(function (r) {
+      if (!r.ok) { toast(a + ' ' + g, false, r.body && r.body.error); return; }
+      pending = {action: a, group: g, target: b.dataset.target, on: b.dataset.on === 'true', opener: b};
+      showPreview(r.body);
+    });
+  });
+  function showPreview(p) {
+    $('dlg-title').textContent = 'Preview: ' + p.action + ' of ' + p.group + (p.to && p.action !== 'maintenance' && p.action !== 'clear' ? ' to ' + p.to : '');
+    var h = '<p id="preview-summary">' + esc(p.summary || '') + '</p>';
+    p.refusals.forEach(function (x) { h += '<p class="refusal">The cluster will refuse: ' + esc(x) + '</p>'; });
+    p.warnings.forEach(function (x) { h += '<p class="muted">' + esc(x) + '</p>'; });
+    if (p.steps && p.steps.length) {
+      h += '<div class="scroll"><table id="preview-steps"><thead><tr><th scope="col">#</th><th scope="col">Node</th><th scope="col">Does</th><th scope="col">Resource</th><th scope="col">Timeout</th><th scope="col">Last time</th></tr></thead><tbody>'
+        + p.steps.map(function (s) {
+          return '<tr><td>' + s.order + '</td><td>' + esc(s.node) + '</td><td>' + esc(s.do) + '</td><td>' + esc(s.resource ? s.resource + ' (' + s.type + ')' : s.detail) + '</td>'
+            + '<td>' + (s.timeoutMs == null ? '\u2013' : esc(s.timeoutMs) + ' ms') + '</td><td>' + (s.lastMs == null ? 'unknown' : esc(s.lastMs) + ' ms') + '</td></tr>';
+        }).join('') + '</tbody></table></div>';
+    }
+    if (p.downtime) {
+      h += '<p><strong>Expected downtime:</strong> ' + (p.downtime.expectedMs == null ? 'unknown' : esc(p.downtime.expectedMs) + ' ms')
+        + (p.downtime.worstMs == null ? '' : ', at worst ' + esc(p.downtime.worstMs) + ' ms') + ' <span class="muted">(' + esc(p.downtime.basis) + ')</span></p>';
+    }
+    var arb = (p.arbiters || []).map(function (a) { return a.id + ' (' + a.type + ')'; });
+    h += '<p><strong>Arbiters:</strong> ' + esc(arb.length ? arb.join(', ') + ': ' + p.arbiters[0].role : p.arbitersNote || 'none') + '</p>';
+    $('dlg-body').innerHTML = h;
+    $('dlg-ok').disabled = false;
+    $('dlg-ok').textContent = p.willBeRefused ? 'Send anyway' : 'Confirm ' + p.action;
+    $('dlg').showModal();
+    $('dlg-cancel').focus();
+  }
+  $('dlg-cancel').addEventListener('click', function () { $('dlg').close(); });
+  $('dlg').addEventListener('close', function () { if (pending && pending.opener && document.body.contains(pending.opener)) pending.opener.focus(); });
+  $('dlg-ok').addEventListener('click', function () {
+    var p = pending;
+    if (!p) return;
+    $('dlg-ok').disabled = true; $('dlg-ok').textContent = 'Sending\u2026';
+    var body = p.action === 'switchover' ? {target: p.target} : p.action === 'maintenance' ? {on: p.on} : {};
+    var t0 = Date.now();
+    api('', '/api/v1/groups/' + encodeURIComponent(p.group) + '/' + p.action, {method: 'POST', body: JSON.stringify(body)}).then(function (r) {
+      var ok = r.status === 200;
+      var msg = r.body ? (r.body.message || r.body.error) : String(r.status);
+      $('dlg').close();
+      toast(p.action + ' ' + p.group + (p.target ? ' to ' + p.target : ''), ok, msg + (r.body && r.body.durationMs != null ? ' (' + Math.round(r.body.durationMs) + ' ms)' : ''), t0);
+      refreshStatus();
+    }, function (e) { $('dlg').close(); toast(p.action + ' ' + p.group, false, 'no answer: ' + e.message, t0); });
+  });
+  /** A command's result goes into the timeline, marked as this page's. */
+  function toast(what, ok, msg, t0) {
+    var now = new Date(t0 || Date.now());
+    st.results.push({id: st.results.length + 1, time: now.toISOString(), _t: now.getTime(), _node: st.info.node, kind: 'COMMAND',
+      level: ok ? 'INFO' : 'ERROR', group: pending ? pending.group : null, result: true,
+      message: what + ' by ' + st.info.who + ': ' + (ok ? 'done' : 'not done') + ' \u2013 ' + (msg || '')});
+    renderTimeline();
+  }
+
+  begin();
+})();

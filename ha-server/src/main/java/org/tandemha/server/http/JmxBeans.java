@@ -202,8 +202,10 @@ public final class JmxBeans implements AutoCloseable {
 
         @Override
         public long getStatusAgeMs() {
+            Instant asked = Instant.now();
             ClusterStatus s = node.status();
-            return s.time() == null ? -1 : s.age(Instant.now()).toMillis();
+            Duration age = StatusJson.viewAge(s, asked, Instant.now());
+            return age == null ? -1 : age.toMillis();
         }
 
         @Override

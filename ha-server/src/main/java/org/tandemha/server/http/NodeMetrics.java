@@ -58,6 +58,7 @@ public final class NodeMetrics implements Consumer<ClusterEvent> {
     private final Counter events;
     private volatile ClusterStatus current;
     private volatile Instant currentAt = Instant.EPOCH;
+    private volatile Instant takenAt = Instant.EPOCH;
 
     public NodeMetrics(ClusterNode node) {
         this.node = node;
@@ -141,7 +142,8 @@ public final class NodeMetrics implements Consumer<ClusterEvent> {
         }, "group", "resource");
         gauge("tandem_status_age_seconds", "age of the engine's status view when scraped", cb -> {
             ClusterStatus s = s();
-            cb.call(s.time() == null ? 0 : s.age(currentAt).toNanos() / 1e9);
+            java.time.Duration age = StatusJson.viewAge(s, takenAt, currentAt);
+            cb.call(age == null ? 0 : age.toNanos() / 1e9);
         });
         gauge("tandem_status_stale", "1 if the engine could not refresh its status view", cb -> cb.call(s().stale() ? 1 : 0));
         checkFailed = Counter.builder().name("tandem_resource_check_failed").help("failed resource checks")
@@ -203,8 +205,10 @@ public final class NodeMetrics implements Consumer<ClusterEvent> {
 
     /** Scrapes every metric from one fresh status snapshot, in the Prometheus text format. */
     public synchronized byte[] scrape() throws IOException {
+        Instant asked = Instant.now();
         current = node.status();
         currentAt = Instant.now();
+        takenAt = asked;
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
             writer.write(out, registry.scrape());

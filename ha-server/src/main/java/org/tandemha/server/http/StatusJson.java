@@ -32,8 +32,10 @@ import org.tandemha.api.Severity;
  * (fractional), enums are their names, absent values are {@code null}. Readers ignore fields they do not know and
  * map states newer than themselves to {@code UNKNOWN}.
  *
- * <p>The status: {@code cluster, localNode, time, ageMs, stale, nodes[], paths[], groups[]}; {@code ageMs} is the
- * age of the engine's view when it was served, {@code stale} is true when the engine could not refresh it.
+ * <p>The status: {@code cluster, localNode, time, ageMs, stale, nodes[], paths[], groups[]}; {@code time} is when the
+ * engine last built its view (it rebuilds it only after something happened), {@code ageMs} is the age of the view
+ * served ({@link #viewAge}): about 0 when it is current, growing only while the engine cannot refresh it, and
+ * {@code stale} is true then.
  */
 public final class StatusJson {
     /** The mapper used for every JSON the API writes and reads. */
@@ -44,17 +46,32 @@ public final class StatusJson {
 
     // ------------------------------------------------------------------ writing
 
-    /** The status as served at {@code now}: with its age. */
+    /**
+     * The age of the view {@code s}, taken (returned by {@code ClusterNode.status()}) at {@code takenAt}, at
+     * {@code now}. A view that is not stale is current when it is taken: the engine rebuilds it whenever an input
+     * arrived, so an old {@code time} only means nothing happened since; its age counts from {@code takenAt}. A stale
+     * view is the engine's last one: its age counts from its {@code time}. {@code null} when a stale view has no time.
+     */
+    public static Duration viewAge(ClusterStatus s, Instant takenAt, Instant now) {
+        Instant from = s.stale() ? s.time() : takenAt;
+        if (from == null) {
+            return null;
+        }
+        return from.isAfter(now) ? Duration.ZERO : Duration.between(from, now);
+    }
+
+    /** The status as served at {@code now}, taken just then: with its age ({@link #viewAge}). */
     public static ObjectNode status(ClusterStatus s, Instant now) {
+        return status(s, now, now);
+    }
+
+    /** The status taken at {@code takenAt} and served at {@code now}: with its age ({@link #viewAge}). */
+    public static ObjectNode status(ClusterStatus s, Instant takenAt, Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("cluster", s.cluster());
         o.put("localNode", s.localNode());
         o.put("time", instant(s.time()));
-        if (s.time() == null) {
-            o.putNull("ageMs");
-        } else {
-            putMs(o, "ageMs", s.age(now));
-        }
+        putMs(o, "ageMs", viewAge(s, takenAt, now));
         o.put("stale", s.stale());
         ArrayNode nodes = o.putArray("nodes");
         for (NodeStatus n : s.nodes()) {

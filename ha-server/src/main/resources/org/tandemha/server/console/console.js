@@ -190,8 +190,8 @@
     });
     return t;
   }
-  /** The age of what is shown: since it was fetched (the status's ageMs counts since the engine's last change). */
-  function statusAge(v) { return Date.now() - v.at; }
+  /** The age of what is shown: the view's age when served (ageMs) plus the time since it was fetched. */
+  function statusAge(v) { return (typeof v.s.ageMs === 'number' ? v.s.ageMs : 0) + Date.now() - v.at; }
   /** A node's own status, when this page has a fresh one. */
   function statusOf(node) {
     if (st.status && st.status.localNode === node && !st.statusError) return st.status;

@@ -66,7 +66,8 @@ class HttpApiTest {
             assertThat(a.code()).isEqualTo(200);
             assertThat(a.json().path("localNode").asText()).isEqualTo("node1");
             assertThat(a.json().path("ageMs").isNumber()).isTrue();
-            assertThat(a.json().path("ageMs").asDouble()).isBetween(0.0, 60_000.0);
+            // the age of the view served (about 0 when fresh), not the time since the engine last changed
+            assertThat(a.json().path("ageMs").asDouble()).isBetween(0.0, 2_000.0);
             assertThat(a.json().path("stale").asBoolean()).isFalse();
             assertThat(StatusJson.readStatus(a.json()).group("svc").activeNode()).isEqualTo("node1");
         }

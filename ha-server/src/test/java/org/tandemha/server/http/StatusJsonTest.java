@@ -29,11 +29,18 @@ class StatusJsonTest {
     @Test
     void theStatusCarriesItsAgeAndStaleness() {
         ClusterStatus s = Fixtures.status();
-        JsonNode j = StatusJson.status(s, s.time().plusMillis(1250));
-        assertThat(j.path("ageMs").asDouble()).isEqualTo(1250.0);
+        // a quiet engine's view is minutes old by its time, yet current: its age counts from when it was taken
+        Instant taken = s.time().plus(Duration.ofMinutes(7));
+        JsonNode j = StatusJson.status(s, taken, taken.plusMillis(3));
+        assertThat(j.path("ageMs").asDouble()).isEqualTo(3.0);
+        assertThat(j.path("time").asText()).isEqualTo(s.time().toString());
         assertThat(j.path("stale").asBoolean()).isFalse();
+        assertThat(StatusJson.status(s, taken).path("ageMs").asDouble()).isZero();
+        // a stale view (the engine is busy) is as old as its time
         ClusterStatus stale = new ClusterStatus(s.cluster(), s.localNode(), s.time(), s.nodes(), s.paths(), s.groups(), true);
-        assertThat(StatusJson.status(stale, s.time()).path("stale").asBoolean()).isTrue();
+        JsonNode st = StatusJson.status(stale, taken, taken.plusMillis(3));
+        assertThat(st.path("stale").asBoolean()).isTrue();
+        assertThat(st.path("ageMs").asDouble()).isEqualTo(Duration.ofMinutes(7).plusMillis(3).toMillis());
         assertThat(StatusJson.status(stale, s.time()).path("ageMs").asDouble()).isZero();
         assertThat(iterable(j.fieldNames())).containsExactly("cluster", "localNode", "time", "ageMs",
                 "stale", "nodes", "paths", "groups");

@@ -62,6 +62,11 @@ public final class Console {
         this.events = events;
     }
 
+    /** The other nodes' API URLs ({@code server.peers}). */
+    List<String> peers() {
+        return peers;
+    }
+
     /** A console with no peers and no configuration (this node's events only; previews without timeouts). */
     public static Console standalone(ClusterNode node, EventLog events) {
         return new Console(node, List.of(), () -> null, events);

@@ -64,6 +64,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandemha.api.ClusterNode;
+import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.CommandResult;
 import org.tandemha.api.Durations;
 import org.tandemha.server.http.Tokens.Principal;
@@ -91,7 +92,7 @@ public final class HttpApi implements AutoCloseable {
             "POST /api/v1/groups/{group}/clear",
             "POST /api/v1/paths/{path}/enable  {\"on\":true|false}  (admin)",
             "GET /api/v1/snapshot  (the engine's state, for tandem simulate --from live)",
-            "POST /api/v1/whatif  {\"events\":\"crash node1\",\"snapshots\":{...}}  (operator)",
+            "POST /api/v1/whatif  {\"events\":\"crash node1\"[,\"snapshots\":{...}]}  (operator; without snapshots, fetched from server.peers)",
             "GET /metrics",
             "GET /  (the web console; its files need no token, its data does)",
             "GET /api/v1/console  (who am I, the peers' API URLs)",
@@ -132,7 +133,7 @@ public final class HttpApi implements AutoCloseable {
         this.metricsPublic = metricsPublic;
         this.limits = limits;
         String id = node.nodeId();
-        this.whatIf = new WhatIfEndpoint(node);
+        this.whatIf = new WhatIfEndpoint(node, new PeerSnapshots(this.console.peers()));
         this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("tandem-api-accept-" + id, true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tandem-api-io-" + id, true));
         this.handlers = new DefaultEventExecutorGroup(2, new DefaultThreadFactory("tandem-api-" + id, true));
@@ -328,7 +329,9 @@ public final class HttpApi implements AutoCloseable {
             switch (path) {
                 case "/api/v1/status" -> {
                     if (read(ctx, call, req, keepAlive) && noParams(ctx, call, qs, keepAlive, Set.of())) {
-                        send(ctx, call, keepAlive, HttpResponseStatus.OK, StatusJson.status(node.status(), Instant.now()));
+                        Instant asked = Instant.now(); // a fresh view is current as of the call
+                        ClusterStatus s = node.status();
+                        send(ctx, call, keepAlive, HttpResponseStatus.OK, StatusJson.status(s, asked, Instant.now()));
                     }
                 }
                 case "/api/v1/console" -> {
@@ -357,7 +360,8 @@ public final class HttpApi implements AutoCloseable {
                             && noParams(ctx, call, qs, keepAlive, Set.of())) {
                         String text = req.content().toString(StandardCharsets.UTF_8).strip();
                         try {
-                            later(ctx, call, keepAlive, whatIf.whatIf(text.isEmpty() ? null : StatusJson.MAPPER.readTree(text)));
+                            later(ctx, call, keepAlive, whatIf.whatIf(text.isEmpty() ? null : StatusJson.MAPPER.readTree(text),
+                                    req.headers().get(HttpHeaderNames.AUTHORIZATION)));
                         } catch (JsonProcessingException e) {
                             send(ctx, call, keepAlive, HttpResponseStatus.BAD_REQUEST, error("the body is not JSON ("
                                     + e.getOriginalMessage() + "); send " + WhatIfEndpoint.USAGE));

@@ -29,7 +29,9 @@ import org.tandemha.core.sim.whatif.WhatIfReport;
 /**
  * What the API serves of the node's engine: {@code GET /api/v1/snapshot} (the engine's state, as {@link SnapshotJson}
  * writes it) and {@code POST /api/v1/whatif} (a what-if run, or a sweep, from the live state: this node's snapshot
- * taken now, and the peers' snapshots the request carries). Works when the node is a {@link EngineView} (what
+ * taken now, and the peers' snapshots the request carries, or, when it carries none, the snapshots this node fetches
+ * from the URLs of {@code server.peers} with the caller's token, see {@link PeerSnapshots}). Works when the node is a
+ * {@link EngineView} (what
  * {@code Tandem.builder()} builds); otherwise both answer 501. One what-if runs at a time per node (503 while busy),
  * on a thread of its own, never on the engine's.
  */
@@ -44,11 +46,13 @@ final class WhatIfEndpoint implements AutoCloseable {
     }
 
     private final ClusterNode node;
+    private final PeerSnapshots peers;
     private final ExecutorService runner;
     private final Semaphore one = new Semaphore(1);
 
-    WhatIfEndpoint(ClusterNode node) {
+    WhatIfEndpoint(ClusterNode node, PeerSnapshots peers) {
         this.node = node;
+        this.peers = peers;
         this.runner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tandem-whatif-" + node.nodeId());
             t.setDaemon(true);
@@ -87,8 +91,11 @@ final class WhatIfEndpoint implements AutoCloseable {
                 + " could not take its engine's snapshot: " + c + "; see the node's log"));
     }
 
-    /** {@code POST /api/v1/whatif} with its JSON body. */
-    CompletableFuture<Answer> whatIf(JsonNode body) {
+    /**
+     * {@code POST /api/v1/whatif} with its JSON body; {@code authorization} is the caller's header, passed on to the
+     * peers when the body carries no snapshots.
+     */
+    CompletableFuture<Answer> whatIf(JsonNode body, String authorization) {
         if (!(node instanceof EngineView v)) {
             return CompletableFuture.completedFuture(notAvailable());
         }
@@ -103,45 +110,62 @@ final class WhatIfEndpoint implements AutoCloseable {
                     "a what-if runs on node " + node.nodeId() + " already (one at a time); try again when it is done")));
         }
         CompletableFuture<Answer> out = new CompletableFuture<>();
-        take(v).whenComplete((own, e) -> {
-            if (own == null) {
-                one.release();
-                out.complete(failed(e));
-                return;
-            }
-            try {
-                runner.execute(() -> {
-                    try {
-                        out.complete(run(v.configuration(), own, r));
-                    } catch (IllegalArgumentException x) {
-                        out.complete(bad(x.getMessage()));
-                    } catch (RuntimeException | Error x) {
-                        out.complete(new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, HttpApi.error(
-                                "the what-if failed on node " + node.nodeId() + ": " + x + "; see the node's log")));
-                    } finally {
+        boolean fetch = !r.snapshotsGiven() && !peers.urls().isEmpty();
+        CompletableFuture<PeerSnapshots.Fetched> fetched = fetch
+                ? peers.fetch(node.nodeId(), cluster(v), authorization) : CompletableFuture.completedFuture(null);
+        take(v).thenCombine(fetched.exceptionally(e -> null), (own, f) -> new Object[] {own, f})
+                .whenComplete((both, e) -> {
+                    if (both == null) {
                         one.release();
+                        out.complete(failed(e));
+                        return;
+                    }
+                    EngineSnapshot own = (EngineSnapshot) both[0];
+                    PeerSnapshots.Fetched f = (PeerSnapshots.Fetched) both[1];
+                    try {
+                        runner.execute(() -> {
+                            try {
+                                out.complete(fetch && f == null ? new Answer(HttpResponseStatus.BAD_GATEWAY, HttpApi.error(
+                                        "node " + node.nodeId() + " could not ask its peers for their snapshots; see its log"))
+                                        : run(v.configuration(), own, r, f));
+                            } catch (IllegalArgumentException x) {
+                                out.complete(bad(x.getMessage()));
+                            } catch (RuntimeException | Error x) {
+                                out.complete(new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, HttpApi.error(
+                                        "the what-if failed on node " + node.nodeId() + ": " + x + "; see the node's log")));
+                            } finally {
+                                one.release();
+                            }
+                        });
+                    } catch (RejectedExecutionException x) {
+                        one.release();
+                        out.complete(new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, HttpApi.error("node " + node.nodeId()
+                                + "'s API is closing")));
                     }
                 });
-            } catch (RejectedExecutionException x) {
-                one.release();
-                out.complete(new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, HttpApi.error("node " + node.nodeId()
-                        + "'s API is closing")));
-            }
-        });
         return out;
+    }
+
+    private static String cluster(EngineView v) {
+        try {
+            return v.configuration().cluster();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static Answer bad(String why) {
         return new Answer(HttpResponseStatus.BAD_REQUEST, HttpApi.error(why + "; send " + USAGE));
     }
 
-    static final String USAGE = "{\"events\":\"crash node1; run 30s\" (or a list of events), \"snapshots\":{\"node2\":"
-            + " <its GET /api/v1/snapshot>, ...} (every other running node), optional \"sweep\":true, \"depth\":1|2,"
+    static final String USAGE = "{\"events\":\"crash node1; run 30s\" (or a list of events), optional \"snapshots\":"
+            + "{\"node2\": <its GET /api/v1/snapshot>, ...} (every other running node; without it, this node fetches them"
+            + " from server.peers with your token), optional \"sweep\":true, \"depth\":1|2,"
             + " \"run\":\"30s\", \"bound\":\"30s\", \"seed\":1}";
 
     /** A what-if request, checked. */
-    record Request(List<String> events, Map<String, EngineSnapshot> peers, boolean sweep, int depth, String run,
-                   String bound, long seed) {
+    record Request(List<String> events, Map<String, EngineSnapshot> peers, boolean snapshotsGiven, boolean sweep,
+                   int depth, String run, String bound, long seed) {
         static Request of(JsonNode body) {
             if (body == null || !body.isObject()) {
                 throw new IllegalArgumentException("the body must be a JSON object");
@@ -194,7 +218,8 @@ final class WhatIfEndpoint implements AutoCloseable {
                 throw new IllegalArgumentException("field 'depth' must be 1 or 2, not " + body.get("depth"));
             }
             long seed = body.has("seed") ? body.get("seed").asLong(1) : 1;
-            return new Request(events, peers, sweep, depth, time(body, "run"), time(body, "bound"), seed);
+            return new Request(events, peers, ss != null && !ss.isNull(), sweep, depth, time(body, "run"), time(body, "bound"),
+                    seed);
         }
 
         private static boolean flag(JsonNode body, String f) {
@@ -217,10 +242,10 @@ final class WhatIfEndpoint implements AutoCloseable {
         }
     }
 
-    private Answer run(ClusterSpec spec, EngineSnapshot own, Request r) {
+    private Answer run(ClusterSpec spec, EngineSnapshot own, Request r, PeerSnapshots.Fetched fetched) {
         Map<String, EngineSnapshot> all = new LinkedHashMap<>();
         all.put(own.self(), own);
-        r.peers().forEach((id, s) -> {
+        (fetched != null ? fetched.snapshots() : r.peers()).forEach((id, s) -> {
             if (!id.equals(own.self())) { // this node's own snapshot is the one taken now
                 all.put(id, s);
             }
@@ -232,17 +257,35 @@ final class WhatIfEndpoint implements AutoCloseable {
             }
         }
         List<String> missing = new ArrayList<>();
+        List<String> hearers = new ArrayList<>();
         for (EngineSnapshot s : all.values()) {
             for (EngineSnapshot.Peer p : s.peers()) {
                 if (p.reachable() && !all.containsKey(p.id()) && !missing.contains(p.id())) {
                     missing.add(p.id());
+                    if (!hearers.contains(s.self())) {
+                        hearers.add(s.self());
+                    }
                 }
             }
+        }
+        if (!missing.isEmpty() && fetched != null) {
+            // a peer that does not answer counts as down only if no node heard here hears it
+            String heard = "node(s) " + String.join(", ", missing) + " are up (" + String.join(" and ", hearers)
+                    + (hearers.size() == 1 ? " hears" : " hear") + " them)";
+            if (!fetched.failures().isEmpty()) {
+                return new Answer(HttpResponseStatus.BAD_GATEWAY, HttpApi.error(heard + " but node " + own.self()
+                        + " could not fetch their snapshots: " + failures(fetched) + "; fix that, or send their snapshots"
+                        + " in 'snapshots'"));
+            }
+            return new Answer(HttpResponseStatus.CONFLICT, HttpApi.error(heard + " but no URL of server.peers of node "
+                    + own.self() + " answers as them (asked: " + String.join(", ", peers.urls()) + "); add their API URLs"
+                    + " to server.peers, or send their snapshots in 'snapshots'"));
         }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("node(s) " + String.join(", ", missing) + " are up (" + own.self()
                     + " hears them) but the request carries no snapshot of them, so the simulation would count them"
-                    + " as down; fetch GET /api/v1/snapshot from each and send it in 'snapshots'");
+                    + " as down; fetch GET /api/v1/snapshot from each and send it in 'snapshots', or list their API URLs"
+                    + " in server.peers of node " + own.self() + " and send no 'snapshots'");
         }
         WhatIf.Options o = WhatIf.Options.defaults().withSnapshots(all).withSeed(r.seed())
                 .withRun(r.run() == null ? 30_000 : ms(r.run(), "run"));
@@ -258,8 +301,26 @@ final class WhatIfEndpoint implements AutoCloseable {
             answer = tree(rep.json());
             text = rep.text();
         }
+        ObjectNode from = answer.putObject("snapshotsFrom");
+        from.put(own.self(), "this node, now");
+        if (fetched != null) {
+            fetched.sources().forEach((id, url) -> from.put(id, url));
+            com.fasterxml.jackson.databind.node.ArrayNode un = answer.putArray("peersUnanswered");
+            fetched.failures().forEach(f -> un.addObject().put("url", f.url()).put("reason", f.reason()));
+            if (!fetched.failures().isEmpty()) {
+                text = "(" + failures(fetched) + ": counted as down, as no node asked hears them)\n" + text;
+            }
+        } else {
+            r.peers().keySet().stream().filter(id -> !id.equals(own.self())).forEach(id -> from.put(id, "the request"));
+        }
         answer.put("text", text);
         return new Answer(HttpResponseStatus.OK, answer);
+    }
+
+    private static String failures(PeerSnapshots.Fetched f) {
+        List<String> out = new ArrayList<>();
+        f.failures().forEach(x -> out.add(x.url() + " " + x.reason()));
+        return String.join("; ", out);
     }
 
     private static long ms(String time, String field) {

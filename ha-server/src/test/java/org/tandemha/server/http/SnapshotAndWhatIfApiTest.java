@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,7 +105,7 @@ class SnapshotAndWhatIfApiTest {
 
         Api.Answer missing = api1.post("/api/v1/whatif", Api.OPERATOR, "{\"events\":\"crash node1\"}");
         assertThat(missing.code()).isEqualTo(400);
-        assertThat(missing.error()).contains("node2", "GET /api/v1/snapshot");
+        assertThat(missing.error()).contains("node2", "GET /api/v1/snapshot", "server.peers");
         Api.Answer badEvent = api1.post("/api/v1/whatif", Api.OPERATOR,
                 json.replace("crash node1; run 10s", "explode node1"));
         assertThat(badEvent.code()).isEqualTo(400);
@@ -119,5 +120,55 @@ class SnapshotAndWhatIfApiTest {
         assertThat(s.code()).as(s.text()).isEqualTo(200);
         assertThat(s.json().has("weaknessFound")).isTrue();
         assertThat(s.json().path("singleFaults").asInt()).isPositive();
+    }
+
+    @Test
+    void withoutSnapshotsTheNodeFetchesThemFromItsPeersWithTheCallersToken() throws Exception {
+        String nobody = "http://127.0.0.1:" + closedPort(); // an API that is down (connection refused)
+        String json = "{\"events\":\"crash node1; run 10s\"}";
+        // node2 answers (server.peers may list this node itself: it is left out); a peer that does not answer and
+        // that no node hears counts as down, and the answer says so
+        try (TandemServer s = serve("peers-ok", List.of(server1.uri().toString(), server2.uri().toString(), nobody))) {
+            Api api = new Api(s.uri());
+            Api.Answer a = api.post("/api/v1/whatif", Api.OPERATOR, json);
+            assertThat(a.code()).as(a.text()).isEqualTo(200);
+            assertThat(a.json().path("finalPlacement").toString()).contains("svc", "node2");
+            assertThat(a.json().path("snapshotsFrom").path("node2").asText()).isEqualTo(server2.uri().toString());
+            assertThat(a.json().path("peersUnanswered").toString()).contains(nobody, "refused the connection");
+            assertThat(a.json().path("text").asText()).contains(nobody, "counted as down");
+            assertThat(api.post("/api/v1/whatif", Api.VIEWER, json).code()).as("viewers may not").isEqualTo(403);
+        }
+        // node2 is heard but its API does not answer: 502 naming it
+        try (TandemServer s = serve("peers-down", List.of(nobody))) {
+            Api.Answer a = new Api(s.uri()).post("/api/v1/whatif", Api.OPERATOR, json);
+            assertThat(a.code()).as(a.text()).isEqualTo(502);
+            assertThat(a.error()).contains("node2", "node1 hears them", nobody, "refused the connection", "'snapshots'");
+        }
+        // node2 is heard but server.peers has no URL of it (only this node's own): 409 naming it
+        try (TandemServer s = serve("peers-self", List.of(server1.uri().toString()))) {
+            Api.Answer a = new Api(s.uri()).post("/api/v1/whatif", Api.OPERATOR, json);
+            assertThat(a.code()).as(a.text()).isEqualTo(409);
+            assertThat(a.error()).contains("node2", "server.peers", server1.uri().toString());
+        }
+        // snapshots in the body win: nothing is fetched
+        try (TandemServer s = serve("peers-given", List.of(nobody))) {
+            ObjectNode body = StatusJson.MAPPER.createObjectNode().put("events", "crash node1; run 10s");
+            body.putObject("snapshots").set("node2", api2.get("/api/v1/snapshot", Api.VIEWER).json());
+            Api.Answer a = new Api(s.uri()).post("/api/v1/whatif", Api.OPERATOR, StatusJson.MAPPER.writeValueAsString(body));
+            assertThat(a.code()).as(a.text()).isEqualTo(200);
+            assertThat(a.json().path("snapshotsFrom").path("node2").asText()).isEqualTo("the request");
+            assertThat(a.json().has("peersUnanswered")).isFalse();
+        }
+    }
+
+    private static TandemServer serve(String name, List<String> peers) throws Exception {
+        return TandemServer.start(cluster.node("node1"), new ServerSettings("127.0.0.1:0", Api.tokensFile(dir), null, null,
+                dir.resolve("log/audit-" + name + ".log"), dir.resolve(name), false, false).withPeers(peers));
+    }
+
+    private static int closedPort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 }

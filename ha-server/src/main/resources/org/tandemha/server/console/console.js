@@ -226,6 +226,7 @@
     renderNodes(s, age);
     renderPaths(s, v.by);
     renderGroups(s);
+    renderWhatIfChoices(s);
     renderTimeline();
   }
 
@@ -475,6 +476,169 @@
     if (ev.target.open) st.closed.delete(k); else st.closed.add(k);
   }, true);
 
+
+  // ------------------------------------------------------------------ what if
+  /** The choices of the "What if" panel, from what the page shows: [group label, [[label, events]...]]. */
+  function whatIfChoices(s) {
+    var nodes = s.nodes.map(function (n) { return n.node; });
+    var pairs = {}; // "a b" -> [path names]
+    [s].concat(Object.keys(st.peers).map(function (u) { return st.peers[u].ok ? st.peers[u].status : null; }))
+      .forEach(function (x) {
+        if (!x) return;
+        x.paths.forEach(function (p) {
+          var k = [x.localNode, p.peer].sort().join(' ');
+          pairs[k] = pairs[k] || [];
+          if (pairs[k].indexOf(p.name) < 0) pairs[k].push(p.name);
+        });
+      });
+    var nodeFaults = [], net = [], arb = [], res = [], cmds = [];
+    nodes.forEach(function (n) {
+      nodeFaults.push(['crash ' + n + ' (the whole machine)', 'crash ' + n]);
+      nodeFaults.push(['crash only the daemon on ' + n + ' (resources keep running)', 'crash-daemon ' + n]);
+    });
+    var keys = Object.keys(pairs).sort();
+    keys.forEach(function (k) {
+      var ab = k.split(' ');
+      pairs[k].forEach(function (name) {
+        if (pairs[k].length === 1) net.push(['cut path ' + name + ' (' + ab[0] + ' \u2194 ' + ab[1] + ', their only path)', 'cut ' + k]);
+        else net.push(['cut path ' + name + ' (' + ab[0] + ' \u2194 ' + ab[1] + '): the simulator cuts node pairs, not one of several paths', null]);
+      });
+      if (pairs[k].length > 1) net.push(['cut every path between ' + ab[0] + ' and ' + ab[1], 'cut ' + k]);
+      net.push(['one-way cut: ' + ab[1] + ' stops hearing ' + ab[0], 'cut-one-way ' + ab[0] + '->' + ab[1]]);
+      net.push(['one-way cut: ' + ab[0] + ' stops hearing ' + ab[1], 'cut-one-way ' + ab[1] + '->' + ab[0]]);
+    });
+    var all = [];
+    for (var i = 0; i < nodes.length; i++) for (var j = i + 1; j < nodes.length; j++) all.push('cut ' + nodes[i] + ' ' + nodes[j]);
+    if (all.length) net.unshift(['cut every path (every node alone)', all.join('; ')]);
+    var arbs = st.info.arbiters;
+    arb.push(['arbiter down: no arbiter answers' + (arbs && arbs.length === 0 ? ' (none is configured)' : ''), 'arbiter down']);
+    nodes.forEach(function (n) { arb.push(['no arbiter reachable from ' + n, 'arbiter unreachable from ' + n]); });
+    s.groups.forEach(function (g) {
+      var a = g.activeNode, others = g.preferred.filter(function (n) { return n !== a; });
+      if (a) {
+        g.resources.forEach(function (r) {
+          res.push(['check of ' + g.group + '/' + r.id + ' fails on ' + a, 'check-fails ' + a + ' ' + g.group + ' ' + r.id]);
+          if (others.length) {
+            res.push(['stop of ' + g.group + '/' + r.id + ' fails on ' + a + ' (during a switchover to ' + others[0] + ')',
+              'stop-fails ' + a + ' ' + g.group + ' ' + r.id + '; switchover ' + g.group + ' ' + others[0]]);
+          }
+        });
+      }
+      others.forEach(function (n) { cmds.push(['switchover ' + g.group + ' to ' + n, 'switchover ' + g.group + ' ' + n]); });
+      cmds.push(['switchback ' + g.group, 'switchback ' + g.group]);
+      cmds.push(['maintenance ' + (g.managed ? 'on' : 'off') + ' for ' + g.group, 'maintenance ' + g.group + ' ' + (g.managed ? 'on' : 'off')]);
+      cmds.push(['clear the failures of ' + g.group, 'clear ' + g.group]);
+    });
+    return [['Nodes', nodeFaults], ['Heartbeat paths', net], ['Arbiters', arb], ['Resources', res], ['Commands', cmds],
+      ['Your own', [['write the events yourself\u2026', '']]]];
+  }
+  var wiKey = null, wiBusy = false;
+  function renderWhatIfChoices(s) {
+    var operator = st.info.actions && st.info.actions.length > 0;
+    var off = $('wi-disabled');
+    if (!operator) {
+      off.hidden = false;
+      off.textContent = 'The what-if needs the operator role: you are signed in as ' + st.info.who + ' (' + st.info.role
+        + '), and the node refuses POST /api/v1/whatif to viewers. Sign in with an operator token to simulate.';
+    } else {
+      off.hidden = true;
+    }
+    ['wi-pick', 'wi-text'].forEach(function (id) { $(id).disabled = !operator; });
+    $('wi-run').disabled = !operator || wiBusy;
+    var choices = whatIfChoices(s);
+    var key = JSON.stringify(choices);
+    if (key === wiKey) return;
+    wiKey = key;
+    var sel = $('wi-pick'), cur = sel.value;
+    sel.innerHTML = choices.map(function (c) {
+      return '<optgroup label="' + esc(c[0]) + '">' + c[1].map(function (o) {
+        return '<option value="' + esc(o[1] == null ? '' : o[1]) + '"' + (o[1] == null ? ' disabled' : '') + '>' + esc(o[0]) + '</option>';
+      }).join('') + '</optgroup>';
+    }).join('');
+    if (cur && Array.prototype.some.call(sel.options, function (o) { return o.value === cur && !o.disabled; })) sel.value = cur;
+    else if (!$('wi-text').value) $('wi-text').value = sel.value;
+  }
+  $('wi-pick').addEventListener('change', function () {
+    $('wi-text').value = this.value;
+    if (!this.value) $('wi-text').focus();
+  });
+  /** Runs a what-if of these events from the live state (the node fetches its peers' snapshots itself). */
+  function runWhatIf(events) {
+    return api('', '/api/v1/whatif', {method: 'POST', body: JSON.stringify({events: events})});
+  }
+  function sec(ms) { return (ms / 1000).toFixed(3) + ' s'; }
+  /** Final placement lines "G: n1=STATE n2=STATE generation=N running=X": per group, where it runs. */
+  function placement(w) {
+    var groups = [], nodes = [];
+    (w.finalPlacement || []).forEach(function (l) {
+      var m = /^(\S+): (.*) generation=(\d+) running=(\S+)(.*)$/.exec(l);
+      if (m) groups.push({group: m[1], states: m[2], generation: m[3], running: m[4], rest: m[5].trim()});
+      else nodes.push(l);
+    });
+    return {groups: groups, nodes: nodes};
+  }
+  function downtimeText(d) {
+    if (!d) return 'unknown';
+    var t = d.intervals.map(function (iv) { return 'offline ' + sec(iv[0]) + '\u2013' + sec(iv[1]); });
+    if (d.offlineAtEnd) t.push('offline at the end');
+    return (d.totalMs / 1000).toFixed(3) + ' s' + (t.length ? ' (' + t.join(', ') + ')' : ' (none)')
+      + (d.maxOwners > 1 ? ' \u2013 ran on ' + d.maxOwners + ' nodes at once!' : '');
+  }
+  /** The what-if's answer as HTML; {compact: true} for the action preview. */
+  function whatIfHtml(w, opts) {
+    opts = opts || {};
+    var pl = placement(w), h = '';
+    if (!opts.compact) h += '<p class="muted wi-summary">' + esc(w.summary) + '</p>';
+    (w.peersUnanswered || []).forEach(function (p) {
+      h += '<p class="muted">' + esc(p.url) + ' ' + esc(p.reason) + ': counted as down (no node hears it)</p>';
+    });
+    (w.violations || []).forEach(function (v) { h += '<p class="refusal">Safety violation: ' + esc(v) + '</p>'; });
+    (w.commands || []).forEach(function (c) { h += '<p><strong>Command:</strong> ' + esc(c) + '</p>'; });
+    h += '<h3>Final placement <span class="muted">(at ' + sec(w.endMs) + ')</span></h3><div class="scroll"><table class="wi-placement">'
+      + '<thead><tr><th scope="col">Group</th><th scope="col">Runs on</th><th scope="col">Generation</th><th scope="col">Expected downtime</th><th scope="col">States</th></tr></thead><tbody>'
+      + pl.groups.map(function (g) {
+        var d = (w.downtime || {})[g.group];
+        var bad = d && (d.offlineAtEnd || d.maxOwners > 1);
+        return '<tr data-group="' + esc(g.group) + '" data-running="' + esc(g.running) + '"><th scope="row">' + esc(g.group) + '</th><td class="wi-running"><strong>'
+          + esc(g.running) + '</strong></td><td>' + esc(g.generation) + '</td><td class="wi-down' + (bad ? ' bad' : '') + '" data-ms="'
+          + esc(d ? d.totalMs : '') + '">' + esc(downtimeText(d)) + '</td><td class="muted">' + esc(g.states + (g.rest ? ' ' + g.rest : '')) + '</td></tr>';
+      }).join('') + '</tbody></table></div>';
+    if (!opts.compact) h += '<ul class="muted">' + pl.nodes.map(function (n) { return '<li>' + esc(n) + '</li>'; }).join('') + '</ul>';
+    var ds = w.decisions || [];
+    if (opts.compact && opts.group) ds = ds.filter(function (d) { return !d.group || d.group === opts.group; });
+    h += '<h3>Decisions, step by step</h3>' + (ds.length ? '<div class="scroll"><table class="wi-decisions"><thead><tr><th scope="col">At</th>'
+      + '<th scope="col">Node</th><th scope="col">Decision</th><th scope="col">Why</th></tr></thead><tbody>'
+      + ds.slice(0, opts.compact ? 40 : 400).map(function (d) {
+        return '<tr><td class="d">' + esc(sec(d.atMs)) + '</td><td>' + esc(d.node) + '</td><td class="k">' + esc(d.kind)
+          + (d.group ? ' <strong>' + esc(d.group) + (d.resource ? '/' + esc(d.resource) : '') + '</strong>' : '') + '</td><td>' + esc(d.message) + '</td></tr>';
+      }).join('') + '</tbody></table></div>' : '<p>No decision: nothing changes.</p>');
+    h += '<p class="muted">Decisions and order are the engine\'s; times are the simulator\'s: a peer is declared unreachable'
+      + ' 300 ms after its heartbeats stop, resources take 10 to 50 ms per action, safety checks and fencing 50 ms;'
+      + ' timeouts, check intervals and recovery limits are the configuration\'s.</p>';
+    if (!opts.compact) h += '<details><summary>The whole transcript</summary><pre>' + esc(w.text) + '</pre></details>';
+    return h;
+  }
+  $('wi-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var events = $('wi-text').value.trim();
+    if (!events) { $('wi-result').innerHTML = '<p class="refusal">Pick a fault or a command, or write the events.</p>'; $('wi-text').focus(); return; }
+    wiBusy = true; $('wi-run').disabled = true; $('wi-run').textContent = 'Simulating\u2026';
+    $('wi-result').innerHTML = '<p class="muted">Simulating <code>' + esc(events) + '</code> from the live state\u2026</p>';
+    runWhatIf(events).then(function (r) {
+      if (!r.ok) {
+        $('wi-result').innerHTML = '<div class="wi-out" data-status="' + r.status + '"><p class="refusal">The what-if was refused ('
+          + r.status + '): ' + esc(r.body && r.body.error) + '</p></div>';
+        return;
+      }
+      $('wi-result').innerHTML = '<div class="wi-out" data-status="200"><h3>Plan for <code>' + esc(events) + '</code></h3>' + whatIfHtml(r.body) + '</div>';
+    }, function (e) {
+      $('wi-result').innerHTML = '<div class="wi-out"><p class="refusal">No answer from ' + esc(st.info.node) + ': ' + esc(e.message) + '</p></div>';
+    }).then(function () {
+      wiBusy = false; $('wi-run').textContent = 'Simulate';
+      $('wi-run').disabled = !(st.info.actions && st.info.actions.length);
+    });
+  });
+
   // ------------------------------------------------------------------ actions
   var pending = null;
   $('groups').addEventListener('click', function (ev) {
@@ -483,15 +647,27 @@
     var a = b.dataset.act, g = b.dataset.group, q = 'action=' + a;
     if (b.dataset.target) q += '&target=' + encodeURIComponent(b.dataset.target);
     if (a === 'maintenance') q += '&on=' + b.dataset.on;
+    var events = a === 'switchover' ? 'switchover ' + g + ' ' + b.dataset.target : a === 'maintenance'
+      ? 'maintenance ' + g + ' ' + (b.dataset.on === 'true' ? 'on' : 'off') : a + ' ' + g;
+    var sim = runWhatIf(events); // at the same time as the preview
     api('', '/api/v1/groups/' + encodeURIComponent(g) + '/preview?' + q).then(function (r) {
       if (!r.ok) { toast(a + ' ' + g, false, r.body && r.body.error); return; }
-      pending = {action: a, group: g, target: b.dataset.target, on: b.dataset.on === 'true', opener: b};
-      showPreview(r.body);
+      var mine = {action: a, group: g, target: b.dataset.target, on: b.dataset.on === 'true', opener: b};
+      pending = mine;
+      showPreview(r.body, events);
+      sim.then(function (w) {
+        if (pending !== mine || !$('dlg').open) return;
+        $('dlg-sim').innerHTML = w.ok ? whatIfHtml(w.body, {compact: true, group: g})
+          : '<p class="refusal">No simulation (' + w.status + '): ' + esc(w.body && w.body.error) + '</p>';
+        $('dlg-sim').dataset.state = w.ok ? 'done' : 'failed';
+      }, function (e) {
+        if (pending === mine) { $('dlg-sim').innerHTML = '<p class="refusal">No simulation: ' + esc(e.message) + '</p>'; $('dlg-sim').dataset.state = 'failed'; }
+      });
     });
   });
-  function showPreview(p) {
+  function showPreview(p, events) {
     $('dlg-title').textContent = 'Preview: ' + p.action + ' of ' + p.group + (p.to && p.action !== 'maintenance' && p.action !== 'clear' ? ' to ' + p.to : '');
-    var h = '<p id="preview-summary">' + esc(p.summary || '') + '</p>';
+    var h = '<h3>What the action does</h3><p id="preview-summary">' + esc(p.summary || '') + '</p>';
     p.refusals.forEach(function (x) { h += '<p class="refusal">The cluster will refuse: ' + esc(x) + '</p>'; });
     p.warnings.forEach(function (x) { h += '<p class="muted">' + esc(x) + '</p>'; });
     if (p.steps && p.steps.length) {
@@ -507,7 +683,10 @@
     }
     var arb = (p.arbiters || []).map(function (a) { return a.id + ' (' + a.type + ')'; });
     h += '<p><strong>Arbiters:</strong> ' + esc(arb.length ? arb.join(', ') + ': ' + p.arbiters[0].role : p.arbitersNote || 'none') + '</p>';
-    $('dlg-body').innerHTML = h;
+    $('dlg-body').innerHTML = '<div class="pv-cols"><div id="dlg-preview">' + h + '</div><div><h3>Simulated outcome'
+      + ' <span class="muted">(what-if of <code>' + esc(events) + '</code> from the live state)</span></h3>'
+      + '<div id="dlg-sim" data-state="running" aria-live="polite"><p class="muted">Simulating…</p></div></div></div>';
+    $('dlg').classList.add('wide');
     $('dlg-ok').disabled = false;
     $('dlg-ok').textContent = p.willBeRefused ? 'Send anyway' : 'Confirm ' + p.action;
     $('dlg').showModal();

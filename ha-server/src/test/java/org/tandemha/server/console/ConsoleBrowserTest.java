@@ -144,6 +144,12 @@ class ConsoleBrowserTest {
                 && "node1".equals(attr("article.group[data-group=web]", "data-active")));
         assertThat(text("header")).contains("served by node2").contains("viewer-v (viewer)");
         assertThat(browser.findElements(By.cssSelector("button[data-act]"))).as("action buttons for a viewer").isEmpty();
+        // the what-if panel is there but disabled, saying why
+        waitFor("the what-if panel disabled with the reason", () -> browser.findElement(By.id("wi-disabled")).isDisplayed());
+        assertThat(text("#wi-disabled")).contains("operator role").contains("viewer");
+        assertThat(browser.findElement(By.id("wi-run")).isEnabled()).isFalse();
+        assertThat(browser.findElement(By.id("wi-pick")).isEnabled()).isFalse();
+        assertThat(post("node2", "/api/v1/whatif", VIEWER, "{\"events\":\"crash node1\"}").statusCode()).isEqualTo(403);
         assertThat(text("#paths")).contains("node1").contains("heartbeat").contains("UP");
         assertThat(text("article.group[data-group=web]")).contains("Ready to fail over?").contains("eligible standby: node2");
         HttpResponse<String> r = post("node2", "/api/v1/groups/web/switchover", VIEWER, "{\"target\":\"node2\"}");
@@ -156,9 +162,37 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(2)
-    void anOperatorPreviewsThenSwitchesOverAndItIsAudited() throws Exception {
+    void anOperatorSimulatesACrashOfTheActiveNodeInTheWhatIfPanel() throws Exception {
         browser.findElement(By.id("signout")).click();
         signIn("node2", OPERATOR);
+        waitFor("the what-if panel enabled", () -> browser.findElement(By.id("wi-run")).isEnabled()
+                && !browser.findElement(By.id("wi-disabled")).isDisplayed());
+        waitFor("node1's status polled (its paths in the choices)", () -> text("#sources").contains("node1 polled"));
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("wi-pick"))).selectByValue("crash node1");
+        WebElement events = browser.findElement(By.id("wi-text"));
+        assertThat(events.getAttribute("value")).isEqualTo("crash node1");
+        events.sendKeys(org.openqa.selenium.Keys.ENTER); // the keyboard runs it
+        waitFor("the plan", () -> !browser.findElements(By.cssSelector("#wi-result .wi-out")).isEmpty());
+        assertThat(attr("#wi-result .wi-out", "data-status")).as(text("#wi-result")).isEqualTo("200");
+        WebElement web = browser.findElement(By.cssSelector("#wi-result table.wi-placement tr[data-group=web]"));
+        assertThat(web.getAttribute("data-running")).as("web's final placement").isEqualTo("node2");
+        double downtime = Double.parseDouble(web.findElement(By.cssSelector("td.wi-down")).getAttribute("data-ms"));
+        System.out.printf("console: what-if 'crash node1': web on node2 after %.0f ms of downtime%n", downtime);
+        assertThat(downtime).as("the expected downtime of web").isPositive();
+        assertThat(web.findElement(By.cssSelector("td.wi-down")).getText()).matches("\\d+\\.\\d{3} s .*");
+        String plan = text("#wi-result");
+        assertThat(plan).contains("Decisions, step by step").contains("node2");
+        assertThat(browser.findElements(By.cssSelector("#wi-result table.wi-decisions tbody tr"))).isNotEmpty();
+        assertThat(status("node1", VIEWER).path("groups").path(0).path("activeNode").asText()).as("a what-if changes nothing")
+                .isEqualTo("node1");
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('whatif').scrollIntoView(true)");
+        screenshot("whatif");
+        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+    }
+
+    @Test
+    @Order(3)
+    void anOperatorPreviewsThenSwitchesOverAndItIsAudited() throws Exception {
         waitFor("the operator's buttons", () -> !browser.findElements(By.cssSelector("button[data-act=switchover]")).isEmpty());
         waitFor("node1's events merged into the timeline", () -> text("#sources").contains("node1 polled"));
         screenshot("overview");
@@ -168,6 +202,11 @@ class ConsoleBrowserTest {
         String preview = text("#dlg");
         assertThat(preview).contains("Preview: switchover of web to node2").contains("stop").contains("start")
                 .contains("app (process)").contains("Expected downtime").contains("Arbiters:");
+        // beside it, the simulated outcome: the what-if of this switchover from the live state
+        waitFor("the simulated outcome", () -> !"running".equals(attr("#dlg-sim", "data-state")));
+        assertThat(attr("#dlg-sim", "data-state")).as(text("#dlg-sim")).isEqualTo("done");
+        assertThat(text("#dlg")).contains("Simulated outcome").contains("switchover web node2");
+        assertThat(attr("#dlg-sim table.wi-placement tr[data-group=web]", "data-running")).isEqualTo("node2");
         screenshot("switchover-preview");
         browser.findElement(By.id("dlg-ok")).click();
         waitFor("web on node2 in the page", () -> "node2".equals(attr("article.group[data-group=web]", "data-active")));
@@ -177,7 +216,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aCutOfEveryPathShowsTheBanner() throws Exception {
         browser.get(url("node1") + "/");
         signIn("node1", OPERATOR);
@@ -209,7 +248,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aKilledActiveNodeShowsWithinTwoSecondsAndTheTakeoverInTheTimeline() throws Exception {
         assertThat(status("node1", VIEWER).path("groups").path(0).path("activeNode").asText()).isEqualTo("node2");
         int takeoversBefore = browser.findElements(By.cssSelector("li.takeover")).size();

@@ -106,7 +106,8 @@ class CliAgainstClusterTest {
         node2 = node("node2");
         server = TandemServer.start(node1, new ServerSettings("127.0.0.1:0", null, null, null, null, dir.resolve("node1"),
                 true, false));
-        await("web online on node1", () -> "node1".equals(activeNode()));
+        await("web online on node1", () -> "node1".equals(activeNode())
+                && node1.status().group("web").localState() == org.tandemha.api.GroupState.ONLINE);
 
         assertThat(tandem("status")).as(err.toString()).isZero();
         assertThat(out.toString()).contains("cluster cli, seen from node1").contains("web").contains("ONLINE");
@@ -115,7 +116,8 @@ class CliAgainstClusterTest {
 
         assertThat(tandem("switchover", "web", "node2")).as(err.toString()).isZero();
         assertThat(out.toString()).startsWith("done: ");
-        await("web online on node2", () -> "node2".equals(activeNode()));
+        await("web online on node2", () -> "node2".equals(activeNode())
+                && node2.status().group("web").localState() == org.tandemha.api.GroupState.ONLINE);
 
         assertThat(tandem("switchover", "web", "node9")).as("an unknown node is refused by the cluster").isEqualTo(1);
         assertThat(err.toString()).startsWith("refused: ");

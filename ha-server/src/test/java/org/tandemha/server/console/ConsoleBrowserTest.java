@@ -288,13 +288,29 @@ class ConsoleBrowserTest {
     }
 
     private String text(String css) {
-        List<WebElement> e = browser.findElements(By.cssSelector(css));
-        return e.isEmpty() ? "" : e.get(0).getText();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<WebElement> e = browser.findElements(By.cssSelector(css));
+                return e.isEmpty() ? "" : e.get(0).getText();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt >= 20) {
+                    throw e; // the page re-rendered under us every time
+                }
+            }
+        }
     }
 
     private String attr(String css, String name) {
-        List<WebElement> e = browser.findElements(By.cssSelector(css));
-        return e.isEmpty() ? null : e.get(0).getAttribute(name);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<WebElement> e = browser.findElements(By.cssSelector(css));
+                return e.isEmpty() ? null : e.get(0).getAttribute(name);
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private void waitFor(String what, Supplier<Boolean> cond) throws InterruptedException {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every entry point (each main class of the library modules and examples, each script) answers --help with its usage and exit 0. */
 class HelpTest {
-    private static final List<String> MODULES = List.of("ha-core", "ha-heartbeat", "ha-scsi", "ha-ip", "ha-agents-db", "examples");
+    private static final List<String> MODULES = List.of("ha-core", "ha-heartbeat", "ha-scsi", "ha-ip", "ha-agents-db",
+            "ha-zookeeper", "ha-server", "examples");
     private static final List<String> SCRIPTS = List.of("scripts/demo.sh", "scripts/tandemctl", "scripts/test.sh",
             "examples/bench/run.sh", "examples/shared-array/run.sh");
 
@@ -22,7 +23,7 @@ class HelpTest {
     void everyMainClassPrintsItsUsageAndExitsZero() throws Exception {
         List<String> mains = mainClasses();
         assertThat(mains).contains("org.tandemha.heartbeat.witness.WitnessMain", "org.tandemha.core.journal.JournalTool",
-                "org.tandemha.examples.ops.TandemCtl");
+                "org.tandemha.server.cli.Tandem");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (String main : mains) {
             Result r = run(List.of(java, "-cp", System.getProperty("java.class.path"), main, "--help"));

@@ -126,9 +126,24 @@ final class VipFailover {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.nio.charset.Charset u = java.nio.charset.StandardCharsets.UTF_8;
-        int code = org.tandemha.core.sim.whatif.WhatIfTool.run(new String[] {"replay", "--journal", journal, "--config",
-                config, "--list"}, new PrintStream(out, true, u), new PrintStream(err, true, u));
-        String claim = out.toString(u).lines().filter(l -> l.contains("GROUP_CLAIMED vip")).reduce((a, b) -> b).orElse(null);
+        int code = 0;
+        String claim = null;
+        // The journal's writer flushes about once a second: the takeover's lines may not be on disk yet (5 tries).
+        for (int attempt = 0; attempt < 5 && claim == null; attempt++) {
+            if (attempt > 0) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            out.reset();
+            err.reset();
+            code = org.tandemha.core.sim.whatif.WhatIfTool.run(new String[] {"replay", "--journal", journal, "--config",
+                    config, "--list"}, new PrintStream(out, true, u), new PrintStream(err, true, u));
+            claim = out.toString(u).lines().filter(l -> l.contains("GROUP_CLAIMED vip")).reduce((a, b) -> b).orElse(null);
+        }
         if (code != 0 || claim == null) {
             return "replay --list of " + journal + " (exit " + code + ") shows no claim of vip: " + out.toString(u) + err.toString(u);
         }

@@ -12,12 +12,11 @@
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
 idle="${IDLE_SECONDS:-60}"
-dist=$(ls -d "$root"/ha-server/target/tandem-*/ 2>/dev/null | head -n 1 || true)
-if [ -z "$dist" ] || [ ! -x "${dist}bin/tandem" ]; then
-  echo "server bench: building the distribution (mvn -pl ha-server -am package -DskipTests)..." >&2
-  (cd "$root" && mvn -q -B -ntp -pl ha-server -am package -DskipTests >&2)
-  dist=$(ls -d "$root"/ha-server/target/tandem-*/ | head -n 1)
-fi
+# The distribution is built every time (in the reactor, nothing installed), so that the figure is of this tree.
+echo "server bench: building the distribution (mvn -pl ha-server -am package -DskipTests)..." >&2
+(cd "$root" && { mvn ${MVN_FLAGS:--q -B -ntp} -o -pl ha-server -am package -DskipTests >/dev/null 2>&1 ||
+  mvn ${MVN_FLAGS:--q -B -ntp} -pl ha-server -am package -DskipTests >&2; })
+dist=$(ls -d "$root"/ha-server/target/tandem-*/ | head -n 1)
 tandem="${dist}bin/tandem"
 work=$(mktemp -d /tmp/tandem-bench-server.XXXXXX)
 pids=()

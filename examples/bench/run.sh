@@ -56,6 +56,6 @@ case "$what" in
     done
     rm -rf "$out"
     ;;
-  ""|-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  ""|-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) run_one "$what" "$@" ;;
 esac

@@ -30,7 +30,7 @@ run_one() {
 }
 case "$what" in
   all)
-    # Every benchmark's standard output goes to the terminal and to a file; its figure lines (those with "=")
+    # Every benchmark's standard output goes to the terminal and to a file; its figure lines ("name: figures")
     # are gathered into one table at the end, with the machine's load average when each benchmark ended.
     out="$(mktemp -d /tmp/tandem-bench-all.XXXXXX)"
     list="${BENCH_ALL:-core heartbeat scsi ip db server failover daemon-crash}"
@@ -51,7 +51,7 @@ case "$what" in
       while IFS= read -r line; do
         if [ "$first" = 1 ]; then printf '%-13s %-9s %-15s %s\n' "$b" "$st" "$l1 $l5 $l15" "$line"; first=0
         else printf '%-13s %-9s %-15s %s\n' "" "" "" "$line"; fi
-      done < <(grep -E '^[a-z][^=]*: .*=' "$out/$b.out" || true)
+      done < <(grep -E '^[a-z][A-Za-z0-9 ._/-]*: ' "$out/$b.out" | grep -vE '^(server bench|bench): ' || true)
       [ "$first" = 1 ] && printf '%-13s %-9s %-15s %s\n' "$b" "$st" "$l1 $l5 $l15" "(no figures)"
     done
     rm -rf "$out"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# One node, 1,000 resources, quick check every 1 s, deep every 10 s, for SECONDS (default 60).
-# Prints: core checks: resources=1000 jitter p99=... ms cpu=...% heap=... MB
+# One node, 1,000 resources + one whose checks hang until their timeout, quick check every 1 s, deep every 10 s,
+# for SECONDS (default 60); then 10,000 resources for SECONDS10K (default 20).
+#   examples/bench/run.sh core [SECONDS] [RESOURCES] [SECONDS10K]
+# Prints: core checks: resources=1000 jitter p99=... ms max=... ms cpu=...% heap=... MB (and a detail line)
+#         core checks 10k: resources=10000 ...
 set -euo pipefail
 cd "${ROOT:?}"
 . "$ROOT/examples/bench/lib.sh"

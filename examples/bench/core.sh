@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One node, 1,000 resources, quick check every 1 s, deep every 10 s, for SECONDS (default 60).
-# Prints: core checks: resources=1000 jitter p99=... ms cpu=...% heap=... MB
+# One node, 1,000 resources + one whose checks hang until their timeout, quick check every 1 s, deep every 10 s,
+# for SECONDS (default 60); then 10,000 resources for SECONDS10K (default 20).
+#   examples/bench/run.sh core [SECONDS] [RESOURCES] [SECONDS10K]
+# Prints: core checks: resources=1000 jitter p99=... ms max=... ms cpu=...% heap=... MB (and a detail line)
+#         core checks 10k: resources=10000 ...
 set -euo pipefail
 cd "${ROOT:?}"
-cpfile="$(mktemp)"
-trap 'rm -f "$cpfile"' EXIT
-mvn -q -B -ntp -pl ha-api,ha-core install -DskipTests
-mvn -q -B -ntp -pl ha-core dependency:build-classpath -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >/dev/null
-exec java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
-  -cp "ha-core/target/test-classes:ha-core/target/classes:$(cat "$cpfile")" org.tandemha.core.bench.CoreBench "${1:-60}"
+. "$ROOT/examples/bench/lib.sh"
+cp="$(bench_cp ha-core)"
+[ "${1:-}" = core ] && shift
+exec java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$cp" org.tandemha.core.bench.CoreBench "$@"

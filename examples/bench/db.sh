@@ -9,7 +9,6 @@ cd "$ROOT"
 # run.sh passes the benchmark name first
 if [ "${1:-}" = db ]; then shift; fi
 trials="${1:-10}"
-mvn -q -B ${BENCH_MVN_FLAGS:-} -pl ha-agents-db -am test-compile dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp >/dev/null
-cp="ha-agents-db/target/test-classes:ha-agents-db/target/classes:$(cat ha-agents-db/target/bench.cp)"
+. "$ROOT/examples/bench/lib.sh"
+cp="$(bench_cp ha-agents-db)"
 exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" org.tandemha.db.DbRecoveryBench "$trials"

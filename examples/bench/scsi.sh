@@ -3,8 +3,7 @@
 # backed LUN, user-space initiator libiscsi), 100 rounds; prints "scsi preempt ms: p50=... p99=..." for the winner's
 # arbiter call, and the bare PR OUT command latency. Needs root, tgt (tgtd, tgtadm) and libiscsi7. Asserts nothing.
 #   examples/bench/run.sh scsi [rounds=100]
-# MVN_FLAGS (default "-q -B") is passed to Maven; add -o to stay offline. ha-api and ha-core must be installed
-# (mvn -q install -pl ha-api,ha-core -DskipTests) as for any single-module build.
+# Builds what it needs in the reactor (examples/bench/lib.sh); nothing has to be installed.
 set -euo pipefail
 ROOT="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$ROOT"
@@ -17,9 +16,6 @@ fi
 for bin in /usr/sbin/tgtd /usr/sbin/tgtadm; do
   [ -x "$bin" ] || { echo "scsi bench: $bin missing: apt-get install tgt" >&2; exit 2; }
 done
-flags=(${MVN_FLAGS:--q -B} -Dstyle.color=never)
-cpfile="$ROOT/ha-scsi/target/bench-classpath.txt"
-mvn "${flags[@]}" -pl ha-scsi test-compile >&2
-mvn "${flags[@]}" -pl ha-scsi dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
-cp="$ROOT/ha-scsi/target/test-classes:$ROOT/ha-scsi/target/classes:$(cat "$cpfile")"
+. "$ROOT/examples/bench/lib.sh"
+cp="$(bench_cp ha-scsi)"
 exec java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$cp" org.tandemha.scsi.ScsiBench "${1:-100}"

@@ -3,21 +3,22 @@
 # two-node cluster on 127.0.0.1 with two UDP heartbeat paths and one VIP-sized group, its peer node2 running too.
 # A VIP needs root and a network namespace; the group's one resource is a process resource of the same size
 # (one resource, one quick check) standing in for it.
-# Prints: server idle: rss=... MB cpu=...% threads=... startup=... ms cli=... ms
+# Prints: server idle: rss=... MB cpu=...% threads=... tandem_threads=... startup=... ms cli=... ms load=...
+#         server idle cpu by thread: NAME=...% (the six busiest, over the idle period)
 #   startup: from exec of bin/tandem run to the node's "running" line (configuration read, lock, heartbeats, API),
 #            on a second start (the first writes bin/tandem's class archive; its time is printed too)
 #   cpu:     node1's CPU time over the idle period (IDLE_SECONDS, default 60) as a share of one core
-#   rss:     node1's resident memory at the end of the idle period; threads: its thread count then
+#   rss:     node1's resident memory at the end of the idle period; threads: its thread count then,
+#            tandem_threads: those not the JVM's own (GC, JIT, reference handling...); load: the 1-min load average
 #   cli:     wall time of bin/tandem status against node1 (median of 5 calls)
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
 idle="${IDLE_SECONDS:-60}"
-dist=$(ls -d "$root"/ha-server/target/tandem-*/ 2>/dev/null | head -n 1 || true)
-if [ -z "$dist" ] || [ ! -x "${dist}bin/tandem" ]; then
-  echo "server bench: building the distribution (mvn -pl ha-server -am package -DskipTests)..." >&2
-  (cd "$root" && mvn -q -B -ntp -pl ha-server -am package -DskipTests >&2)
-  dist=$(ls -d "$root"/ha-server/target/tandem-*/ | head -n 1)
-fi
+# The distribution is built every time (in the reactor, nothing installed), so that the figure is of this tree.
+echo "server bench: building the distribution (mvn -pl ha-server -am package -DskipTests)..." >&2
+(cd "$root" && { mvn ${MVN_FLAGS:--q -B -ntp} -o -pl ha-server -am package -DskipTests >/dev/null 2>&1 ||
+  mvn ${MVN_FLAGS:--q -B -ntp} -pl ha-server -am package -DskipTests >&2; })
+dist=$(ls -d "$root"/ha-server/target/tandem-*/ | head -n 1)
 tandem="${dist}bin/tandem"
 work=$(mktemp -d /tmp/tandem-bench-server.XXXXXX)
 pids=()
@@ -83,9 +84,25 @@ sleep 5 # settle: JIT and the first checks
 
 tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# per thread: "tid name ticks" (the name from comm; numbers at the end dropped when grouping)
+thread_ticks() { for t in /proc/"$1"/task/*; do printf '%s %s %s\n' "${t##*/}" "$(tr ' ' '_' < "$t/comm")" \
+  "$(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13, $12, $13}') $(cut -d' ' -f1 "$t/schedstat")"; done 2>/dev/null; }
+thread_ticks "$n1" > "$work/threads0"
 c0=$(cpu_ticks "$n1"); w0=$(now_ms)
 sleep "$idle"
 c1=$(cpu_ticks "$n1"); w1=$(now_ms)
+thread_ticks "$n1" > "$work/threads1"
+# Tandem's own threads: every thread but the JVM's (GC, JIT, signal, reference handling, finalizer, cleaners)
+jvm_re='^(java|GC_Thread|VM_Thread|VM_Periodic_Tas|Reference_Handl|Finalizer|Signal_Dispatch|Service_Thread|Monitor_Deflati|C1_CompilerThre|C2_CompilerThre|Common-Cleaner|Notification_Th|Sweeper_thread|process_reaper.*|Attach_Listener|G1_.*|VM_.*|DestroyJavaVM|Thread-[0-9]+)$'
+own=$(awk '{print $2}' "$work/threads1" | grep -cvE "$jvm_re" || true)
+# by thread, from schedstat (nanoseconds on the CPU; the ticks of /proc/PID/stat are too coarse for a thread that
+# wakes for a few microseconds at a time)
+by_thread=$(awk -v w="$idle" 'NR==FNR {a[$1]=$6; next} {d=$6-a[$1]; n=$2; sub(/-?[0-9]+$/, "", n); s[n]+=d}
+  END {for (n in s) if (s[n] > 0) printf "%s=%.3f%%\n", n, 100*s[n]/1e9/w}' "$work/threads0" "$work/threads1" | sort -t= -k2 -rn | head -6 | tr '\n' ' ')
+precise=$(awk -v w="$idle" 'NR==FNR {a[$1]=$6; next} {s+=$6-a[$1]} END {printf "%.2f", 100*s/1e9/w}' "$work/threads0" "$work/threads1")
+kernel=$(awk -v w="$idle" -v t="$(getconf CLK_TCK)" 'NR==FNR {a[$1]=$5; next} {s+=$5-a[$1]} END {printf "%.2f", 100*s/t/w}' \
+  "$work/threads0" "$work/threads1")
+echo "server bench: threads of node1: $(awk '{print $2}' "$work/threads1" | sed 's/-\?[0-9]*$//' | sort | uniq -c | awk '{printf "%s%s ", $2, ($1>1?"x"$1:"")}')" >&2
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$n1/status")
 threads=$(awk '/^Threads/ {print $2}' "/proc/$n1/status")
 cpu=$(awk -v c="$((c1 - c0))" -v t="$tck" -v w="$((w1 - w0))" 'BEGIN {printf "%.2f", 100 * (c / t) / (w / 1000)}')
@@ -102,4 +119,6 @@ if [ "$cli_ok" -lt 5 ]; then
   echo "server bench: note: tandem status failed ($((5 - cli_ok)) of 5): $(head -c 300 "$work/cli.out")" >&2
 fi
 echo "server bench: first start (writes the class archive) ${first_startup} ms; node1 pid $n1, idle ${idle} s; JVM (bin/tandem run): $(tr -s ' \n' ' ' < <(sed -n '/^daemon_opts=/,/"$/p' "$tandem" | sed 's/^daemon_opts=//; s/"//g'))"
-printf 'server idle: rss=%d MB cpu=%s%% threads=%s startup=%s ms cli=%s ms\n' "$((rss_kb / 1024))" "$cpu" "$threads" "$startup" "$cli"
+printf 'server idle: rss=%d MB cpu=%s%% threads=%s tandem_threads=%s startup=%s ms cli=%s ms load=%s\n' "$((rss_kb / 1024))" \
+  "$cpu" "$threads" "$own" "$startup" "$cli" "$(cut -d' ' -f1 /proc/loadavg)"
+echo "server idle cpu by thread: $by_thread(all threads by schedstat: $precise%; kernel by ticks: $kernel%)"

@@ -18,7 +18,7 @@ run_driver() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM
   build() {
-    (cd "$root" && mvn -q -B "$@" -pl examples -am compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null)
+    (cd "$root" && mvn ${MVN_FLAGS:--q -B -ntp} "$@" -pl examples -am compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null)
   }
   build -o 2>/dev/null || build
   local cp="$root/examples/target/classes:$(cat "$cpfile")"

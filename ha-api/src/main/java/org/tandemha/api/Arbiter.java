@@ -28,6 +28,18 @@ public interface Arbiter extends AutoCloseable {
     }
 
     /**
+     * Whether asking this arbiter may act (grant a takeover, preempt a reservation, write a lease). The safety check
+     * asks arbiters that do not act all at once, in parallel with each other; one that may act is asked only once
+     * every arbiter before it in the configured order has answered "unknown", as if they were asked one after
+     * another, so that a takeover is never granted that an earlier arbiter would have held back. The default is
+     * {@code true} (the safe assumption); probes that only look (a tie-breaker ping, a probe of the peer) say
+     * {@code false}.
+     */
+    default boolean actsWhenAsked() {
+        return true;
+    }
+
+    /**
      * Asks about a silent peer.
      *
      * @param peer       the peer's node id

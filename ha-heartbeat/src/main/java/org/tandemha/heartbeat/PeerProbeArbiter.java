@@ -39,6 +39,12 @@ final class PeerProbeArbiter implements Arbiter, AutoCloseable {
         return "peer-probe";
     }
 
+    /** It only looks: asked in parallel with the other arbiters that only look. */
+    @Override
+    public boolean actsWhenAsked() {
+        return false;
+    }
+
     @Override
     public Verdict ask(String peer, long generation, Duration timeout) {
         InetSocketAddress to = addresses.get(peer);

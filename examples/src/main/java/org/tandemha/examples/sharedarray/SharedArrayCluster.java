@@ -232,7 +232,7 @@ public final class SharedArrayCluster implements AutoCloseable {
         witness = CommandRunner.start(Command.of("ip", "netns", "exec", ns("client"), java, "-Xmx48m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                 "org.tandemha.heartbeat.witness.WitnessMain", "--cluster", prefix, "--key", "hex:" + keyHex,
-                "--bind", WITNESS, "--lease", "600ms").withLogFile(dir.resolve("witness.log")));
+                "--bind", WITNESS, "--lease", "300ms").withLogFile(dir.resolve("witness.log")));
         boolean open = false;
         for (int i = 0; i < 100 && !open && witness.isAlive(); i++) {
             open = Files.exists(wlog) && Files.readString(wlog).substring((int) Math.min(from, Files.size(wlog)))
@@ -406,7 +406,7 @@ public final class SharedArrayCluster implements AutoCloseable {
         if (layout == Layout.LAB_WEB) {
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
             y.append("  - {type: witness, params: {address: \"").append(WITNESS)
-                    .append("\", reportInterval: 200ms, lease: 600ms, timeout: 1s}}\n");
+                    .append("\", timeout: 1s}}\n"); // reports every 100 ms, lease 300 ms: the heartbeats'
             y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
             y.append("groups:\n");
             y.append("  - id: web\n");
@@ -431,7 +431,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             // The issue's lab: no shared disk. The tie-breaker first, then the witness on the client's address.
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
             y.append("  - {type: witness, params: {address: \"").append(WITNESS)
-                    .append("\", reportInterval: 200ms, lease: 600ms, timeout: 1s}}\n");
+                    .append("\", timeout: 1s}}\n"); // reports every 100 ms, lease 300 ms: the heartbeats'
             y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
             y.append("groups:\n");
             y.append("  - id: vip\n");

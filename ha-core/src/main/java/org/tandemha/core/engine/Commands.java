@@ -269,7 +269,7 @@ final class Commands {
     }
 
     /** When commands waiting for an answer time out. */
-    void wakeups(List<Long> t) {
+    void wakeups(NextWakeup t) {
         for (GroupRecord g : s.groups.values()) {
             for (GroupRecord.Waiter w : g.waiters) {
                 t.add(w.deadline());

@@ -300,17 +300,12 @@ public final class Engine {
         if (!s.running()) {
             return Long.MAX_VALUE;
         }
-        long t = Long.MAX_VALUE;
-        for (long c : wakeupTimes()) {
-            if (c > s.now && c < t) {
-                t = c;
-            }
-        }
-        return t;
+        NextWakeup t = new NextWakeup(s.now);
+        wakeupTimes(t);
+        return t.earliest();
     }
 
-    private List<Long> wakeupTimes() {
-        List<Long> t = new ArrayList<>();
+    private void wakeupTimes(NextWakeup t) {
         for (EngineState.Pending p : s.pending.values()) {
             t.add(p.deadline());
         }
@@ -340,7 +335,6 @@ public final class Engine {
         if (!s.hadQuorum) {
             t.add(s.bootAt + s.spec.timing().startupWait().toMillis());
         }
-        return t;
     }
 
     // ------------------------------------------------------------------ views

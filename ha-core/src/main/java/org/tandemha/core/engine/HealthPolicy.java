@@ -41,7 +41,7 @@ final class HealthPolicy {
     }
 
     /** When the next checks are due (of the groups online here). */
-    void wakeups(List<Long> t) {
+    void wakeups(NextWakeup t) {
         for (GroupRecord g : s.groups.values()) {
             if (g.state == LocalState.ONLINE) {
                 for (GroupRecord.Res r : g.res.values()) {

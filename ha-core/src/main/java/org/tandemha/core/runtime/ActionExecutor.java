@@ -8,7 +8,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -37,8 +42,13 @@ import org.tandemha.core.engine.Wire;
  */
 final class ActionExecutor implements Action.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
-    /** Threads that run checks; a check stuck past its timeout is interrupted, which frees its thread. */
-    private static final int CHECK_THREADS = 8;
+    /**
+     * Threads that run quick checks, and deep checks: a pool per kind, so that slow deep checks (a query, a write)
+     * never hold up the quick ones; a check stuck past its timeout is interrupted, which frees its thread. Threads
+     * exist only while there are checks to run (they end after 10 s idle).
+     */
+    private static final int QUICK_THREADS = Integer.getInteger("tandem.quickCheckThreads", 4);
+    private static final int DEEP_THREADS = Integer.getInteger("tandem.deepCheckThreads", 2);
 
     private final String self;
     private final Engine engine;
@@ -50,8 +60,14 @@ final class ActionExecutor implements Action.Handler {
     private final EventDispatcher events;
     private final long slackMs;
     private final ExecutorService workers;
-    /** Checks are many and short: a bounded pool, so a thousand checks due at once do not make a thousand threads. */
-    private final ExecutorService checkers;
+    /** Checks are many and short: bounded pools, so a thousand checks due at once do not make a thousand threads. */
+    private final ExecutorService quickCheckers;
+    private final ExecutorService deepCheckers;
+    /**
+     * Watches the deadlines of actions and checks, off the engine's thread: a check that ends in time cancels its
+     * watch (removed from the queue at once), so a thousand checks a second cost the engine's thread nothing here.
+     */
+    private final ScheduledThreadPoolExecutor deadlines;
     private final Map<Long, CompletableFuture<CommandResult>> commands = new ConcurrentHashMap<>();
     private final AtomicLong commandIds = new AtomicLong();
     private final CountDownLatch left = new CountDownLatch(1);
@@ -71,7 +87,17 @@ final class ActionExecutor implements Action.Handler {
         this.events = events;
         this.slackMs = slack.toMillis();
         this.workers = Executors.newCachedThreadPool(NodeRuntime.named("tandem-worker-" + self, true));
-        this.checkers = Executors.newFixedThreadPool(CHECK_THREADS, NodeRuntime.named("tandem-check-" + self, true));
+        this.quickCheckers = bounded(QUICK_THREADS, NodeRuntime.named("tandem-check-" + self, true));
+        this.deepCheckers = bounded(DEEP_THREADS, NodeRuntime.named("tandem-deep-check-" + self, true));
+        this.deadlines = new ScheduledThreadPoolExecutor(1, NodeRuntime.named("tandem-deadlines-" + self, true));
+        this.deadlines.setRemoveOnCancelPolicy(true);
+    }
+
+    private static ExecutorService bounded(int threads, java.util.concurrent.ThreadFactory f) {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(Math.max(1, threads), Math.max(1, threads), 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), f);
+        p.allowCoreThreadTimeOut(true);
+        return p;
     }
 
     /** Installs the resources this node runs; once, before the node starts. */
@@ -99,7 +125,9 @@ final class ActionExecutor implements Action.Handler {
     /** Interrupts every action and check still running. */
     void close() {
         workers.shutdownNow();
-        checkers.shutdownNow();
+        quickCheckers.shutdownNow();
+        deepCheckers.shutdownNow();
+        deadlines.shutdownNow();
     }
 
     /** Refuses the administrator commands still waiting for the engine. */
@@ -237,7 +265,7 @@ final class ActionExecutor implements Action.Handler {
         ResourceParts p = parts.get(c.group() + "/" + c.resource());
         ActionContext ctx = new ActionContext(self, c.group(), c.resource(), c.generation(), c.timeout(),
                 System.nanoTime() + c.timeout().toNanos());
-        runOn(checkers, c.timeout(), () -> {
+        runOn(c.kind() == Action.CheckKind.QUICK ? quickCheckers : deepCheckers, c.timeout(), () -> {
             long t = System.nanoTime();
             CheckResult res;
             try {
@@ -258,15 +286,39 @@ final class ActionExecutor implements Action.Handler {
 
     /**
      * Runs a task on a pool; at its deadline plus the action slack the task is interrupted and {@code onTimeout}
-     * runs instead.
+     * runs instead (on the deadline thread, which only hands the timeout to the engine). A task that ends in time
+     * cancels its deadline.
      */
     private void runOn(ExecutorService pool, Duration timeout, Runnable task, Runnable onTimeout) {
-        Future<?> f = pool.submit(task);
-        loop.schedule(() -> {
-            if (!f.isDone()) {
-                f.cancel(true);
-                onTimeout.run();
+        // null, then the deadline's future, or TRUE once the task ended (whichever comes first cancels the deadline)
+        java.util.concurrent.atomic.AtomicReference<Object> watch = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<?> f;
+        try {
+            f = pool.submit(() -> {
+                try {
+                    task.run();
+                } finally {
+                    if (watch.getAndSet(Boolean.TRUE) instanceof ScheduledFuture<?> w) {
+                        w.cancel(false);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return; // closed
+        }
+        try {
+            ScheduledFuture<?> w = deadlines.schedule(() -> {
+                if (!f.isDone()) {
+                    f.cancel(true);
+                    onTimeout.run();
+                }
+            }, timeout.toMillis() + slackMs, TimeUnit.MILLISECONDS);
+            if (!watch.compareAndSet(null, w)) {
+                w.cancel(false); // the task already ended
             }
-        }, timeout.toMillis() + slackMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
     }
+
 }

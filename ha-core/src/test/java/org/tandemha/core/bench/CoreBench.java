@@ -21,18 +21,35 @@ import org.tandemha.core.sim.InMemoryNetwork;
 
 /**
  * One node with 1,000 resources (100 groups of 10), trivial in-process checks, quick check every 1 s, deep check
- * every 10 s, for a while; prints check jitter (how late each quick check ran against its 1 s rhythm), CPU and
- * heap. Run through {@code examples/bench/run.sh core}.
+ * every 10 s, plus one resource whose quick and deep checks always hang until their timeout; for a while; prints
+ * check jitter (how far each quick check of a trivial resource ran from its 1 s rhythm), CPU and heap. Then the
+ * same with 10,000 resources (1,000 groups of 10). Run through {@code examples/bench/run.sh core}:
+ * <pre>
+ * CoreBench [seconds=60] [resources=1000] [seconds at 10,000 resources=20 (0: skip)]
+ * </pre>
  */
 public final class CoreBench {
     private static final ConcurrentHashMap<String, Long> LAST = new ConcurrentHashMap<>();
     private static final ConcurrentLinkedQueue<Long> JITTER_US = new ConcurrentLinkedQueue<>();
     private static volatile boolean measuring;
+    private static final java.util.concurrent.atomic.AtomicInteger HUNG = new java.util.concurrent.atomic.AtomicInteger();
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
-        int groups = 100;
+        int resources = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int bigSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        run(seconds, resources, "core checks");
+        if (bigSeconds > 0) {
+            run(bigSeconds, 10_000, "core checks 10k");
+        }
+    }
+
+    private static void run(int seconds, int resources, String label) throws Exception {
+        LAST.clear();
+        JITTER_US.clear();
+        HUNG.set(0);
         int perGroup = 10;
+        int groups = (resources + perGroup - 1) / perGroup;
         StringBuilder cfg = new StringBuilder("""
                 cluster: bench
                 key: "hex:000102030405060708090a0b0c0d0e0f"
@@ -49,20 +66,37 @@ public final class CoreBench {
                         .append(" quickCheck: {interval: 1s, timeout: 1s}, deepCheck: {interval: 10s, timeout: 2s}}\n");
             }
         }
+        // one resource whose checks always hang until their timeout (and are interrupted then)
+        // (recovered in place for ever: the group stays here, its checks keep hanging)
+        cfg.append("  - id: slow\n    nodes: [node1, node2]\n    recovery: {maxAttempts: 1000, window: 1s}\n    resources:\n")
+                .append("      - {id: hang, type: bench-trivial, quickCheck: {interval: 1s, timeout: 1s},")
+                .append(" deepCheck: {interval: 10s, timeout: 2s}}\n");
         try (InMemoryNetwork net = new InMemoryNetwork()) {
             ClusterNode node = Tandem.builder().configText(cfg.toString(), true).localNode("node1")
                     .membership(net.member("node1")).resourceType(new Trivial()).build();
+            long started = System.nanoTime();
             node.start();
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (node.status().groups().stream().anyMatch(g -> g.localState() != GroupState.ONLINE)) {
                 if (System.nanoTime() > end) {
-                    throw new IllegalStateException("groups did not come online within 30 s");
+                    long up = node.status().groups().stream().filter(g -> g.localState() == GroupState.ONLINE).count();
+                    System.out.printf(Locale.ROOT, "%s: resources=%d FAILED: %d of %d groups online after 120 s;"
+                            + " load average %.2f%n", label, resources, up, groups + 1,
+                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                    node.close();
+                    return;
                 }
                 Thread.sleep(100);
             }
-            Thread.sleep(2000); // let the check rhythm settle
+            long online = System.nanoTime() - started;
+            Thread.sleep(10_000); // let the check rhythm settle and the JIT compile the hot paths (a node runs for months)
             System.gc();
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            var threads = ManagementFactory.getThreadMXBean();
+            java.util.Map<Long, Long> threadCpu0 = new java.util.HashMap<>();
+            for (long id : threads.getAllThreadIds()) {
+                threadCpu0.put(id, threads.getThreadCpuTime(id));
+            }
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             measuring = true;
@@ -70,16 +104,40 @@ public final class CoreBench {
             measuring = false;
             long cpu = os.getProcessCpuTime() - cpu0;
             long wall = System.nanoTime() - t0;
+            int live = threads.getThreadCount();
+            // where the CPU went: Tandem's threads by name (numbers dropped), the rest is the JVM's (GC, JIT)
+            java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+            long javaThreads = 0;
+            for (long id : threads.getAllThreadIds()) {
+                long c = threads.getThreadCpuTime(id);
+                java.lang.management.ThreadInfo ti = threads.getThreadInfo(id);
+                if (c < 0 || ti == null) {
+                    continue;
+                }
+                long d = c - threadCpu0.getOrDefault(id, 0L);
+                javaThreads += d;
+                byName.merge(ti.getThreadName().replaceAll("-?\\d+$", "").replaceAll("-node1", ""), d, Long::sum);
+            }
+            StringBuilder where = new StringBuilder();
+            byName.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(6)
+                    .forEach(e -> where.append(String.format(Locale.ROOT, " %s=%.1f%%", e.getKey(), 100.0 * e.getValue() / wall)));
             System.gc();
             Thread.sleep(200);
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             long[] j = JITTER_US.stream().mapToLong(Long::longValue).sorted().toArray();
             double p99 = j.length == 0 ? Double.NaN : j[(int) Math.min(j.length - 1, Math.ceil(j.length * 0.99) - 1)] / 1000.0;
             double p50 = j.length == 0 ? Double.NaN : j[j.length / 2] / 1000.0;
-            System.out.printf(Locale.ROOT, "core checks: resources=%d jitter p99=%.1f ms cpu=%.1f%% heap=%.1f MB%n",
-                    groups * perGroup, p99, 100.0 * cpu / wall, heap / 1048576.0);
-            System.out.printf(Locale.ROOT, "core checks detail: %d quick checks measured over %d s, jitter p50=%.1f ms max=%.1f ms%n",
-                    j.length, seconds, p50, j.length == 0 ? Double.NaN : j[j.length - 1] / 1000.0);
+            double max = j.length == 0 ? Double.NaN : j[j.length - 1] / 1000.0;
+            double expected = (double) resources * seconds;
+            System.out.printf(Locale.ROOT, "%s: resources=%d jitter p99=%.1f ms max=%.1f ms cpu=%.1f%% heap=%.1f MB%n",
+                    label, resources, p99, max, 100.0 * cpu / wall, heap / 1048576.0);
+            System.out.printf(Locale.ROOT, "%s cpu by thread:%s jvm(gc,jit)=%.1f%%%n", label, where,
+                    100.0 * (cpu - javaThreads) / wall);
+            System.out.printf(Locale.ROOT, "%s detail: %d quick checks measured over %d s (%.0f%% of the rhythm), jitter"
+                            + " p50=%.1f ms; the hanging resource's checks timed out %d times; all online in %d ms;"
+                            + " threads=%d; load average %.2f%n",
+                    label, j.length, seconds, 100.0 * j.length / expected, p50, HUNG.get(), online / 1_000_000, live,
+                    os.getSystemLoadAverage());
             node.close();
         }
     }
@@ -107,6 +165,9 @@ public final class CoreBench {
 
                 @Override
                 public CheckResult quickCheck(ActionContext ctx) {
+                    if (id.equals("hang")) {
+                        return hang();
+                    }
                     long now = System.nanoTime();
                     Long prev = LAST.put(id, now);
                     if (prev != null && measuring) {
@@ -117,11 +178,25 @@ public final class CoreBench {
 
                 @Override
                 public CheckResult deepCheck(ActionContext ctx) {
+                    if (id.equals("hang")) {
+                        return hang();
+                    }
                     return CheckResult.ok("fine");
                 }
             }
             return ResourceParts.of(new R());
         }
+    }
+
+    /** Hangs until interrupted (the check's timeout), at most 60 s. */
+    static CheckResult hang() {
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            HUNG.incrementAndGet();
+            Thread.currentThread().interrupt();
+        }
+        return CheckResult.failed("hung");
     }
 
     private CoreBench() {

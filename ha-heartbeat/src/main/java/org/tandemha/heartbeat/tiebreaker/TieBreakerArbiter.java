@@ -59,6 +59,12 @@ final class TieBreakerArbiter implements Arbiter {
         return "tiebreaker";
     }
 
+    /** It only looks: asked in parallel with the other arbiters that only look. */
+    @Override
+    public boolean actsWhenAsked() {
+        return false;
+    }
+
     @Override
     public Verdict ask(String peer, long generation, Duration timeout) {
         Duration budget = timeout.compareTo(maxWait) < 0 ? timeout : maxWait;

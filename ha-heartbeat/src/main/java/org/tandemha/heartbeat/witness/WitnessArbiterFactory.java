@@ -23,8 +23,9 @@ import org.tandemha.heartbeat.SealedExchange;
  *   - type: witness
  *     params:
  *       address: "203.0.113.5:7600"   # the witness, on a network both nodes reach (not a heartbeat path)
- *       reportInterval: 1s            # optional: how often this node reports to the witness
- *       lease: 3s                     # optional (default 3 x reportInterval): a node silent this long is dead
+ *       reportInterval: 100ms         # optional (default: the fastest heartbeat path's interval, at least 50ms)
+ *       lease: 300ms                  # optional (default: that path's interval x misses, at least 2 reports;
+ *                                     #   3 x reportInterval without paths): a node silent this long is dead
  *       timeout: 2s                   # optional: the longest a question may take
  *       attempts: 3                   # optional: requests sent within that time
  * }</pre>
@@ -48,8 +49,17 @@ public final class WitnessArbiterFactory implements ArbiterFactory {
     public Arbiter create(PluginConfig config, ClusterConfig cluster, NodeContext context) throws InvalidConfigException {
         PluginConfig.Reader r = config.reader();
         String address = r.string("address");
-        Duration interval = r.duration("reportInterval", Duration.ofSeconds(1));
-        Duration lease = r.duration("lease", interval.multipliedBy(3));
+        // By default the node reports as often as its fastest heartbeat path beats, with a lease as long as that
+        // path's timeout (interval x misses, at least 2 reports): the witness learns of a silence when the peer does.
+        ClusterConfig.Path fastest = cluster.paths() == null ? null : cluster.paths().stream()
+                .filter(p -> p.interval() != null && p.misses() > 0)
+                .min(java.util.Comparator.comparing(ClusterConfig.Path::interval)).orElse(null);
+        Duration defaultInterval = fastest == null ? Duration.ofSeconds(1)
+                : fastest.interval().compareTo(Duration.ofMillis(50)) < 0 ? Duration.ofMillis(50) : fastest.interval();
+        Duration interval = r.duration("reportInterval", defaultInterval);
+        Duration defaultLease = fastest == null ? interval.multipliedBy(3)
+                : max(fastest.interval().multipliedBy(fastest.misses()), interval.multipliedBy(2));
+        Duration lease = r.duration("lease", defaultLease);
         Duration timeout = r.duration("timeout", Duration.ofSeconds(2));
         int attempts = r.integer("attempts", 3, 1, 20);
         if (lease.compareTo(interval.multipliedBy(2)) < 0) {
@@ -82,6 +92,10 @@ public final class WitnessArbiterFactory implements ArbiterFactory {
         String device = "witness " + witness.getHostString() + ":" + witness.getPort();
         a.onVote(up -> context.quorumVote(device, up));
         return a;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** {@code host:port} (IPv6 in brackets) with a port from {@code minPort} to 65535, or {@code null}. */

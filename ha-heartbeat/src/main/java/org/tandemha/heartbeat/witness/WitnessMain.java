@@ -26,7 +26,7 @@ import org.tandemha.api.Durations;
  * <pre>
  * java -cp &lt;classpath&gt; org.tandemha.heartbeat.witness.WitnessMain --config witness.yaml
  * java -cp &lt;classpath&gt; org.tandemha.heartbeat.witness.WitnessMain --cluster demo --key-file /etc/tandem/cluster.key \
- *      --bind 203.0.113.5:7600 [--lease 3s] [--state-file /var/lib/tandem/witness.state]
+ *      --bind 203.0.113.5:7600 [--lease 300ms] [--state-file /var/lib/tandem/witness.state]
  * </pre>
  *
  * The file:
@@ -34,7 +34,8 @@ import org.tandemha.api.Durations;
  * cluster: demo                            # the cluster's name, as in the nodes' configuration
  * key: "hex:00112233..."                   # the cluster key, or keyFile: /etc/tandem/cluster.key
  * bind: "203.0.113.5:7600"                 # where the nodes' witness arbiter sends (its 'address')
- * lease: 3s                                # optional: a node silent this long counts as dead (its own longer lease wins)
+ * lease: 300ms                             # optional: a node silent this long counts as dead (its own longer lease wins;
+ *                                          #   a node's lease is its heartbeat timeout by default)
  * stateFile: /var/lib/tandem/witness.state # optional: grants survive a restart (recommended)
  * }</pre>
  *
@@ -66,7 +67,7 @@ public final class WitnessMain {
             problems.forEach(p -> System.err.println("  " + p));
             System.err.println("usage: WitnessMain --config witness.yaml");
             System.err.println("       WitnessMain --cluster NAME (--key hex:...|base64:... | --key-file FILE) --bind HOST:PORT"
-                    + " [--lease 3s] [--state-file FILE] [--watch-stdin]");
+                    + " [--lease 300ms] [--state-file FILE] [--watch-stdin]");
             System.exit(2);
             return;
         }
@@ -194,7 +195,9 @@ public final class WitnessMain {
                 problems.add("bind: '" + opts.get("bind") + "' is not host:port (fix: write it like 203.0.113.5:7600)");
             }
         }
-        Duration lease = Duration.ofSeconds(3);
+        // The floor under the nodes' own leases. Low, so that a node's lease (by default its heartbeat timeout)
+        // decides and the witness learns of a silence when the peer does; a node's longer lease still wins.
+        Duration lease = Duration.ofMillis(300);
         if (opts.containsKey("lease")) {
             try {
                 lease = Durations.parse(opts.get("lease"));

@@ -8,7 +8,7 @@ import org.tandemha.heartbeat.witness.WitnessMain;
 public final class Witness {
     static final String USAGE = """
             usage: tandem witness --config witness.yaml
-                   tandem witness --cluster NAME (--key hex:... | --key-file FILE) --bind HOST:PORT [--lease 3s]
+                   tandem witness --cluster NAME (--key hex:... | --key-file FILE) --bind HOST:PORT [--lease 300ms]
                                   [--state-file FILE]
             runs the witness, the tie breaker the nodes' witness arbiter asks when they cannot hear each other;
             put it on a third machine. The file:

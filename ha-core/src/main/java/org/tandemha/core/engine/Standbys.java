@@ -215,7 +215,8 @@ final class Standbys {
     /** Whether a standby's action is in flight (shutdown waits for it). */
     boolean busy() {
         for (GroupRecord g : s.groups.values()) {
-            if (g.standby.busy() || (s.shuttingDown && g.standby == StandbyState.RUNNING)) {
+            // (a group in maintenance is the operator's: its standby is left as it is)
+            if (g.standby.busy() || (s.shuttingDown && g.standby == StandbyState.RUNNING && !g.maintOn)) {
                 return true;
             }
         }

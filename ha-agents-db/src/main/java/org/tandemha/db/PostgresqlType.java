@@ -97,7 +97,7 @@ public final class PostgresqlType implements ResourceType {
             r.problem("database", "database is empty", "name a database, such as postgres");
         }
         DbSupport.requireDriver(r, driverClass, "jdbc:postgresql:");
-        ReplicatedPostgresql.Replication repl = replication(r, host, port, credentials);
+        ReplicatedPostgresql.Replication repl = replication(r, config, context.nodeId(), host, port, credentials);
         r.finish();
         if (repl != null) {
             settings = ReplicatedPostgresql.serverSettings(repl,
@@ -110,15 +110,36 @@ public final class PostgresqlType implements ResourceType {
         return repl == null ? plain : new ReplicatedPostgresql(plain, ps, repl, context);
     }
 
-    private static final java.util.Set<String> REPLICATION_KEYS = java.util.Set.of("mode", "address", "user", "passwordFile");
+    private static final java.util.Set<String> REPLICATION_KEYS = java.util.Set.of("mode", "address", "addresses", "user",
+            "passwordFile");
 
-    /** {@code replication: {mode: async|sync, address: host:port, user, passwordFile}}, or null without it. */
-    private static ReplicatedPostgresql.Replication replication(PluginConfig.Reader r, String host, int port,
-                                                               Credentials checkCredentials) {
+    /**
+     * {@code replication: {mode: async|sync, address: host:port, user, passwordFile}}, or null without it. The
+     * configuration is the same on every node, so each node's address is best given as
+     * {@code addresses: {node1: "192.0.2.1:5432", node2: ...}}; {@code address} is for a node's own file.
+     */
+    private static ReplicatedPostgresql.Replication replication(PluginConfig.Reader r, PluginConfig config, String self,
+                                                               String host, int port, Credentials checkCredentials) {
         if (!r.has("replication")) {
             return null;
         }
-        java.util.Map<String, String> m = r.map("replication");
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>(r.map("replication"));
+        Object raw = config.params().get("replication");
+        if (raw instanceof java.util.Map<?, ?> rm && rm.get("addresses") != null) {
+            if (rm.get("addresses") instanceof java.util.Map<?, ?> am) {
+                Object mine = am.get(self);
+                if (mine == null) {
+                    r.problem("replication", "replication addresses name no address for node " + self,
+                            "add " + self + ": \"host:port\" under replication.addresses");
+                } else {
+                    m.put("address", String.valueOf(mine));
+                }
+            } else {
+                r.problem("replication", "replication addresses must map node ids to host:port",
+                        "write addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"}");
+            }
+            m.remove("addresses");
+        }
         for (String k : m.keySet()) {
             if (!REPLICATION_KEYS.contains(k)) {
                 r.problem("replication", "unknown replication setting '" + k + "'", "use mode, address, user, passwordFile");

@@ -46,7 +46,10 @@ class ConfigTest {
         String all = problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString();
         assertThat(all).contains("params.replication").contains("unknown replication mode 'semi'").contains("mode: sync")
                 .contains("'nowhere' is not host:port").contains("unknown replication setting 'slot'");
-        p.put("replication", Map.of("mode", "sync", "address", "192.0.2.11:5432"));
+        p.put("replication", Map.of("mode", "sync", "addresses", Map.of("n2", "192.0.2.2:5432")));
+        assertThat(problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString())
+                .contains("no address for node cfg");
+        p.put("replication", Map.of("mode", "sync", "addresses", Map.of("cfg", "192.0.2.1:5432", "n2", "192.0.2.2:5432")));
         node.peers.addAll(List.of("cfg", "n2", "n3"));
         ResourceParts parts = new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node);
         assertThat(parts.resource()).isInstanceOf(org.tandemha.api.PromotableResource.class);

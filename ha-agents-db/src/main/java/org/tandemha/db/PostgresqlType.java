@@ -45,11 +45,30 @@ public final class PostgresqlType implements ResourceType {
 
     @Override
     public ResourceParts create(PluginConfig config, NodeContext context) throws InvalidConfigException {
-        PostgresqlResource r = build(config, context, DRIVER);
+        Object built = buildAny(config, context, DRIVER);
+        if (built instanceof ReplicatedPostgresql rp) {
+            // a primary restarts in place as a primary (the replicated start would make it a standby)
+            return new ResourceParts(rp, rp, DbSupport.restartInPlace(rp.server(), rp));
+        }
+        PostgresqlResource r = (PostgresqlResource) built;
         return new ResourceParts(r, r, DbSupport.restartInPlace(r, r));
     }
 
     static PostgresqlResource build(PluginConfig config, NodeContext context, String driverClass) throws InvalidConfigException {
+        Object built = buildAny(config, context, driverClass);
+        return built instanceof ReplicatedPostgresql rp ? rp.server() : (PostgresqlResource) built;
+    }
+
+    /** The replicated resource when the configuration has {@code replication}, else the plain one. */
+    static ReplicatedPostgresql buildReplicated(PluginConfig config, NodeContext context) throws InvalidConfigException {
+        Object built = buildAny(config, context, DRIVER);
+        if (!(built instanceof ReplicatedPostgresql rp)) {
+            throw new IllegalArgumentException("resource " + config.id() + " has no replication section");
+        }
+        return rp;
+    }
+
+    private static Object buildAny(PluginConfig config, NodeContext context, String driverClass) throws InvalidConfigException {
         PluginConfig.Reader r = config.reader();
         Path dataDirectory = DbSupport.absolutePath(r, "dataDirectory", "/srv/shared/pgdata");
         Path binDirectory = DbSupport.optionalPath(r, "binDirectory", "/usr/lib/postgresql/15/bin");
@@ -78,9 +97,76 @@ public final class PostgresqlType implements ResourceType {
             r.problem("database", "database is empty", "name a database, such as postgres");
         }
         DbSupport.requireDriver(r, driverClass, "jdbc:postgresql:");
+        ReplicatedPostgresql.Replication repl = replication(r, config, context.nodeId(), host, port, credentials);
         r.finish();
-        return new PostgresqlResource(new PostgresqlResource.Settings(config.id(), dataDirectory, binDirectory, port, host, listen,
-                socketDirectory, osUser, database, credentials, query, heartbeat, fast, immediate, logFile, settings, mountPoint,
-                jdbcProperties, driverClass, quickJdbc), context);
+        if (repl != null) {
+            settings = ReplicatedPostgresql.serverSettings(repl,
+                    context.peers().stream().filter(n -> !n.equals(context.nodeId())).toList(), settings);
+        }
+        PostgresqlResource.Settings ps = new PostgresqlResource.Settings(config.id(), dataDirectory, binDirectory, port, host,
+                listen, socketDirectory, osUser, database, credentials, query, heartbeat, fast, immediate, logFile, settings,
+                mountPoint, jdbcProperties, driverClass, quickJdbc);
+        PostgresqlResource plain = new PostgresqlResource(ps, context);
+        return repl == null ? plain : new ReplicatedPostgresql(plain, ps, repl, context);
+    }
+
+    private static final java.util.Set<String> REPLICATION_KEYS = java.util.Set.of("mode", "address", "addresses", "user",
+            "passwordFile");
+
+    /**
+     * {@code replication: {mode: async|sync, address: host:port, user, passwordFile}}, or null without it. The
+     * configuration is the same on every node, so each node's address is best given as
+     * {@code addresses: {node1: "192.0.2.1:5432", node2: ...}}; {@code address} is for a node's own file.
+     */
+    private static ReplicatedPostgresql.Replication replication(PluginConfig.Reader r, PluginConfig config, String self,
+                                                               String host, int port, Credentials checkCredentials) {
+        if (!r.has("replication")) {
+            return null;
+        }
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>(r.map("replication"));
+        Object raw = config.params().get("replication");
+        if (raw instanceof java.util.Map<?, ?> rm && rm.get("addresses") != null) {
+            if (rm.get("addresses") instanceof java.util.Map<?, ?> am) {
+                Object mine = am.get(self);
+                if (mine == null) {
+                    r.problem("replication", "replication addresses name no address for node " + self,
+                            "add " + self + ": \"host:port\" under replication.addresses");
+                } else {
+                    m.put("address", String.valueOf(mine));
+                }
+            } else {
+                r.problem("replication", "replication addresses must map node ids to host:port",
+                        "write addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"}");
+            }
+            m.remove("addresses");
+        }
+        for (String k : m.keySet()) {
+            if (!REPLICATION_KEYS.contains(k)) {
+                r.problem("replication", "unknown replication setting '" + k + "'", "use mode, address, user, passwordFile");
+            }
+        }
+        String mode = m.getOrDefault("mode", "").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("async") && !mode.equals("sync")) {
+            r.problem("replication", mode.isEmpty() ? "replication needs a mode" : "unknown replication mode '" + mode + "'",
+                    "write mode: sync (no acknowledged commit is lost on failover; writes wait for the standbys) or"
+                    + " mode: async (commits do not wait; a failover may lose the last ones, reported in the promotion event)");
+        }
+        String address = m.getOrDefault("address", host + ":" + port).strip();
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || !address.substring(colon + 1).matches("\\d{1,5}")) {
+            r.problem("replication", "replication address '" + address + "' is not host:port",
+                    "write the address the other nodes reach this server at, such as 192.0.2.11:5432");
+        }
+        String pwFile = m.get("passwordFile");
+        Credentials creds = checkCredentials;
+        String user = m.getOrDefault("user", checkCredentials.user());
+        if (pwFile != null) {
+            if (!java.nio.file.Path.of(pwFile).isAbsolute()) {
+                r.problem("replication", "replication passwordFile '" + pwFile + "' is not an absolute path",
+                        "write the full path, such as /etc/tandem/replication.pass");
+            }
+            creds = new Credentials(user, java.nio.file.Path.of(pwFile), null, System::getenv);
+        }
+        return new ReplicatedPostgresql.Replication(mode.isEmpty() ? "async" : mode, address, user, creds);
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.PluginConfig;
 import org.tandemha.api.Problem;
+import org.tandemha.api.ResourceParts;
 import org.tandemha.api.ResourceType;
 
 /** Configuration checks: every problem is reported at once, naming the field and the fix. No server needed. */
@@ -35,6 +36,28 @@ class ConfigTest {
     void theThreeTypesAreFoundThroughTheServiceLoader() {
         List<String> names = ServiceLoader.load(ResourceType.class).stream().map(p -> p.get().name()).toList();
         assertThat(names).contains("postgresql", "mariadb", "jdbc");
+    }
+
+    @Test
+    void replicationSectionIsChecked() throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put("dataDirectory", "/srv/pg");
+        p.put("replication", Map.of("mode", "semi", "address", "nowhere", "slot", "x"));
+        String all = problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString();
+        assertThat(all).contains("params.replication").contains("unknown replication mode 'semi'").contains("mode: sync")
+                .contains("'nowhere' is not host:port").contains("unknown replication setting 'slot'");
+        p.put("replication", Map.of("mode", "sync", "addresses", Map.of("n2", "192.0.2.2:5432")));
+        assertThat(problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString())
+                .contains("no address for node cfg");
+        p.put("replication", Map.of("mode", "sync", "addresses", Map.of("cfg", "192.0.2.1:5432", "n2", "192.0.2.2:5432")));
+        node.peers.addAll(List.of("cfg", "n2", "n3"));
+        ResourceParts parts = new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node);
+        assertThat(parts.resource()).isInstanceOf(org.tandemha.api.PromotableResource.class);
+        assertThat(ReplicatedPostgresql.serverSettings(new ReplicatedPostgresql.Replication("sync", "h:1", "u", null),
+                List.of("n2", "n3"), List.of())).contains("synchronous_standby_names=ANY 2 (\"n2\",\"n3\")", "wal_log_hints=on");
+        p.remove("replication");
+        assertThat(new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node).resource())
+                .isNotInstanceOf(org.tandemha.api.PromotableResource.class);
     }
 
     @Test

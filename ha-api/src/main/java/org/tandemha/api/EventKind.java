@@ -61,5 +61,12 @@ public enum EventKind {
     /** A note from a resource or plugin. */
     NOTE,
     /** Something is wrong with the node itself: a starved thread, a clock jump, a failed periodic task. */
-    NODE_WARNING
+    NODE_WARNING,
+    /**
+     * Promotable groups: a standby was promoted to primary (details: generation, the positions compared, and the
+     * data at risk: {@code atRiskBytes}, {@code atRiskSeconds}), or a primary was demoted on a planned release.
+     */
+    PROMOTED, DEMOTED,
+    /** Promotable groups: a standby started, stopped, fell behind, or failed (an alarm: never a quiet "running"). */
+    STANDBY_STATE
 }

@@ -18,5 +18,11 @@ public enum GroupState {
      */
     FAILED,
     /** The node does not know yet (it has just started and not yet made sure the group is stopped). */
-    UNKNOWN
+    UNKNOWN,
+    /**
+     * A promotable group that is primary elsewhere: its replicated resource runs here as a standby, ready to be
+     * promoted (not offline: it holds a copy of the data). A standby that failed shows as OFFLINE with the reason in
+     * the detail.
+     */
+    STANDBY
 }

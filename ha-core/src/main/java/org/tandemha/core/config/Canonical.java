@@ -75,6 +75,9 @@ final class Canonical {
         for (GroupSpec g : s.groups()) {
             b.append("group ");
             value(b, List.of(g.id(), g.nodes(), g.switchback().name(), g.settle(), g.maxRecoveries(), g.recoveryWindow()));
+            if (g.promotable()) {
+                value(b, "promotable"); // (ordinary groups keep the fingerprint they had)
+            }
             b.append('\n');
             for (ResourceSpec r : g.resources()) {
                 b.append("  resource ");

@@ -20,7 +20,7 @@ import org.tandemha.api.Problem;
  * resources dependencies first, reporting every dependency cycle.
  */
 final class GroupsReader extends ConfigFields {
-    private static final List<String> GROUP_KEYS = List.of("id", "nodes", "switchback", "settle", "recovery", "resources");
+    private static final List<String> GROUP_KEYS = List.of("id", "nodes", "switchback", "settle", "recovery", "resources", "promotable");
     private static final List<String> RECOVERY_KEYS = List.of("maxAttempts", "window");
     private static final List<String> RESOURCE_KEYS = List.of("id", "type", "params", "dependsOn", "start", "stop",
             "recover", "quickCheck", "deepCheck");
@@ -118,8 +118,22 @@ final class GroupsReader extends ConfigFields {
                 window = duration(rec, "window", at + ".recovery.window", window);
             }
             List<ResourceSpec> resources = resources(g.get("resources"), at, id, resourceGroup, resourcePath);
+            boolean promotable = false;
+            JsonNode pr = present(g.get("promotable"));
+            if (pr != null) {
+                if (!pr.isBoolean()) {
+                    problem(at + ".promotable", "expected true or false, found " + show(pr),
+                            "write promotable: true for a replicated group (primary on one node, standbys on the others)");
+                } else {
+                    promotable = pr.asBoolean();
+                }
+            }
+            if (promotable && resources.isEmpty()) {
+                problem(at + ".promotable", "a promotable group needs a replicated resource",
+                        "list the replicated resource (a postgresql with replication) first under resources");
+            }
             if (id != null) {
-                out.add(new GroupSpec(id, members, switchback, settle, maxAttempts, window, resources));
+                out.add(new GroupSpec(id, members, switchback, settle, maxAttempts, window, resources, promotable));
             }
         }
         return out;

@@ -43,9 +43,20 @@ public sealed interface Action {
         void releaseLease(ReleaseLease a);
     }
 
-    enum ResourceOp { START, STOP, RECOVER }
+    /**
+     * What to do to a resource. PROMOTE and DEMOTE are the primary's start and planned stop of a promotable group's
+     * replicated resource; START_STANDBY and STOP_STANDBY run it as a standby on the other nodes (see {@link Standbys}).
+     */
+    enum ResourceOp { START, STOP, RECOVER, PROMOTE, DEMOTE, START_STANDBY, STOP_STANDBY;
 
-    enum CheckKind { QUICK, DEEP }
+        /** Whether this is a standby's action (outside the group's start and stop sequences). */
+        boolean standby() {
+            return this == START_STANDBY || this == STOP_STANDBY;
+        }
+    }
+
+    /** Which check: QUICK and DEEP of a running group; STANDBY of a promotable resource running as a standby. */
+    enum CheckKind { QUICK, DEEP, STANDBY }
 
     record RunResource(long id, ResourceOp op, String group, String resource, long generation, Duration timeout,
                        CheckResult cause) implements Action {
@@ -160,7 +171,8 @@ public sealed interface Action {
         a.dispatch(new Handler() {
             @Override
             public void runResource(RunResource r) {
-                runs[0] = r.op() == ResourceOp.STOP;
+                // a standby neither writes nor spreads a generation; a promotion uses the new one
+                runs[0] = r.op() == ResourceOp.STOP || r.op() == ResourceOp.DEMOTE || r.op().standby();
             }
 
             @Override

@@ -63,6 +63,7 @@ public final class Engine {
         s.health = new HealthPolicy(s);
         s.commands = new Commands(s);
         s.lifecycle = new NodeLifecycle(s);
+        s.standbys = new Standbys(s);
         this.view = new StatusView(s);
     }
 
@@ -94,12 +95,14 @@ public final class Engine {
                 boolean changed = false;
                 for (GroupRecord g : s.groups.values()) {
                     changed |= reconcile(g);
+                    changed |= s.standbys.reconcile(g);
                 }
                 if (!changed) {
                     break;
                 }
             }
             s.health.runDueChecks();
+            s.standbys.runDueChecks();
             s.commands.finishWaiters();
             s.lifecycle.maybeLeave();
         }
@@ -239,6 +242,9 @@ public final class Engine {
                 yield true;
             }
             case OFFLINE -> {
+                if (g.standby.busy()) {
+                    yield false; // a standby being started or stopped is not claimed meanwhile
+                }
                 if (s.ownership.offline(g)) {
                     yield true;
                 }
@@ -310,6 +316,7 @@ public final class Engine {
             t.add(p.deadline());
         }
         s.health.wakeups(t);
+        s.standbys.wakeups(t);
         for (GroupRecord g : s.groups.values()) {
             if (g.state == LocalState.ONLINE) {
                 t.add(s.placement.switchbackAt(g));
@@ -369,6 +376,11 @@ public final class Engine {
         return s.groups.get(group).maintOn;
     }
 
+    /** A promotable group's standby on this node (NONE for other groups, or where it is primary). */
+    public StandbyState standby(String group) {
+        return s.groups.get(group).standby;
+    }
+
     public long generation(String group) {
         return s.groups.get(group).gen;
     }
@@ -393,7 +405,8 @@ public final class Engine {
      */
     public boolean inTransition() {
         for (GroupRecord g : s.groups.values()) {
-            if (g.state == LocalState.STOPPING || g.state == LocalState.STARTING || g.state == LocalState.RECOVERING) {
+            if (g.state == LocalState.STOPPING || g.state == LocalState.STARTING || g.state == LocalState.RECOVERING
+                    || g.standby.busy()) {
                 return true;
             }
         }

@@ -69,11 +69,18 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                         String maintNode, boolean maintOn, long clearVer, boolean byAdmin, String stopReason,
                         String stopAfter, int seq, long seqId, long epoch, String transition, long transitionAt,
                         String detail, String switchbackCandidate, long switchbackSince, List<Waiter> waiters,
-                        List<Resource> resources, long leaseToken, boolean leaseWanted) {
+                        List<Resource> resources, long leaseToken, boolean leaseWanted, Standby standby) {
         public Group {
             waiters = List.copyOf(waiters);
             resources = List.copyOf(resources);
         }
+    }
+
+    /**
+     * A promotable group's standby on this node ({@link StandbyState}); null in snapshots of engines before
+     * promotable groups (then: none).
+     */
+    public record Standby(StandbyState state, long actionId, long checkId, long nextCheck, long retryAt, String detail) {
     }
 
     /** One resource of a group: running, its checks' schedule and the recoveries it had. */
@@ -134,7 +141,9 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             groups.add(new Group(g.id(), g.state, g.gen, g.floor, g.claimGen, g.prevGen, g.ackNode, g.ackGen, g.handoff,
                     g.blocked, g.blockedReason, g.fatal, g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin,
                     name(g.stopReason), name(g.stopAfter), g.seq, g.seqId, g.epoch, g.transition, g.transitionAt,
-                    g.detail, g.switchbackCandidate, g.switchbackSince, ws, rs, g.leaseToken, g.leaseWanted));
+                    g.detail, g.switchbackCandidate, g.switchbackSince, ws, rs, g.leaseToken, g.leaseWanted,
+                    g.standby == StandbyState.NONE && g.standbyId == 0 ? null : new Standby(g.standby, g.standbyId,
+                            g.standbyCheckId, g.standbyNextCheck, g.standbyRetryAt, g.standbyDetail)));
         }
         List<PendingAction> pending = new ArrayList<>();
         s.pending.forEach((id, p) -> pending.add(new PendingAction(id, p.kind().name(), p.group(), p.resource(),
@@ -263,6 +272,14 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         r.detail = g.detail();
         r.switchbackCandidate = g.switchbackCandidate();
         r.switchbackSince = g.switchbackSince();
+        if (g.standby() != null) {
+            r.standby = g.standby().state();
+            r.standbyId = g.standby().actionId();
+            r.standbyCheckId = g.standby().checkId();
+            r.standbyNextCheck = g.standby().nextCheck();
+            r.standbyRetryAt = g.standby().retryAt();
+            r.standbyDetail = g.standby().detail() == null ? "" : g.standby().detail();
+        }
         for (Waiter w : g.waiters()) {
             r.waiters.add(waiter(w));
         }

@@ -96,6 +96,7 @@ final class EngineState {
     HealthPolicy health;
     Commands commands;
     NodeLifecycle lifecycle;
+    Standbys standbys;
 
     EngineState(ClusterSpec spec, String self, boolean canFence, LongFunction<Instant> wallClock) {
         this.spec = spec;

@@ -68,6 +68,16 @@ final class GroupRecord {
     String switchbackCandidate;
     long switchbackSince;
     final List<Waiter> waiters = new ArrayList<>();
+    /** Promotable groups: the replicated resource as a standby here (see {@link Standbys}). */
+    StandbyState standby = StandbyState.NONE;
+    /** The standby's action in flight (0: none). */
+    long standbyId;
+    /** The standby's check in flight (0: none). */
+    long standbyCheckId;
+    long standbyNextCheck = Long.MAX_VALUE;
+    /** When a failed standby is started again. */
+    long standbyRetryAt;
+    String standbyDetail = "";
 
     GroupRecord(GroupSpec spec) {
         this.spec = spec;

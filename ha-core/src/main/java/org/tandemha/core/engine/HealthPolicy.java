@@ -69,6 +69,10 @@ final class HealthPolicy {
         if (pd == null || pd.kind() != EngineState.PendingKind.CHECK) {
             return;
         }
+        if (pd.check() == CheckKind.STANDBY) {
+            s.standbys.checkDone(id, pd, result);
+            return;
+        }
         GroupRecord g = s.groups.get(pd.group());
         if (g == null || pd.epoch() != g.epoch) {
             return;

@@ -62,8 +62,8 @@ final class NodeLifecycle {
      * exits without leaving once its shutdown bound runs out (and a watchdog, if configured, resets the node).
      */
     void maybeLeave() {
-        if (!s.shuttingDown || s.left) {
-            return;
+        if (!s.shuttingDown || s.left || s.standbys.busy()) {
+            return; // (standbys stop before the node leaves)
         }
         List<String> failed = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {

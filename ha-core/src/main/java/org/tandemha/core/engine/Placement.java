@@ -10,7 +10,8 @@ import org.tandemha.core.engine.Announcement.GroupAnn;
 /**
  * Decides where a group should run: which nodes are eligible now, which one is the target (the handoff node of the
  * latest planned release, else the first eligible node in the group's priority list), where it runs as far as this
- * node knows, and when an automatic switchback moves it back to a preferred node. Whether the target may actually
+ * node knows, and when an automatic switchback moves it back to a preferred node. For a promotable group the target
+ * is the eligible node with the most data ({@link #mostAdvanced}). Whether the target may actually
  * start it is the {@link Ownership}'s decision.
  */
 final class Placement {
@@ -52,7 +53,26 @@ final class Placement {
         if (h != null && eligible(g, h)) {
             return h;
         }
-        return firstEligible(g);
+        return g.spec.promotable() ? mostAdvanced(g) : firstEligible(g);
+    }
+
+    /**
+     * Promotable groups: the eligible node whose copy has the highest replication position (timeline, then offset,
+     * as last published); among equals the first in the group's priority list. Null if none is eligible.
+     */
+    String mostAdvanced(GroupRecord g) {
+        String best = null;
+        org.tandemha.api.ReplicationPosition bestPos = null;
+        for (String n : g.spec.nodes()) {
+            if (eligible(g, n)) {
+                org.tandemha.api.ReplicationPosition p = s.standbys.position(g, n);
+                if (best == null || p.compareTo(bestPos) > 0) {
+                    best = n;
+                    bestPos = p;
+                }
+            }
+        }
+        return best;
     }
 
     /** Lower goes first: the handoff node, then the group's priority order. */

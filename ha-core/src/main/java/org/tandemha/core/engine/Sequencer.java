@@ -37,6 +37,7 @@ final class Sequencer {
         g.stopAfter = null;
         g.epoch++;
         g.seq = 0;
+        s.standbys.promoting(g);
         s.setState(g, LocalState.STARTING, "starting, generation " + g.gen);
         if (g.transition.equals("failover")) {
             s.emit(EventKind.FAILOVER_STARTED, Level.WARNING, id, null, "taking over group " + id + ", generation " + g.gen
@@ -83,7 +84,8 @@ final class Sequencer {
             return;
         }
         GroupRecord.Res r = g.resAt(g.seq);
-        issueResource(g, r, ResourceOp.START, r.spec.startTimeout(), null);
+        // a promotable group's replicated resource is promoted here (it may run as a standby already)
+        issueResource(g, r, replicated(g, g.seq) ? ResourceOp.PROMOTE : ResourceOp.START, r.spec.startTimeout(), null);
     }
 
     void issueResource(GroupRecord g, GroupRecord.Res r, ResourceOp op, Duration timeout, CheckResult cause) {
@@ -126,7 +128,14 @@ final class Sequencer {
             return;
         }
         GroupRecord.Res r = g.resAt(g.seq);
-        issueResource(g, r, ResourceOp.STOP, r.spec.stopTimeout(), null);
+        // a planned release demotes the primary (it then follows the new one); any other stop stops it
+        boolean planned = g.stopReason == StopReason.SWITCHOVER || g.stopReason == StopReason.SWITCHBACK;
+        issueResource(g, r, replicated(g, g.seq) && planned ? ResourceOp.DEMOTE : ResourceOp.STOP, r.spec.stopTimeout(), null);
+    }
+
+    /** Whether the resource at {@code index} is the replicated resource of a promotable group. */
+    static boolean replicated(GroupRecord g, int index) {
+        return g.spec.promotable() && index == 0;
     }
 
     private void finishStop(GroupRecord g) {
@@ -158,6 +167,10 @@ final class Sequencer {
         if (pd == null || pd.kind() != EngineState.PendingKind.RESOURCE) {
             return;
         }
+        if (pd.op() != null && pd.op().standby()) {
+            s.standbys.actionDone(id, pd, result);
+            return;
+        }
         GroupRecord g = s.groups.get(pd.group());
         if (g == null || pd.epoch() != g.epoch || g.seqId != id) {
             return;
@@ -165,9 +178,10 @@ final class Sequencer {
         GroupRecord.Res r = g.res.get(pd.resource());
         Map<String, String> d = Map.of("durationMs", String.valueOf(result.duration().toMillis()), "outcome", result.outcome().name());
         switch (pd.op()) {
-            case START -> started(g, r, result, d);
-            case STOP -> stopped(g, r, result, d);
+            case START, PROMOTE -> started(g, r, result, d);
+            case STOP, DEMOTE -> stopped(g, r, result, d);
             case RECOVER -> recovered(g, r, result, d);
+            case START_STANDBY, STOP_STANDBY -> { } // (routed to the standbys above)
         }
     }
 
@@ -178,6 +192,13 @@ final class Sequencer {
             r.nextDeep = s.now + r.spec.deepInterval().toMillis();
             r.failing = false;
             s.emit(EventKind.RESOURCE_STARTED, Level.INFO, g.id(), r.spec.id(), "started " + r.spec.id() + ": " + result.reason(), d);
+            if (replicated(g, g.seq)) {
+                Map<String, String> risk = s.standbys.atRisk(g);
+                s.emit(EventKind.PROMOTED, g.transition.equals("failover") ? Level.WARNING : Level.INFO, g.id(), r.spec.id(),
+                        r.spec.id() + " promoted to primary on " + s.self + " at generation " + g.gen + " (" + g.transition
+                        + "); data at risk: " + risk.get("atRiskBytes") + " bytes, " + risk.get("atRiskSeconds")
+                        + " s (this copy " + risk.get("position") + ", best known " + risk.get("bestKnown") + ")", risk);
+            }
             g.seq++;
             startNext(g);
         } else {
@@ -194,6 +215,10 @@ final class Sequencer {
             r.running = false;
             if (g.stopReason != StopReason.CLEANUP) {
                 s.emit(EventKind.RESOURCE_STOPPED, Level.INFO, gid, r.spec.id(), "stopped " + r.spec.id(), d);
+            }
+            if (replicated(g, g.seq) && (g.stopReason == StopReason.SWITCHOVER || g.stopReason == StopReason.SWITCHBACK)) {
+                s.emit(EventKind.DEMOTED, Level.INFO, gid, r.spec.id(), r.spec.id() + " demoted on " + s.self + " ("
+                        + g.stopReason.describe() + "); it follows the new primary as a standby", d);
             }
             g.seq--;
             stopNext(g);

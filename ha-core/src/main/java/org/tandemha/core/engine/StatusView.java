@@ -96,7 +96,9 @@ final class StatusView {
         }
         String holder = s.placement.holder(g);
         long gen = Math.max(g.gen, holder != null && !holder.equals(s.self) ? s.ann(s.peers.get(holder), g).gen() : 0);
-        return new GroupStatus(g.id(), g.state.toApi(), holder, gen, g.spec.nodes(), g.spec.switchback().name(),
-                !g.maintOn, Collections.unmodifiableList(blockedOn), rs, g.detail);
+        boolean standby = g.state == LocalState.OFFLINE && g.standby == StandbyState.RUNNING;
+        String detail = g.standby == StandbyState.NONE ? g.detail : g.detail + "; " + g.standbyDetail;
+        return new GroupStatus(g.id(), standby ? org.tandemha.api.GroupState.STANDBY : g.state.toApi(), holder, gen,
+                g.spec.nodes(), g.spec.switchback().name(), !g.maintOn, Collections.unmodifiableList(blockedOn), rs, detail);
     }
 }

@@ -243,8 +243,9 @@ final class ActionExecutor implements Action.Handler {
                 } else {
                     res = switch (r.op()) {
                         case START -> p.resource().start(ctx);
-                        case STOP -> p.resource().stop(ctx);
+                        case STOP, STOP_STANDBY -> p.resource().stop(ctx);
                         case RECOVER -> p.recoverer().recover(ctx, r.cause());
+                        case PROMOTE, DEMOTE, START_STANDBY -> Replicated.run(r.op(), p, ctx);
                     };
                 }
                 if (res == null) {
@@ -270,7 +271,9 @@ final class ActionExecutor implements Action.Handler {
             CheckResult res;
             try {
                 res = p == null ? CheckResult.failed("resource not built on this node")
-                        : c.kind() == Action.CheckKind.QUICK ? p.checker().quickCheck(ctx) : p.checker().deepCheck(ctx);
+                        : c.kind() == Action.CheckKind.STANDBY ? Replicated.standbyCheck(p, ctx, submit)
+                        : c.kind() == Action.CheckKind.QUICK ? Replicated.primaryCheck(p, ctx, p.checker().quickCheck(ctx), submit)
+                        : p.checker().deepCheck(ctx);
                 if (res == null) {
                     res = CheckResult.failed("the check returned nothing");
                 }

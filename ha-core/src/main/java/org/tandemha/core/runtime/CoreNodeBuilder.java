@@ -219,7 +219,15 @@ public final class CoreNodeBuilder implements NodeBuilder {
             for (ResourceSpec r : g.resources()) {
                 ResourceType t = allTypes.get(r.type());
                 try {
-                    parts.put(g.id() + "/" + r.id(), t.create(new PluginConfig(r.id(), r.type(), r.path(), r.params()), rt.context()));
+                    ResourceParts built = t.create(new PluginConfig(r.id(), r.type(), r.path(), r.params()), rt.context());
+                    if (r.id().equals(g.promotableResource())
+                            && !(built.resource() instanceof org.tandemha.api.PromotableResource)) {
+                        problems.add(new Problem(r.path(), "group " + g.id() + " is promotable, but its first resource '"
+                                + r.id() + "' (type " + r.type() + ") cannot be promoted or run as a standby",
+                                "list a replicated resource first (postgresql with a replication section), or remove"
+                                + " promotable: true from the group"));
+                    }
+                    parts.put(g.id() + "/" + r.id(), built);
                 } catch (InvalidConfigException e) {
                     problems.addAll(e.problems());
                 } catch (RuntimeException e) {

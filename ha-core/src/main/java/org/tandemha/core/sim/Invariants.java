@@ -52,6 +52,12 @@ final class Invariants {
             if (on.size() > 1) {
                 w.violations.add("t=" + now + " group " + g.id() + " runs on " + on);
             }
+            if (g.promotable()) {
+                List<String> primaries = primariesOf(g);
+                if (primaries.size() > 1) {
+                    w.violations.add("t=" + now + " group " + g.id() + " has two primaries among live unfenced nodes: " + primaries);
+                }
+            }
         }
     }
 
@@ -66,6 +72,22 @@ final class Invariants {
         for (SimNode t : w.twins.values()) {
             if (t.elsewhere && !t.fenced && runs(t, group) && !t.crashed && t.engine != null && !t.cleaning.contains(group)) {
                 r.add(t.key); // another machine with the same node id
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Promotable groups: the live unfenced nodes (their machine up, not fenced, their process running and past its
+     * clean-up, not behind a newer lease token) where the replicated resource runs as the primary.
+     */
+    List<String> primariesOf(GroupSpec g) {
+        String res = g.resources().get(0).id();
+        List<String> r = new ArrayList<>();
+        for (SimNode n : w.nodes.values()) {
+            if (!n.machineDown && !n.fenced && Boolean.TRUE.equals(n.running.get(g.id() + "/" + res)) && live(n, g.id())
+                    && !staleToken(n, g.id())) {
+                r.add(n.id);
             }
         }
         return r;

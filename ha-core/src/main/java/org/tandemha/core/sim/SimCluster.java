@@ -76,7 +76,9 @@ public final class SimCluster {
         /** Checks fail until the next successful recovery. */ CHECK_FAILS_ONCE,
         /** Every check fails. */ CHECK_FAILS,
         /** Checks never answer. */ CHECK_HANGS,
-        /** A recovery fails (the resource is down afterwards). */ RECOVER_FAILS
+        /** A recovery fails (the resource is down afterwards). */ RECOVER_FAILS,
+        /** Promotable groups: the standby here stops receiving (its copy falls behind), though its checks pass. */ STANDBY_LAGS,
+        /** Promotable groups: a standby's start fails (its rewind or re-clone failed): an alarm. */ STANDBY_START_FAILS
     }
 
     /**
@@ -474,6 +476,27 @@ public final class SimCluster {
      * copy past its clean-up is enough.</li>
      * </ul>
      */
+    /** Promotable groups: the live unfenced nodes where the replicated resource runs as the primary (at most one). */
+    public List<String> primaries(String group) {
+        return w.invariants.primariesOf(w.spec.group(group).orElseThrow());
+    }
+
+    /** Promotable groups: the node's copy of the group's data as {@code timeline:offset}. */
+    public String position(String node, String group) {
+        long[] p = w.resources.position(node, group);
+        return p[0] + ":" + p[1];
+    }
+
+    /** Promotable groups: every promotion so far, as {@code node@generation}, in order. */
+    public List<String> promotions(String group) {
+        return List.copyOf(w.resources.promotions.getOrDefault(group, List.of()));
+    }
+
+    /** Promotable groups: whether the replicated resource runs as a standby on the node's machine. */
+    public boolean standbyRunning(String node, String group) {
+        return w.resources.standbys.contains(node + "/" + group);
+    }
+
     public List<String> runningOn(String group) {
         return w.invariants.runningOn(group);
     }

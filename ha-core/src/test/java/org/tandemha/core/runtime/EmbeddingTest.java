@@ -152,6 +152,18 @@ class EmbeddingTest {
     }
 
     @Test
+    void aPromotableGroupNeedsAResourceThatCanBePromoted() {
+        String bad = CONFIG.replace("recovery: {maxAttempts: 1, window: 1m}", "recovery: {maxAttempts: 1, window: 1m}\n    promotable: true");
+        try {
+            Tandem.builder().configText(bad, true).localNode("node1").membership(net.member("node1")).build();
+            throw new AssertionError("should have been rejected");
+        } catch (org.tandemha.api.InvalidConfigException e) {
+            assertThat(e.getMessage()).contains("group svc is promotable").contains("'api'")
+                    .contains("cannot be promoted or run as a standby");
+        }
+    }
+
+    @Test
     void badResourceParametersAreRejectedBeforeAnythingStarts() {
         String bad = CONFIG.replace("params: {greeting: hi}", "params: {greting: hi}");
         try {

@@ -16,7 +16,7 @@ final class Scenario {
     static final String EXPECT_AFTER = "expect after:";
 
     record GroupDef(String id, List<String> nodes, List<String> resources, SwitchbackPolicy switchback,
-                    int maxRecoveries, Duration settle, Duration recoveryWindow) {
+                    int maxRecoveries, Duration settle, Duration recoveryWindow, boolean promotable) {
     }
 
     /** One line of the script: at {@code atMs}, do {@code words}. */
@@ -158,6 +158,7 @@ final class Scenario {
         int max = 2;
         Duration settle = Duration.ofSeconds(3);
         Duration window = Duration.ofMinutes(10);
+        boolean promotable = false;
         for (String kv : w.subList(2, w.size())) {
             int eq = kv.indexOf('=');
             if (eq < 0) {
@@ -172,14 +173,15 @@ final class Scenario {
                 case "maxRecoveries" -> max = Integer.parseInt(v);
                 case "settle" -> settle = Duration.ofMillis(millis(v));
                 case "recoveryWindow" -> window = Duration.ofMillis(millis(v));
+                case "promotable" -> promotable = onOff(v.equals("true") ? "on" : v.equals("false") ? "off" : v);
                 default -> throw new IllegalArgumentException("unknown group setting '" + k + "'; known: nodes, resources,"
-                        + " switchback, maxRecoveries, settle, recoveryWindow");
+                        + " switchback, maxRecoveries, settle, recoveryWindow, promotable");
             }
         }
         if (nodes == null || res == null) {
             throw new IllegalArgumentException("group " + id + " needs nodes= and resources=");
         }
-        return new GroupDef(id, nodes, res, sb, max, settle, window);
+        return new GroupDef(id, nodes, res, sb, max, settle, window, promotable);
     }
 
     static SimCluster.ArbiterMode arbiterMode(String word) {

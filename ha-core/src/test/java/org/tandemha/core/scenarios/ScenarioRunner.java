@@ -54,7 +54,7 @@ final class ScenarioRunner {
                 rs.add(prev == null ? Specs.resource(r) : Specs.resource(r, prev));
                 prev = r;
             }
-            gs.add(new GroupSpec(g.id(), g.nodes(), g.switchback(), g.settle(), g.maxRecoveries(), g.recoveryWindow(), rs));
+            gs.add(new GroupSpec(g.id(), g.nodes(), g.switchback(), g.settle(), g.maxRecoveries(), g.recoveryWindow(), rs, g.promotable()));
         }
         return Specs.cluster(sc.nodes, gs.toArray(GroupSpec[]::new));
     }
@@ -455,6 +455,12 @@ final class ScenarioRunner {
                 }
                 LocalState s = en.state(g.id());
                 sb.append(s);
+                if (g.promotable() && en.standby(g.id()) != org.tandemha.core.engine.StandbyState.NONE) {
+                    sb.append("+standby");
+                    if (en.standby(g.id()) != org.tandemha.core.engine.StandbyState.RUNNING) {
+                        sb.append('(').append(en.standby(g.id())).append(')');
+                    }
+                }
                 GroupStatus gs = en.status(t).groups().stream().filter(x -> x.group().equals(g.id())).findFirst().orElseThrow();
                 if (gs.blockedOn().contains(n)) {
                     sb.append("(blocked)");
@@ -471,6 +477,14 @@ final class ScenarioRunner {
             }
             if (unmanaged) {
                 sb.append(" maintenance");
+            }
+            if (g.promotable()) {
+                sb.append(" primaries=").append(sim.primaries(g.id()).isEmpty() ? "none" : String.join(",", sim.primaries(g.id())));
+                List<String> pos = new java.util.ArrayList<>();
+                for (String n : g.nodes()) {
+                    pos.add(n + "@" + sim.position(n, g.id()));
+                }
+                sb.append(" copies=").append(String.join(",", pos));
             }
             lines.add(sb.toString());
         }

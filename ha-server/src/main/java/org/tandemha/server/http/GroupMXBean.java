@@ -11,7 +11,7 @@ public interface GroupMXBean {
 
     /**
      * Its state as a number, for graphs: 0 OFFLINE, 1 STARTING, 2 ONLINE, 3 RECOVERING, 4 STOPPING, 5 FAILED,
-     * -1 UNKNOWN.
+     * 6 STANDBY (promotable groups), -1 UNKNOWN.
      */
     int getStateCode();
 

@@ -134,6 +134,7 @@ public final class JmxBeans implements AutoCloseable {
             case STOPPING -> 4;
             case FAILED -> 5;
             case UNKNOWN -> -1;
+            case STANDBY -> 6;
         };
     }
 

@@ -40,6 +40,9 @@ class WhatIfGoldenTest {
         }
         assertThat(files).hasSizeGreaterThan(60);
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+            // the what-if language does not describe promotable groups yet (their standbys and copies): issue 19
+            Assumptions.assumeFalse(Files.readString(f).contains("promotable=true"),
+                    "a promotable group: not in the what-if language yet");
             Golden g = read(f);
             Assumptions.assumeTrue(g.disputed() == null, "disputed: " + g.disputed());
             WhatIfReport r = WhatIf.run(g.spec(), g.options(), g.events());

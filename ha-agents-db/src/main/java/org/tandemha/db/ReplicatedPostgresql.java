@@ -1,0 +1,460 @@
+package org.tandemha.db;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tandemha.api.ActionContext;
+import org.tandemha.api.ActionResult;
+import org.tandemha.api.CheckResult;
+import org.tandemha.api.Checker;
+import org.tandemha.api.Durations;
+import org.tandemha.api.NodeContext;
+import org.tandemha.api.PromotableResource;
+import org.tandemha.api.ReplicationPosition;
+import org.tandemha.api.ReplicationRole;
+import org.tandemha.api.ReplicationState;
+import org.tandemha.api.Severity;
+import org.tandemha.core.exec.Command;
+import org.tandemha.core.exec.CommandRunner;
+import org.tandemha.core.exec.Execution;
+import org.tandemha.core.exec.Posix;
+
+/**
+ * {@code postgresql} with {@code replication}: each node keeps its own copy of the data directory. The primary is
+ * where the engine promotes the group; every other node of the group runs a hot standby streaming from it.
+ *
+ * <ul>
+ *   <li>A standby ({@link #start}) follows the primary this node's peers published (the highest generation wins):
+ *       with no copy here it is cloned from the primary with {@code pg_basebackup}; with a copy that is not already
+ *       streaming from that primary (a primary that crashed or was cut off, a standby of the previous primary) the
+ *       server is stopped and the copy rewound onto the primary's history with {@code pg_rewind}, and when the rewind
+ *       fails it is cloned again (the old copy kept aside as {@code <dataDirectory>.diverged-<time>}). Any failure is
+ *       a failed start: the engine raises an alarm and the node is not a standby; it never starts as a primary.</li>
+ *   <li>{@link #promote}: {@code pg_ctl promote} (a stopped copy is started first); the node then publishes itself
+ *       as the primary at the group's generation.</li>
+ *   <li>{@link #demote} (a switchover): a fast shutdown, which sends the last WAL to the connected standbys, and a
+ *       {@code standby.signal} so that the copy can only start again as a standby.</li>
+ *   <li>{@code mode: sync}: {@code synchronous_standby_names = ANY n (every other node)} and
+ *       {@code synchronous_commit = on}: a commit is acknowledged only once every standby has flushed it, so any
+ *       standby may be promoted without losing an acknowledged commit; writes wait while a standby is missing.
+ *       {@code mode: async}: commits do not wait; a promotion may lose what the standby had not received, which
+ *       the promotion event reports (bytes, seconds).</li>
+ * </ul>
+ */
+final class ReplicatedPostgresql implements PromotableResource, Checker {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedPostgresql.class);
+    /** The fact a primary publishes, followed by the group: {@code <generation> <host>:<port>}. */
+    static final String PRIMARY_FACT = "postgresql.primary/";
+
+    /**
+     * The replication settings.
+     *
+     * @param mode    {@code async} or {@code sync}
+     * @param address where the other nodes reach this node's server for replication ({@code host:port})
+     * @param user    the replication user (a role with REPLICATION)
+     */
+    record Replication(String mode, String address, String user, Credentials credentials) {
+        boolean sync() {
+            return mode.equals("sync");
+        }
+    }
+
+    private final PostgresqlResource pg;
+    private final PostgresqlResource.Settings s;
+    private final Replication repl;
+    private final NodeContext node;
+    private final String what;
+
+    ReplicatedPostgresql(PostgresqlResource pg, PostgresqlResource.Settings settings, Replication repl, NodeContext node) {
+        this.pg = pg;
+        this.s = settings;
+        this.repl = repl;
+        this.node = node;
+        this.what = "PostgreSQL " + settings.id() + " (port " + settings.port() + ", " + repl.mode() + " replication)";
+    }
+
+    /** The server settings replication needs, added to the configured ones. */
+    static List<String> serverSettings(Replication repl, List<String> peers, List<String> configured) {
+        List<String> o = new ArrayList<>(List.of("wal_level=replica", "hot_standby=on", "wal_log_hints=on",
+                "max_wal_senders=10", "wal_keep_size=256MB", "hot_standby_feedback=on"));
+        if (repl.sync() && !peers.isEmpty()) {
+            StringBuilder names = new StringBuilder();
+            for (String p : peers) {
+                names.append(names.length() == 0 ? "" : ",").append('"').append(p).append('"');
+            }
+            o.add("synchronous_standby_names=ANY " + peers.size() + " (" + names + ")");
+            o.add("synchronous_commit=on");
+        }
+        o.addAll(configured);
+        return o;
+    }
+
+    PostgresqlResource server() {
+        return pg;
+    }
+
+    private String runAs() {
+        return Posix.isRoot() ? s.osUser() : null;
+    }
+
+    private Path bin(String program) {
+        return (s.binDirectory() != null ? s.binDirectory() : Path.of("/usr/lib/postgresql/15/bin")).resolve(program);
+    }
+
+    // ------------------------------------------------------------------ the primary to follow
+
+    /** The primary this node's peers published (highest generation, its node not dead), or null. */
+    record Primary(String node, long generation, String host, int port) {
+        String describe() {
+            return node + " (" + host + ":" + port + ", generation " + generation + ")";
+        }
+    }
+
+    Primary primary(String group) {
+        Primary best = null;
+        for (String peer : node.peers()) {
+            if (peer.equals(node.nodeId()) || node.peerDeadOrFenced(peer)) {
+                continue;
+            }
+            String v = node.peerFacts(peer).get(PRIMARY_FACT + group);
+            Primary p = parse(peer, v);
+            if (p != null && (best == null || p.generation() > best.generation())) {
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    static Primary parse(String peer, String fact) {
+        if (fact == null || fact.isBlank()) {
+            return null;
+        }
+        try {
+            String[] w = fact.strip().split(" ");
+            int colon = w[1].lastIndexOf(':');
+            return new Primary(peer, Long.parseLong(w[0]), w[1].substring(0, colon), Integer.parseInt(w[1].substring(colon + 1)));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private String conninfo(Primary p) {
+        StringBuilder b = new StringBuilder("host=").append(p.host()).append(" port=").append(p.port())
+                .append(" user=").append(repl.user()).append(" application_name=").append(node.nodeId());
+        try {
+            String pw = repl.credentials().password();
+            if (pw != null) {
+                b.append(" password='").append(pw.replace("\\", "\\\\").replace("'", "\\'")).append('\'');
+            }
+        } catch (Credentials.CredentialException e) {
+            LOG.warn("{}: no replication password: {}", what, e.getMessage());
+        }
+        return b.toString();
+    }
+
+    // ------------------------------------------------------------------ standby
+
+    @Override
+    public ActionResult start(ActionContext context) {
+        long t0 = System.nanoTime();
+        Primary p = primary(context.group());
+        if (p == null) {
+            return ActionResult.failed(what + " on " + context.node() + ": no primary of group " + context.group()
+                    + " is known to this node (none of its peers published one): a standby has nothing to follow yet");
+        }
+        Path dir = s.dataDirectory();
+        List<String> steps = new ArrayList<>();
+        if (pg.runningPid() > 0) {
+            ReplicationState st = replicationState(context);
+            String sender = st.detail();
+            if (st.role() == ReplicationRole.STANDBY && sender.contains("streaming from " + p.host() + ":" + p.port())) {
+                return ActionResult.done("already a standby of " + p.describe() + ": " + sender).withDuration(since(t0));
+            }
+            ActionResult stopped = pg.stop(context);
+            if (!stopped.isDone()) {
+                return stopped.withReason(what + ": cannot stop the server to make it a standby of " + p.describe() + ": "
+                        + stopped.reason());
+            }
+            steps.add("stopped the server (it was " + st.role().name().toLowerCase(Locale.ROOT)
+                    + (sender.isEmpty() ? "" : ", " + sender) + ")");
+        }
+        if (!Files.exists(dir.resolve("PG_VERSION"))) {
+            ActionResult cloned = basebackup(p, context);
+            if (!cloned.isDone()) {
+                return cloned;
+            }
+            steps.add(cloned.reason());
+        } else {
+            ActionResult rewound = rewind(p, context);
+            if (!rewound.isDone()) {
+                LOG.warn("{}: {}; cloning again from {}", what, rewound.reason(), p.describe());
+                node.note(context.group(), context.resource(), rewound.reason() + "; cloning the copy again from "
+                        + p.describe());
+                Path aside = dir.resolveSibling(dir.getFileName() + ".diverged-" + System.currentTimeMillis());
+                try {
+                    Files.move(dir, aside);
+                } catch (IOException e) {
+                    return ActionResult.failed(Severity.HARD, what + ": " + rewound.reason() + "; and the diverged copy"
+                            + " cannot be moved aside to clone again (" + e + "): rebuild " + dir + " by hand")
+                            .withOutput(rewound.output());
+                }
+                steps.add(rewound.reason() + "; old copy moved to " + aside);
+                ActionResult cloned = basebackup(p, context);
+                if (!cloned.isDone()) {
+                    return cloned.withReason(cloned.reason() + " (after: " + String.join("; ", steps) + ")");
+                }
+                steps.add(cloned.reason());
+            } else {
+                steps.add(rewound.reason());
+            }
+        }
+        try {
+            followOnly(p);
+        } catch (IOException e) {
+            return ActionResult.failed(Severity.HARD, what + ": cannot write the standby configuration in " + dir + ": " + e);
+        }
+        ActionResult started = pg.start(context);
+        if (!started.isDone()) {
+            return started.withReason(what + ": the standby of " + p.describe() + " did not start: " + started.reason()
+                    + " (after: " + String.join("; ", steps) + ")");
+        }
+        steps.add(started.reason());
+        return ActionResult.done("standby of " + p.describe() + ": " + String.join("; ", steps)).withDuration(since(t0));
+    }
+
+    /** standby.signal, and primary_conninfo pointing at {@code p} (replacing what a rewind or clone wrote). */
+    private void followOnly(Primary p) throws IOException {
+        Path dir = s.dataDirectory();
+        Path signal = dir.resolve("standby.signal");
+        if (!Files.exists(signal)) {
+            Files.writeString(signal, "");
+        }
+        Path auto = dir.resolve("postgresql.auto.conf");
+        List<String> lines = Files.exists(auto) ? new ArrayList<>(Files.readAllLines(auto, StandardCharsets.UTF_8)) : new ArrayList<>();
+        lines.removeIf(l -> l.strip().startsWith("primary_conninfo") || l.strip().startsWith("primary_slot_name"));
+        lines.add("primary_conninfo = '" + conninfo(p).replace("'", "''") + "'");
+        Files.write(auto, lines, StandardCharsets.UTF_8);
+        if (runAs() != null) {
+            FileOwner.chown(List.of(auto, signal), runAs());
+        }
+    }
+
+    private ActionResult basebackup(Primary p, ActionContext context) {
+        long t0 = System.nanoTime();
+        Path dir = s.dataDirectory();
+        List<String> argv = List.of(bin("pg_basebackup").toString(), "-D", dir.toString(), "-d", conninfo(p), "-X", "stream",
+                "-c", "fast", "-R");
+        Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
+        if (!ex.ok()) {
+            return ActionResult.failed(what + ": pg_basebackup from " + p.describe() + " failed: " + redact(ex.describe())
+                    + "; this node has no standby").withOutput(redact(ex.tail())).withDuration(since(t0));
+        }
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException | UnsupportedOperationException e) {
+            // pg_basebackup made it 0700 already
+        }
+        return ActionResult.done("cloned from " + p.describe() + " with pg_basebackup in "
+                + Durations.format(since(t0))).withDuration(since(t0));
+    }
+
+    private ActionResult rewind(Primary p, ActionContext context) {
+        long t0 = System.nanoTime();
+        List<String> argv = List.of(bin("pg_rewind").toString(), "-D", s.dataDirectory().toString(),
+                "--source-server=" + conninfo(p) + " dbname=" + s.database());
+        Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
+        String out = String.join(" | ", ex.tail());
+        if (!ex.ok()) {
+            return ActionResult.failed(what + ": pg_rewind onto " + p.describe() + " failed: " + redact(ex.describe()))
+                    .withOutput(redact(ex.tail())).withDuration(since(t0));
+        }
+        return ActionResult.done(out.contains("no rewind required") ? "copy already on the primary's history (no rewind required)"
+                : "rewound onto the history of " + p.describe() + " with pg_rewind in " + Durations.format(since(t0)))
+                .withDuration(since(t0));
+    }
+
+    private static String redact(String text) {
+        return text.replaceAll("password=(\\\\.|[^ ])*", "password=***");
+    }
+
+    private static List<String> redact(List<String> lines) {
+        return lines.stream().map(ReplicatedPostgresql::redact).toList();
+    }
+
+    // ------------------------------------------------------------------ primary
+
+    @Override
+    public ActionResult promote(ActionContext context) {
+        long t0 = System.nanoTime();
+        List<String> steps = new ArrayList<>();
+        if (pg.runningPid() <= 0) {
+            if (!Files.exists(s.dataDirectory().resolve("PG_VERSION"))) {
+                return ActionResult.failed(Severity.HARD, what + " on " + context.node() + ": no copy of the data here ("
+                        + s.dataDirectory() + " has no PG_VERSION): the first primary needs a data directory made with"
+                        + " initdb; the other nodes are cloned from it");
+            }
+            ActionResult started = pg.start(context);
+            if (!started.isDone()) {
+                return started.withReason(what + ": cannot start the server to promote it: " + started.reason());
+            }
+            steps.add(started.reason());
+        }
+        ReplicationState before = replicationState(context);
+        if (before.role() == ReplicationRole.STANDBY) {
+            long secs = Math.max(1, context.remaining().minusMillis(500).toSeconds());
+            Execution ex = CommandRunner.run(Command.of(bin("pg_ctl").toString(), "promote", "-D", s.dataDirectory().toString(),
+                    "-w", "-t", Long.toString(secs)).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
+            if (!ex.ok()) {
+                return ActionResult.failed(what + ": pg_ctl promote failed: " + ex.describe()).withOutput(ex.tail())
+                        .withDuration(since(t0));
+            }
+            steps.add("promoted with pg_ctl promote from " + before.position() + " (" + before.detail() + ", lag "
+                    + before.lag().toMillis() + " ms)");
+        } else if (before.role() == ReplicationRole.PRIMARY) {
+            steps.add("already primary");
+        } else {
+            return ActionResult.failed(what + ": cannot tell the server's role to promote it: " + before.detail())
+                    .withDuration(since(t0));
+        }
+        try {
+            Files.deleteIfExists(s.dataDirectory().resolve("standby.signal"));
+        } catch (IOException e) {
+            // pg_ctl promote removed it
+        }
+        node.publishFact(PRIMARY_FACT + context.group(), context.generation() + " " + repl.address());
+        ReplicationState after = replicationState(context);
+        steps.add("primary at " + after.position() + ", generation " + context.generation());
+        LOG.info("{}: {}", what, String.join("; ", steps));
+        return ActionResult.done(String.join("; ", steps)).withDuration(since(t0));
+    }
+
+    @Override
+    public ActionResult demote(ActionContext context) {
+        ActionResult stopped = pg.stop(context);
+        if (!stopped.isDone()) {
+            return stopped;
+        }
+        try {
+            if (Files.isDirectory(s.dataDirectory())) {
+                Path signal = s.dataDirectory().resolve("standby.signal");
+                Files.writeString(signal, "");
+                if (runAs() != null) {
+                    FileOwner.chown(List.of(signal), runAs());
+                }
+            }
+        } catch (IOException e) {
+            return ActionResult.failed(Severity.HARD, what + ": stopped, but standby.signal cannot be written (" + e
+                    + "): the copy could start again as a primary; fix the data directory");
+        }
+        return ActionResult.done("demoted: " + stopped.reason() + "; standby.signal written (it starts again only as a standby)");
+    }
+
+    @Override
+    public ActionResult stop(ActionContext context) {
+        return pg.stop(context);
+    }
+
+    // ------------------------------------------------------------------ state and checks
+
+    private static final String STATE_SQL = "SELECT pg_is_in_recovery(),"
+            + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() - '0/0'::pg_lsn END,"
+            + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END,"
+            + " pg_last_wal_receive_lsn() - '0/0'::pg_lsn, pg_last_wal_replay_lsn() - '0/0'::pg_lsn,"
+            + " (SELECT timeline_id FROM pg_control_checkpoint()),"
+            + " (SELECT received_tli FROM pg_stat_wal_receiver), (SELECT status FROM pg_stat_wal_receiver),"
+            + " (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver),"
+            + " (SELECT extract(epoch FROM now() - last_msg_receipt_time) FROM pg_stat_wal_receiver),"
+            + " (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming')";
+
+    @Override
+    public ReplicationState replicationState(ActionContext context) {
+        if (pg.runningPid() <= 0) {
+            return new ReplicationState(ReplicationRole.STOPPED, null, null, "not running");
+        }
+        Map<String, String> f = new HashMap<>();
+        CheckResult r = pg.probe().run(context, "replication state", (c, secs) -> {
+            try (Statement st = c.createStatement()) {
+                st.setQueryTimeout(secs);
+                try (ResultSet rs = st.executeQuery(STATE_SQL)) {
+                    rs.next();
+                    for (int i = 1; i <= 11; i++) {
+                        f.put(String.valueOf(i), rs.getString(i));
+                    }
+                }
+            }
+            return "";
+        });
+        if (!r.healthy() || f.isEmpty()) {
+            return new ReplicationState(ReplicationRole.UNKNOWN, null, null, "cannot query the server: " + r.reason());
+        }
+        boolean recovery = "t".equals(f.get("1")) || "true".equals(f.get("1"));
+        if (!recovery) {
+            long tl = parseLong(f.get("3"), parseLong(f.get("6"), 0));
+            int standbys = (int) parseLong(f.get("11"), 0);
+            return new ReplicationState(ReplicationRole.PRIMARY, new ReplicationPosition(tl, parseLong(f.get("2"), 0)),
+                    Duration.ZERO, standbys + " standby(s) streaming");
+        }
+        long received = parseLong(f.get("4"), 0);
+        long replayed = parseLong(f.get("5"), 0);
+        long tl = parseLong(f.get("7"), parseLong(f.get("6"), 0));
+        String status = f.get("8");
+        String sender = f.get("9");
+        double sinceMsg = f.get("10") == null ? -1 : Double.parseDouble(f.get("10"));
+        String detail = "streaming".equals(status) ? "streaming from " + sender
+                : "not streaming (" + (status == null ? "no WAL receiver" : status) + ")";
+        Duration lag = sinceMsg < 0 ? Duration.ZERO : Duration.ofMillis((long) (sinceMsg * 1000));
+        return new ReplicationState(ReplicationRole.STANDBY, new ReplicationPosition(tl, Math.max(received, replayed)), lag,
+                detail + ", received up to " + received + ", replayed up to " + replayed);
+    }
+
+    private static long parseLong(String v, long dflt) {
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return new java.math.BigDecimal(v.strip()).longValue();
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    @Override
+    public CheckResult quickCheck(ActionContext context) {
+        return pg.quickCheck(context);
+    }
+
+    @Override
+    public CheckResult deepCheck(ActionContext context) {
+        return pg.deepCheck(context);
+    }
+
+    private static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** chown for files Tandem writes into a data directory owned by the server's user. */
+    static final class FileOwner {
+        private FileOwner() {
+        }
+
+        static void chown(List<Path> files, String user) throws IOException {
+            for (Path f : files) {
+                if (Files.exists(f)) {
+                    java.nio.file.attribute.UserPrincipal u = f.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
+                    Files.setOwner(f, u);
+                }
+            }
+        }
+    }
+}

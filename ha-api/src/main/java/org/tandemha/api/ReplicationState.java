@@ -1,0 +1,32 @@
+package org.tandemha.api;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a {@link PromotableResource} reports about its copy on this node.
+ *
+ * @param role     the role it plays now
+ * @param position how far its copy goes ({@link ReplicationPosition#NONE} when it has none)
+ * @param lag      for a standby, how far behind the primary it is in time (the data at risk if it were promoted
+ *                 now); {@link Duration#ZERO} for a primary or when unknown
+ * @param detail   a short sentence for the operator (whom it streams from, why it does not)
+ */
+public record ReplicationState(ReplicationRole role, ReplicationPosition position, Duration lag, String detail) {
+    /**
+     * The fact (see {@link NodeContext#publishFact}) under which a node publishes its copy's position for a group,
+     * followed by the group id; the value is {@link ReplicationPosition#toFact()}. The runtime publishes it after
+     * every check of a promotable resource.
+     */
+    public static final String POSITION_FACT = "replication.position/";
+
+    /** The fact under which a node publishes its standby's lag in milliseconds for a group, followed by the group id. */
+    public static final String LAG_FACT = "replication.lagMs/";
+
+    public ReplicationState {
+        Objects.requireNonNull(role, "role");
+        position = position == null ? ReplicationPosition.NONE : position;
+        lag = lag == null || lag.isNegative() ? Duration.ZERO : lag;
+        detail = detail == null ? "" : detail;
+    }
+}

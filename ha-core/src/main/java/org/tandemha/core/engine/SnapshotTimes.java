@@ -51,7 +51,7 @@ final class SnapshotTimes {
                     g.handoff(), g.blocked(), g.blockedReason(), g.fatal(), g.maintVer(), g.maintNode(), g.maintOn(),
                     g.clearVer(), g.byAdmin(), g.stopReason(), g.stopAfter(), g.seq(), g.seqId(), g.epoch(), g.transition(),
                     t(g.transitionAt(), d), g.detail(), g.switchbackCandidate(), t(g.switchbackSince(), d),
-                    waiters(g.waiters(), d), rs, g.leaseToken(), g.leaseWanted()));
+                    waiters(g.waiters(), d), rs, g.leaseToken(), g.leaseWanted(), standby(g.standby(), d)));
         }
         List<PendingAction> pending = new ArrayList<>();
         for (PendingAction p : s.pending()) {
@@ -60,6 +60,11 @@ final class SnapshotTimes {
         }
         return new EngineSnapshot(s.format(), s.cluster(), s.self(), s.fingerprint(), s.canFence(), node, peers, groups,
                 pending, waiters(s.remoteCommands(), d));
+    }
+
+    private static EngineSnapshot.Standby standby(EngineSnapshot.Standby b, long d) {
+        return b == null ? null : new EngineSnapshot.Standby(b.state(), b.actionId(), b.checkId(), t(b.nextCheck(), d),
+                t(b.retryAt(), d), b.detail());
     }
 
     private static List<Waiter> waiters(List<Waiter> ws, long d) {

@@ -202,7 +202,7 @@ final class Standbys {
         g.standbyDetail = "";
     }
 
-    void wakeups(List<Long> t) {
+    void wakeups(NextWakeup t) {
         for (GroupRecord g : s.groups.values()) {
             if (g.standby == StandbyState.RUNNING && g.standbyCheckId == 0) {
                 t.add(g.standbyNextCheck);

@@ -30,7 +30,7 @@ class PromotableSnapshotTest {
         EngineSnapshot snap = e.snapshot();
         EngineSnapshot back = SnapshotJson.read(SnapshotJson.write(snap));
         assertThat(back).isEqualTo(snap);
-        Engine restored = Engine.restore(spec, back, t -> Instant.EPOCH);
+        Engine restored = Engine.restore(spec, back, t -> Instant.ofEpochMilli(1_700_000_000_000L + t)); // the sim's clock
         assertThat(restored.standby("db")).isEqualTo(StandbyState.RUNNING);
         assertThat(restored.snapshot()).isEqualTo(snap);
     }

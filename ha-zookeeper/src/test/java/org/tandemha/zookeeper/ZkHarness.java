@@ -144,6 +144,10 @@ final class ZkHarness implements AutoCloseable {
         Thread c = closing.remove(id);
         if (c != null) {
             c.join(30_000);
+            if (c.isAlive()) {
+                // its old engine still runs on the same in-memory membership: a new one beside it would be heard as it
+                throw new IllegalStateException("node " + id + " killed earlier has not finished closing after 30 s");
+            }
         }
         proxies.get(id).forEach(p -> p.cut(false));
         String connect = proxies.get(id).stream().map(p -> "127.0.0.1:" + p.port()).collect(Collectors.joining(","));
@@ -379,11 +383,16 @@ final class ZkHarness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (ClusterNode n : nodes.values()) {
-            n.close();
-        }
-        for (Thread t : closing.values()) {
-            t.join(10_000);
+        // every node at once, each bounded: a node that cannot leave (see the report of kill) must not hold the rest
+        List<Thread> ts = new ArrayList<>(closing.values());
+        nodes.forEach((id, n) -> {
+            Thread t = new Thread(n::close, "close-" + id);
+            t.setDaemon(true);
+            t.start();
+            ts.add(t);
+        });
+        for (Thread t : ts) {
+            t.join(20_000);
         }
         net.close();
         proxies.values().forEach(l -> l.forEach(TcpProxy::close));

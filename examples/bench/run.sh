@@ -8,7 +8,7 @@
 #   examples/bench/run.sh failover    kill -9 of the active node to the first client request through the VIP (root)
 #   examples/bench/run.sh daemon-crash  kill -9 of the holder's Tandem JVM alone: 20 trials, VIPs + witness (root)
 #   examples/bench/run.sh faults [--faults N] [--seed S] [--cluster web|db|both]  the fault lab (root)
-#   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 500 groups
+#   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 250 groups
 #   examples/bench/run.sh getting-started  the README's Getting started as a new project: build, two nodes, takeover
 #   examples/bench/run.sh all         every benchmark above
 set -euo pipefail

@@ -50,6 +50,8 @@ final class ZkHarness implements AutoCloseable {
     final Map<String, ZooKeeperCoordinator> coordinators = new ConcurrentHashMap<>();
     private final Map<String, Thread> closing = new ConcurrentHashMap<>();
     private final boolean quiet;
+    /** The in-memory heartbeat path's interval (its misses: 3). */
+    String heartbeatInterval = "100ms";
 
     /** An ensemble of {@code servers} ZooKeeper servers in this JVM, started. */
     static TestingCluster ensemble(int servers, int tickMs) throws Exception {
@@ -118,7 +120,7 @@ final class ZkHarness implements AutoCloseable {
         b.append("cluster: zkharness\n");
         b.append("key: \"hex:000102030405060708090a0b0c0d0e0f\"\n");
         b.append("nodes: [").append(nodeIds.stream().map(n -> "{id: " + n + "}").collect(Collectors.joining(", "))).append("]\n");
-        b.append("paths:\n  - {name: memory, transport: memory, interval: 100ms, misses: 3}\n");
+        b.append("paths:\n  - {name: memory, transport: memory, interval: " + heartbeatInterval + ", misses: 3}\n");
         b.append("timing: {startupWait: 1s}\n");
         b.append("coordination: {type: zookeeper, connect: \"").append(connect).append("\", sessionTimeout: ")
                 .append(sessionMs).append("ms, path: /tandem, digest: \"tandem:secret\"}\n");
@@ -244,7 +246,7 @@ final class ZkHarness implements AutoCloseable {
             if (unsettled().isEmpty()) {
                 return (System.nanoTime() - t0) / 1_000_000;
             }
-            Thread.sleep(20);
+            Thread.sleep(groups.size() > 50 ? 200 : 20); // many groups: each look asks every node for its status
         }
         throw new AssertionError("after " + after + ": groups not back on one node each within " + withinMs
                 + " ms: " + unsettled());

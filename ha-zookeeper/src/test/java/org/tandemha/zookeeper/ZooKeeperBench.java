@@ -24,10 +24,10 @@ import org.apache.curator.test.TestingCluster;
  * <li>Failover: {@code failovers} kills of a group's owner ({@link ZkHarness#kill}: its links to the ensemble cut,
  * then its engine and client closed without releasing; its session expires on the server), time until the group
  * runs on another node.</li>
- * <li>Scale: 9 nodes, 500 groups (priority lists of 3, rotated), the ensemble in a child JVM: CPU of this JVM in the
+ * <li>Scale: 9 nodes, 250 groups by default (500 is the target; priority lists of 3, rotated), the ensemble in a child JVM: CPU of this JVM in the
  * steady state, then one node killed: time until all its groups run elsewhere.</li>
  * </ol>
- * Arguments: {@code [faults=200] [failovers=20] [steady-seconds=20] [scale-groups=500]}.
+ * Arguments: {@code [faults=200] [failovers=20] [steady-seconds=20] [scale-groups=250]}.
  */
 public final class ZooKeeperBench {
     static final long SESSION_MS = 2000;
@@ -40,7 +40,8 @@ public final class ZooKeeperBench {
         int faults = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int failovers = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int steady = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        int scaleGroups = args.length > 3 ? Integer.parseInt(args[3]) : 500;
+        // 500 is the target (issue 20), 250 the default until the engine keeps up with 500 (ZooKeeperManyGroupsTest)
+        int scaleGroups = args.length > 3 ? Integer.parseInt(args[3]) : 250;
         System.out.println("zookeeper bench: " + Runtime.getRuntime().availableProcessors() + " cpus, load average "
                 + loadAverage() + " at the start");
         if (faults > 0 || failovers > 0) {
@@ -157,6 +158,9 @@ public final class ZooKeeperBench {
             Map<String, List<String>> gs = ZkHarness.rotated(groups, ids, 3);
             long s0 = System.nanoTime();
             try (ZkHarness h = new ZkHarness(null, ports, ids, gs, SESSION_MS, "1s", dir, true)) {
+                // each announcement carries every group: at 9 nodes x 500 groups, 100 ms would flood the in-memory
+                // network's one delivery thread; 500 ms x 3 still detects a dead node well within the 2 s session
+                h.heartbeatInterval = System.getProperty("scale.heartbeat", "500ms");
                 h.startAll();
                 long started = h.awaitSettled("starting " + groups + " groups", 180_000);
                 System.err.println("scale: " + groups + " groups online on 9 nodes after " + started + " ms");
@@ -179,7 +183,7 @@ public final class ZooKeeperBench {
                         took = (System.nanoTime() - k0) / 1_000_000;
                         break;
                     }
-                    Thread.sleep(20);
+                    Thread.sleep(50);
                 }
                 synchronized (h.store) {
                     if (!h.store.violations.isEmpty()) {
@@ -188,7 +192,7 @@ public final class ZooKeeperBench {
                 }
                 System.out.println("zookeeper scale: nodes=9 groups=" + groups + " cpu=" + String.format("%.1f", cpu)
                         + "% takeover_all_ms=" + took + " (cpu: this JVM, 9 nodes, % of one core over " + steadySeconds
-                        + " s, the ensemble in another JVM; node1 killed with " + its.size() + " groups; start "
+                        + " s, heartbeats " + h.heartbeatInterval + " x 3, the ensemble in another JVM; node1 killed with " + its.size() + " groups; start "
                         + (System.nanoTime() - s0) / 1_000_000_000 + " s ago)");
             }
         } finally {

@@ -64,6 +64,9 @@ public final class ZooKeeperCoordinator implements Coordinator {
     private volatile Listener listener;
     private boolean usable;
     private volatile boolean closed;
+    private final Object epochLock = new Object();
+    /** Counts the connection losses (guarded by {@link #epochLock}). */
+    private long epoch;
 
     ZooKeeperCoordinator(CoordinatorFactory.Settings settings, String cluster, String self) {
         this.settings = settings;
@@ -122,7 +125,16 @@ public final class ZooKeeperCoordinator implements Coordinator {
             });
         }
         client = b.build();
-        client.getConnectionStateListenable().addListener((c, state) -> exec.execute(() -> stateChanged(state)));
+        client.getConnectionStateListenable().addListener((c, state) -> {
+            if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST || state == ConnectionState.READ_ONLY) {
+                // at once, on Curator's thread: the coordinator's own thread may be blocked in a call to a server that
+                // just went away (Curator retries it), and the node must stop its groups before the session expires
+                suspendNow(state == ConnectionState.LOST ? "ZooKeeper session lost"
+                        : state == ConnectionState.READ_ONLY ? "ZooKeeper server is read-only (cut from its quorum)"
+                        : "connection to ZooKeeper " + settings.connect() + " lost");
+            }
+            run(() -> stateChanged(state));
+        });
         client.start();
     }
 
@@ -170,6 +182,28 @@ public final class ZooKeeperCoordinator implements Coordinator {
         }
     }
 
+    /**
+     * Reports the suspension and starts a new connection epoch: a {@link Listener#verified} or {@link Listener#granted}
+     * worked out in the epoch before is not reported (it would reach the node after the suspension).
+     */
+    private void suspendNow(String reason) {
+        synchronized (epochLock) {
+            epoch++;
+            listener.suspended(reason);
+        }
+    }
+
+    /** Reports {@code report} unless the connection was lost since {@code seenEpoch}; false if it was. */
+    private boolean reportIn(long seenEpoch, Runnable report) {
+        synchronized (epochLock) {
+            if (epoch != seenEpoch) {
+                return false;
+            }
+            report.run();
+            return true;
+        }
+    }
+
     private void run(Runnable r) {
         if (closed) {
             return;
@@ -195,23 +229,16 @@ public final class ZooKeeperCoordinator implements Coordinator {
         }
         switch (state) {
             case CONNECTED, RECONNECTED -> verify();
-            case SUSPENDED -> {
-                usable = false;
-                listener.suspended("connection to ZooKeeper " + settings.connect() + " lost");
-            }
+            case SUSPENDED -> usable = false; // reported at once by the connection state listener
             case LOST -> {
                 usable = false;
-                listener.suspended("ZooKeeper session lost");
                 for (String g : held.keySet()) {
                     listener.lost(g, "the ZooKeeper session expired");
                 }
                 held.clear();
                 toDelete.clear(); // its ephemeral nodes went with it
             }
-            case READ_ONLY -> {
-                usable = false;
-                listener.suspended("ZooKeeper server is read-only (cut from its quorum)");
-            }
+            case READ_ONLY -> usable = false;
         }
     }
 
@@ -221,6 +248,10 @@ public final class ZooKeeperCoordinator implements Coordinator {
 
     /** After a (re)connect: keep only the leases whose node's ephemeral owner is this session. */
     private void verify() {
+        long seenEpoch;
+        synchronized (epochLock) {
+            seenEpoch = epoch;
+        }
         try {
             long session = sessionId();
             Map<String, Long> ok = new LinkedHashMap<>();
@@ -238,8 +269,11 @@ public final class ZooKeeperCoordinator implements Coordinator {
             }
             held.clear();
             held.putAll(ok);
+            if (!reportIn(seenEpoch, () -> listener.verified(Map.copyOf(ok)))) {
+                LOG.info("node {}: connection to ZooKeeper lost again while verifying its leases", self);
+                return; // the next (re)connect verifies again
+            }
             usable = true;
-            listener.verified(Map.copyOf(ok));
             for (String g : List.copyOf(wanted)) {
                 tryAcquire(g);
             }

@@ -21,9 +21,15 @@ final class TcpProxy implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
     private volatile boolean closed;
+    private final boolean quiet;
 
     TcpProxy(int target) throws IOException {
+        this(target, false);
+    }
+
+    TcpProxy(int target, boolean quiet) throws IOException {
         this.target = target;
+        this.quiet = quiet;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "proxy-" + target);
         t.setDaemon(true);
@@ -35,7 +41,9 @@ final class TcpProxy implements AutoCloseable {
     }
 
     void cut(boolean on) {
-        System.out.println("proxy " + port() + " -> " + target + (on ? " cut" : " healed") + ", " + open.size() + " sockets");
+        if (!quiet) {
+            System.out.println("proxy " + port() + " -> " + target + (on ? " cut" : " healed") + ", " + open.size() + " sockets");
+        }
         cut = on;
         if (!on) {
             closeAll();

@@ -126,6 +126,14 @@ final class PostgresqlResource implements Resource, Checker {
 
     @Override
     public ActionResult start(ActionContext context) {
+        return startServer(context, true);
+    }
+
+    /**
+     * Starts the server; {@code primary}: it must come up as a primary (refused with standby.signal, checked after the
+     * start). The replicated mode starts a standby, or a copy about to be promoted, with {@code primary} false.
+     */
+    ActionResult startServer(ActionContext context, boolean primary) {
         long t0 = System.nanoTime();
         Path pgCtl = bin("pg_ctl");
         if (!Files.isExecutable(pgCtl)) {
@@ -144,13 +152,13 @@ final class PostgresqlResource implements Resource, Checker {
             return ActionResult.failed(Severity.HARD, what + ": " + dir + " is not a PostgreSQL data directory (no PG_VERSION);"
                     + " fix dataDirectory, or create the cluster with initdb");
         }
-        ActionResult standby = standbySignal(dir);
+        ActionResult standby = primary ? standbySignal(dir) : null;
         if (standby != null) {
             return standby;
         }
         long pid = runningPid();
         if (pid > 0) {
-            return awaitRunning(pid, context, t0, "already running");
+            return awaitRunning(pid, context, t0, "already running", primary);
         }
         String orphans = killOrphans(context);
         String stale = clearStaleLock(context);
@@ -180,7 +188,7 @@ final class PostgresqlResource implements Resource, Checker {
         Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), left);
         List<String> serverLog = DbSupport.tailSince(log, logOffset, CommandRunner.TAIL_LINES);
         long newPid = runningPid();
-        CheckResult role = ex.ok() && newPid > 0 ? roleCheck() : null;
+        CheckResult role = primary && ex.ok() && newPid > 0 ? roleCheck() : null;
         if (role != null) {
             return ActionResult.failed(Severity.HARD, role.reason() + "; it was started but is no primary")
                     .withDuration(Duration.ofNanos(System.nanoTime() - t0));
@@ -217,10 +225,10 @@ final class PostgresqlResource implements Resource, Checker {
                 .withDuration(Duration.ofNanos(System.nanoTime() - t0)).withOutput(out);
     }
 
-    private ActionResult awaitRunning(long pid, ActionContext context, long t0, String how) {
+    private ActionResult awaitRunning(long pid, ActionContext context, long t0, String how, boolean primary) {
         while (true) {
             CheckResult r = WireProbe.postgres(s.host(), s.port(), context, what);
-            CheckResult role = r.healthy() ? roleCheck() : null;
+            CheckResult role = primary && r.healthy() ? roleCheck() : null;
             if (role != null && role.severity() == Severity.HARD) {
                 return ActionResult.failed(Severity.HARD, role.reason()).withDuration(Duration.ofNanos(System.nanoTime() - t0));
             }

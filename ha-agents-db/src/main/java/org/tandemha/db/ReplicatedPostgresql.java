@@ -224,7 +224,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         } catch (IOException e) {
             return ActionResult.failed(Severity.HARD, what + ": cannot write the standby configuration in " + dir + ": " + e);
         }
-        ActionResult started = pg.start(context);
+        ActionResult started = pg.startServer(context, false);
         if (!started.isDone()) {
             return started.withReason(what + ": the standby of " + p.describe() + " did not start: " + started.reason()
                     + " (after: " + String.join("; ", steps) + ")");
@@ -304,7 +304,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
                         + s.dataDirectory() + " has no PG_VERSION): the first primary needs a data directory made with"
                         + " initdb; the other nodes are cloned from it");
             }
-            ActionResult started = pg.start(context);
+            ActionResult started = pg.startServer(context, false);
             if (!started.isDone()) {
                 return started.withReason(what + ": cannot start the server to promote it: " + started.reason());
             }

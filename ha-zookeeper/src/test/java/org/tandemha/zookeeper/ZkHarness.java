@@ -59,11 +59,8 @@ final class ZkHarness implements AutoCloseable {
         // servers that came up alone would otherwise wait up to 60 s between election rounds)
         System.setProperty("zookeeper.fastleader.maxNotificationInterval", "1000");
         System.setProperty("zookeeper.cnxTimeout", "1000");
-        List<InstanceSpec> specs = new ArrayList<>();
-        for (int i = 1; i <= servers; i++) {
-            // ZooKeeper grants sessions of 2 to 20 ticks: the tick bounds the session timeout asked for
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, i, tickMs, -1));
-        }
+        // ZooKeeper grants sessions of 2 to 20 ticks: the tick bounds the session timeout asked for
+        List<InstanceSpec> specs = FreePorts.ensemble(servers, tickMs);
         TestingCluster zk = new TestingCluster(specs);
         zk.start();
         return zk;

@@ -79,10 +79,7 @@ class ZooKeeperOwnershipTest {
     @BeforeEach
     void start() throws Exception {
         // tickTime 500 ms: ZooKeeper grants sessions of 2 to 20 ticks, so the 3 s asked for are not raised to 6 s
-        List<InstanceSpec> specs = new ArrayList<>();
-        for (int i = 1; i <= 3; i++) {
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, i, 500, -1));
-        }
+        List<InstanceSpec> specs = FreePorts.ensemble(3, 500);
         zk = new TestingCluster(specs);
         zk.start();
         for (String id : NODES) {

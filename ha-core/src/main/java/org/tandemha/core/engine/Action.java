@@ -161,6 +161,71 @@ public sealed interface Action {
     }
 
     /**
+     * The input that answers an action the write-ahead rule held back ({@link #runsWithoutDurableGenerations}), so
+     * that the engine does not wait for it: a resource action or fencing is "not done" with {@code why}; null for
+     * the rest (an announcement or a message is simply not sent). The runtime and the simulation both use it.
+     */
+    static Input heldBackAnswer(Action a, String why) {
+        Input[] answer = new Input[1];
+        a.dispatch(new Handler() {
+            @Override
+            public void runResource(RunResource r) {
+                answer[0] = new Input.ActionDone(r.id(), org.tandemha.api.ActionResult.failed(why));
+            }
+
+            @Override
+            public void runCheck(RunCheck c) {
+            }
+
+            @Override
+            public void announce(Announce an) {
+            }
+
+            @Override
+            public void send(Send sd) {
+            }
+
+            @Override
+            public void runSafetyCheck(RunSafetyCheck sc) {
+            }
+
+            @Override
+            public void fencePeer(FencePeer f) {
+                answer[0] = new Input.FenceDone(f.id(), f.peer(), org.tandemha.api.ActionResult.failed(why));
+            }
+
+            @Override
+            public void emit(Emit e) {
+            }
+
+            @Override
+            public void completeCommand(CompleteCommand cc) {
+            }
+
+            @Override
+            public void refreshPeerStates(RefreshPeerStates r) {
+            }
+
+            @Override
+            public void peerRejoined(PeerRejoined pr) {
+            }
+
+            @Override
+            public void left(Left l) {
+            }
+
+            @Override
+            public void acquireLease(AcquireLease l) {
+            }
+
+            @Override
+            public void releaseLease(ReleaseLease l) {
+            }
+        });
+        return answer[0];
+    }
+
+    /**
      * The write-ahead rule: whether {@code a} may run although the generations of the step that asked for it could
      * not be made durable. Nothing that uses or spreads a new generation may (a start, a recovery, fencing); once the
      * engine knows ({@link Input.GenerationsDurable}), it claims and starts nothing, so its announcements and

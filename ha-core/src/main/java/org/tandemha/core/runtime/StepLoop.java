@@ -11,7 +11,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tandemha.api.ActionResult;
 import org.tandemha.api.ClusterEvent;
 import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.EventKind;
@@ -44,7 +43,6 @@ final class StepLoop {
     private final EventDispatcher events;
     private final EngineClock clock;
     private final Action.Handler executor;
-    private final Action.Handler refusal = new Refusal();
 
     private volatile ClusterStatus snapshot;
     private volatile boolean snapshotStale = true;
@@ -182,7 +180,11 @@ final class StepLoop {
                 if (durable || Action.runsWithoutDurableGenerations(a, engineKnowsNotDurable)) {
                     a.dispatch(executor);
                 } else {
-                    a.dispatch(refusal);
+                    Input answer = Action.heldBackAnswer(a, "not done: the generations of node " + self
+                            + " could not be saved (" + storeError + ")");
+                    if (answer != null) {
+                        submit(answer);
+                    }
                 }
             } catch (RuntimeException e) {
                 LOG.error("node {}: action {} failed", self, a, e);
@@ -243,82 +245,6 @@ final class StepLoop {
             }, Math.max(0, at - clock.now()), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             wakeup = null;
-        }
-    }
-
-    /**
-     * Answers an action held back because the generations are not durable, so the engine does not wait for it. Only
-     * what would use or spread a new generation is held back ({@link Action#runsWithoutDurableGenerations}); what the
-     * engine waits for is answered "not done", the rest is dropped.
-     */
-    private final class Refusal implements Action.Handler {
-        private String why() {
-            return "not done: the generations of node " + self + " could not be saved (" + storeError + ")";
-        }
-
-        @Override
-        public void runResource(Action.RunResource a) {
-            submit(new Input.ActionDone(a.id(), ActionResult.failed(why())));
-        }
-
-        @Override
-        public void fencePeer(Action.FencePeer a) {
-            submit(new Input.FenceDone(a.id(), a.peer(), ActionResult.failed(why())));
-        }
-
-        @Override
-        public void runCheck(Action.RunCheck a) {
-            // always runs
-        }
-
-        @Override
-        public void announce(Action.Announce a) {
-            // held back likewise; the last announcement goes out again once the generations are saved
-        }
-
-        @Override
-        public void send(Action.Send a) {
-            // held back until the engine knows the generations are not durable (it then claims and acknowledges nothing)
-        }
-
-        @Override
-        public void runSafetyCheck(Action.RunSafetyCheck a) {
-            // always runs
-        }
-
-        @Override
-        public void emit(Action.Emit a) {
-            // always runs
-        }
-
-        @Override
-        public void completeCommand(Action.CompleteCommand a) {
-            // always runs
-        }
-
-        @Override
-        public void refreshPeerStates(Action.RefreshPeerStates a) {
-            // always runs
-        }
-
-        @Override
-        public void peerRejoined(Action.PeerRejoined a) {
-            // always runs
-        }
-
-        @Override
-        public void left(Action.Left a) {
-            // always runs
-        }
-
-        @Override
-        public void acquireLease(Action.AcquireLease a) {
-            // always runs (its token is written ahead before a start uses it)
-        }
-
-        @Override
-        public void releaseLease(Action.ReleaseLease a) {
-            // always runs
         }
     }
 }

@@ -2,7 +2,6 @@ package org.tandemha.core.sim;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.tandemha.api.ActionResult;
 import org.tandemha.core.engine.Action;
 import org.tandemha.core.engine.Input;
 import org.tandemha.core.engine.LocalState;
@@ -58,15 +57,20 @@ final class SimEdge {
             tellDurable(n, new Input.GenerationsDurable(false, "sim: the generation store cannot be written"));
         }
         Runner runner = new Runner(n);
-        Refuser refuser = null;
+        long inc = n.incarnation;
         for (Action a : actions) {
             if (durable || Action.runsWithoutDurableGenerations(a, n.engineKnowsNotDurable)) {
                 a.dispatch(runner);
             } else {
-                if (refuser == null) {
-                    refuser = new Refuser(n);
+                // refused by the write-ahead rule: what the engine waits for fails at once, as the runtime reports it
+                Input answer = Action.heldBackAnswer(a, "sim: not done, the generations could not be saved");
+                if (answer != null) {
+                    w.at(0, () -> {
+                        if (n.alive(inc)) {
+                            deliver(n, answer);
+                        }
+                    });
                 }
-                a.dispatch(refuser);
             }
         }
         if (n.engine == null) {
@@ -99,94 +103,6 @@ final class SimEdge {
                 deliver(n, d);
             }
         });
-    }
-
-    /**
-     * An action refused by the write-ahead rule (see {@link Action#runsWithoutDurableGenerations}): a resource
-     * action or fencing fails at once, as the runtime reports it; an announcement or a message is not sent.
-     */
-    private final class Refuser implements Action.Handler {
-        private final SimNode n;
-        private final long inc;
-        private final ActionResult no = ActionResult.failed("sim: not done, the generations could not be saved");
-
-        Refuser(SimNode n) {
-            this.n = n;
-            this.inc = n.incarnation;
-        }
-
-        @Override
-        public void runResource(Action.RunResource a) {
-            w.at(0, () -> {
-                if (n.alive(inc)) {
-                    deliver(n, new Input.ActionDone(a.id(), no));
-                }
-            });
-        }
-
-        @Override
-        public void fencePeer(Action.FencePeer a) {
-            w.at(0, () -> {
-                if (n.alive(inc)) {
-                    deliver(n, new Input.FenceDone(a.id(), a.peer(), no));
-                }
-            });
-        }
-
-        @Override
-        public void runCheck(Action.RunCheck a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void announce(Action.Announce a) {
-            // not sent: the peers must not learn a generation that is not durable
-        }
-
-        @Override
-        public void send(Action.Send a) {
-            // not sent: the peers must not learn a generation that is not durable
-        }
-
-        @Override
-        public void runSafetyCheck(Action.RunSafetyCheck a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void emit(Action.Emit a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void completeCommand(Action.CompleteCommand a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void refreshPeerStates(Action.RefreshPeerStates a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void peerRejoined(Action.PeerRejoined a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void left(Action.Left a) {
-            // dropped: nothing to report back
-        }
-
-        @Override
-        public void acquireLease(Action.AcquireLease a) {
-            new Runner(n).acquireLease(a); // never refused (see Action.runsWithoutDurableGenerations)
-        }
-
-        @Override
-        public void releaseLease(Action.ReleaseLease a) {
-            new Runner(n).releaseLease(a);
-        }
     }
 
     /** Carries out one node's actions. */

@@ -52,8 +52,9 @@ final class Sse implements AutoCloseable {
         long id = -1;
         String kind = null;
         String data = null;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // keep-alive comments do not extend it
         while (true) {
-            String l = lines.poll(10, TimeUnit.SECONDS);
+            String l = lines.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (l == null || l.equals("<closed>")) {
                 throw new AssertionError(l == null ? "no event within 10 s" : "the stream closed");
             }

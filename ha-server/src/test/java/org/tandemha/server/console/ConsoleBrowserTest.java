@@ -163,7 +163,7 @@ class ConsoleBrowserTest {
     @Test
     @Order(2)
     void anOperatorSimulatesACrashOfTheActiveNodeInTheWhatIfPanel() throws Exception {
-        browser.findElement(By.id("signout")).click();
+        click(By.id("signout"));
         signIn("node2", OPERATOR);
         waitFor("the what-if panel enabled", () -> browser.findElement(By.id("wi-run")).isEnabled()
                 && !browser.findElement(By.id("wi-disabled")).isDisplayed());
@@ -196,8 +196,7 @@ class ConsoleBrowserTest {
         waitFor("the operator's buttons", () -> !browser.findElements(By.cssSelector("button[data-act=switchover]")).isEmpty());
         waitFor("node1's events merged into the timeline", () -> text("#sources").contains("node1 polled"));
         screenshot("overview");
-        WebElement b = browser.findElement(By.cssSelector("button[data-act=switchover][data-target=node2]"));
-        b.click();
+        click(By.cssSelector("button[data-act=switchover][data-target=node2]"));
         waitFor("the preview", () -> browser.findElement(By.id("dlg")).isDisplayed());
         String preview = text("#dlg");
         assertThat(preview).contains("Preview: switchover of web to node2").contains("stop").contains("start")
@@ -208,7 +207,7 @@ class ConsoleBrowserTest {
         assertThat(text("#dlg")).contains("Simulated outcome").contains("switchover web node2");
         assertThat(attr("#dlg-sim table.wi-placement tr[data-group=web]", "data-running")).isEqualTo("node2");
         screenshot("switchover-preview");
-        browser.findElement(By.id("dlg-ok")).click();
+        click(By.id("dlg-ok"));
         waitFor("web on node2 in the page", () -> "node2".equals(attr("article.group[data-group=web]", "data-active")));
         waitFor("the result in the timeline", () -> text("#timeline").contains("switchover web to node2 by alice: done"));
         String audit = Files.readString(dir.resolve("state/node2/audit.log"));
@@ -283,8 +282,22 @@ class ConsoleBrowserTest {
         browser.get(url(node) + "/");
         waitFor("the sign-in form", () -> browser.findElement(By.id("token")).isDisplayed());
         browser.findElement(By.id("token")).sendKeys(token);
-        browser.findElement(By.id("signin")).click();
+        click(By.id("signin"));
         waitFor("the console", () -> browser.findElement(By.id("main")).isDisplayed() && text("#nodes").contains("node"));
+    }
+
+    /** Finds and clicks again when the live page re-rendered the element between the two (bounded). */
+    private void click(By by) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                browser.findElement(by).click();
+                return;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private String text(String css) {

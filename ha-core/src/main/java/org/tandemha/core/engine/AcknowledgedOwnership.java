@@ -133,6 +133,10 @@ final class AcknowledgedOwnership implements Ownership {
                     return n + " was last heard with " + g.id() + " FAILED (a stop failed there) and is not fenced:"
                             + " waiting until it is fenced or an operator clears " + g.id();
                 }
+                if (p.maintHeld.contains(g.id()) && !p.fenced) {
+                    return n + " was last heard running " + g.id() + " in maintenance (unmanaged: it keeps it running while"
+                            + " silent) and is not fenced: waiting until it is heard again, fenced, or an operator clears " + g.id();
+                }
                 long resetBy = s.peerTracker.watchdogResetBy(p, g);
                 if (resetBy > s.now) {
                     return n + " is declared dead but not fenced: waiting " + Durations.format(Duration.ofMillis(resetBy - s.now))

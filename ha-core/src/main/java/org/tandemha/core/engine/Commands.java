@@ -112,6 +112,26 @@ final class Commands {
         return null;
     }
 
+    /**
+     * Whether every other node of the group was last heard with this node's maintenance register for it, set on: only
+     * then may this node keep the group running, unmanaged, when it stands down or loses its quorum or lease. A peer
+     * that has not heard the register (it was set just before a cut) takes the group over as a managed one, so this node
+     * must stop it like any other; a peer that heard it leaves it alone (and does not start it while this node is silent).
+     */
+    boolean maintenanceKnownToPeers(GroupRecord g) {
+        for (String n : g.spec.nodes()) {
+            PeerRecord p = s.peers.get(n);
+            if (p == null || n.equals(s.self)) {
+                continue;
+            }
+            GroupAnn a = s.ann(p, g);
+            if (a == null || !a.maintOn() || a.maintVer() != g.maintVer || !java.util.Objects.equals(a.maintNode(), g.maintNode)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Last-writer-wins registers (maintenance, clear) travel with announcements. */
     void adoptRegisters(GroupRecord g, GroupAnn a) {
         if (a.maintVer() > g.maintVer || (a.maintVer() == g.maintVer && a.maintNode() != null && g.maintNode != null
@@ -136,6 +156,9 @@ final class Commands {
         for (PeerRecord p : s.peers.values()) {
             if (!p.reachable && p.failed.remove(g.id())) {
                 any = true; // the operator says what failed to stop on that silent node is stopped
+            }
+            if (!p.reachable && p.maintHeld.remove(g.id())) {
+                any = true; // ... and that what ran there in maintenance is stopped
             }
         }
         g.blocked = false;

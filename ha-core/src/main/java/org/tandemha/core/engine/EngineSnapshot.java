@@ -55,8 +55,9 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                        long backoff, boolean degradedReported, long fenceId, long nextFenceAt, long fenceBackoff,
                        boolean fingerprintWarned, boolean fenced, Map<String, String> facts, List<String> mayRun,
                        boolean leftCleanly, List<String> failed, long duplicateUntil, long duplicateNewer,
-                       long settleUntil) {
+                       long settleUntil, List<String> maintHeld) {
         public Peer {
+            maintHeld = maintHeld == null ? List.of() : List.copyOf(maintHeld); // (absent in older snapshots)
             facts = Map.copyOf(facts);
             mayRun = List.copyOf(mayRun);
             failed = List.copyOf(failed);
@@ -125,7 +126,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             peers.add(new Peer(p.id, p.reachable, p.everHeard, p.incarnation, p.ann, p.unreachableSince, p.deadOrFenced,
                     p.deadReason, p.safetyId, p.nextSafetyAt, p.backoff, p.degradedReported, p.fenceId, p.nextFenceAt,
                     p.fenceBackoff, p.fingerprintWarned, p.fenced, p.facts, new ArrayList<>(p.mayRun), p.leftCleanly,
-                    new ArrayList<>(p.failed), p.duplicateUntil, p.duplicateNewer, p.settleUntil));
+                    new ArrayList<>(p.failed), p.duplicateUntil, p.duplicateNewer, p.settleUntil, new ArrayList<>(p.maintHeld)));
         }
         List<Group> groups = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {
@@ -219,6 +220,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             r.mayRun.addAll(p.mayRun());
             r.leftCleanly = p.leftCleanly();
             r.failed.addAll(p.failed());
+            r.maintHeld.addAll(p.maintHeld());
             r.duplicateUntil = p.duplicateUntil();
             r.duplicateNewer = p.duplicateNewer();
             r.settleUntil = p.settleUntil();

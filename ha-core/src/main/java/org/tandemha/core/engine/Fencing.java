@@ -65,6 +65,7 @@ final class Fencing {
             p.fenceBackoff = 0;
             p.fenced = true;
             p.failed.clear(); // what failed to stop there is stopped now
+            p.maintHeld.clear(); // and what ran there in maintenance too
             p.deadOrFenced = true;
             p.deadReason = "fenced: " + result.reason();
             s.emit(EventKind.FENCE, Level.WARNING, null, null, "node " + p.id + " fenced: " + result.reason(), Map.of("peer", p.id));

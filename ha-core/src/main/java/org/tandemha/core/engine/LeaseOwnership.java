@@ -139,6 +139,10 @@ final class LeaseOwnership implements Ownership {
                 return n + " was last heard with " + g.id() + " FAILED (a stop failed there) and is not fenced:"
                         + " waiting until it is fenced or an operator clears " + g.id();
             }
+            if (!p.reachable && p.maintHeld.contains(g.id()) && !p.fenced) {
+                return n + " was last heard running " + g.id() + " in maintenance (unmanaged: it keeps it running while"
+                        + " silent) and is not fenced: waiting until it is heard again, fenced, or an operator clears " + g.id();
+            }
             GroupAnn a = s.ann(p, g);
             if (p.reachable && a != null && a.active()) {
                 return n + " holds it (" + a.state() + ")";
@@ -270,10 +274,15 @@ final class LeaseOwnership implements Ownership {
         if (!g.state.active() || g.state == LocalState.FAILED || g.state == LocalState.UNKNOWN) {
             return;
         }
-        if (g.maintOn) {
+        if (g.maintOn && s.commands.maintenanceKnownToPeers(g)) {
             s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in maintenance: left"
                     + " running on " + s.self + " although its lease is lost or in doubt; the operator decides", Map.of());
             return;
+        }
+        if (g.maintOn) {
+            s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in maintenance, but not"
+                    + " every peer was heard with it in maintenance: another node may take its lease as a managed group,"
+                    + " so it is stopped on " + s.self + " too", Map.of());
         }
         if (why != null) {
             s.emit(EventKind.STAND_DOWN, Level.ERROR, g.id(), null, "node " + s.self + " " + why + ": stopping it here"

@@ -124,12 +124,17 @@ final class NodeLifecycle {
         s.selfFenced = true;
         s.selfFencedReason = reason;
         for (GroupRecord g : s.groups.values()) {
-            if (g.maintOn && g.state.active()) {
+            if (g.maintOn && g.state.active() && s.commands.maintenanceKnownToPeers(g)) {
                 if (first) {
                     s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in maintenance:"
                             + " left running on " + s.self + " although this node stands down; the operator decides", Map.of());
                 }
             } else if (g.state.active() && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN) {
+                if (g.maintOn && first) {
+                    s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in maintenance,"
+                            + " but not every peer was heard with it in maintenance (it was set just before the cut): a peer"
+                            + " may take it over as a managed group, so it is stopped on " + s.self + " too", Map.of());
+                }
                 s.sequencer.requestStop(g, StopReason.STAND_DOWN);
             } else if (g.state == LocalState.CLAIMING) {
                 s.ownership.withdraw(g, "standing down");

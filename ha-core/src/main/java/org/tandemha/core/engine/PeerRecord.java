@@ -35,6 +35,11 @@ final class PeerRecord {
     boolean leftCleanly;
     /** Groups this peer last announced FAILED (a stop failed there): kept while it is silent. */
     final Set<String> failed = new TreeSet<>();
+    /**
+     * Groups this peer last announced running in maintenance: unmanaged there, so it keeps them running while silent
+     * (even if it stands down or loses quorum) and nobody else may start them until it is fenced or an operator clears.
+     */
+    final Set<String> maintHeld = new TreeSet<>();
     /** Until when this peer counts as duplicated (two copies heard at once); -1: not duplicated. */
     long duplicateUntil = -1;
     long duplicateNewer;

@@ -117,6 +117,11 @@ final class PeerTracker {
                 } else {
                     p.mayRun.remove(g.id());
                 }
+                if (ga.maintOn() && ga.active()) {
+                    p.maintHeld.add(g.id());
+                } else {
+                    p.maintHeld.remove(g.id());
+                }
                 s.commands.adoptRegisters(g, ga);
             }
         }

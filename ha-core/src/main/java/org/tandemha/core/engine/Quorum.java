@@ -41,7 +41,7 @@ final class Quorum {
         }
         if (s.now - s.quorumLostAt >= s.spec.quorum().lossGrace().toMillis()) {
             for (GroupRecord g : s.groups.values()) {
-                if (g.maintOn) {
+                if (g.maintOn && (!g.state.active() || s.commands.maintenanceKnownToPeers(g))) {
                     if (g.state.active() && !s.quorumMaintWarned) {
                         s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in"
                                 + " maintenance: left running on " + s.self + " although quorum is lost; the operator decides", Map.of());
@@ -49,6 +49,11 @@ final class Quorum {
                     continue; // hands off
                 }
                 if (g.state.active() && g.state != LocalState.FAILED && g.state != LocalState.UNKNOWN && g.state != LocalState.STOPPING) {
+                    if (g.maintOn) {
+                        s.emit(EventKind.MAINTENANCE, Level.WARNING, g.id(), null, "group " + g.id() + " is in maintenance,"
+                                + " but not every peer was heard with it in maintenance: the quorate side may take it over"
+                                + " as a managed group, so it is stopped on " + s.self + " too", Map.of());
+                    }
                     s.sequencer.requestStop(g, StopReason.QUORUM);
                 }
             }

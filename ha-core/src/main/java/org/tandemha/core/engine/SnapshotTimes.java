@@ -38,7 +38,7 @@ final class SnapshotTimes {
                     p.deadOrFenced(), p.deadReason(), p.safetyId(), t(p.nextSafetyAt(), d), p.backoff(),
                     p.degradedReported(), p.fenceId(), t(p.nextFenceAt(), d), p.fenceBackoff(), p.fingerprintWarned(),
                     p.fenced(), p.facts(), p.mayRun(), p.leftCleanly(), p.failed(), t(p.duplicateUntil(), d),
-                    p.duplicateNewer(), t(p.settleUntil(), d)));
+                    p.duplicateNewer(), t(p.settleUntil(), d), p.maintHeld()));
         }
         List<Group> groups = new ArrayList<>();
         for (Group g : s.groups()) {

@@ -320,6 +320,16 @@ final class Commands {
             }
             return true;
         }
+        PeerRecord t = s.peers.get(w.target());
+        if (g.state == LocalState.OFFLINE && w.target().equals(g.handoff) && t != null && !t.reachable && t.degradedReported) {
+            // Handed over, then cut off from the target, which the safety check says is alive: whether it heard the
+            // hand-over (and started the group) cannot be known here, so the group is not started again here either.
+            complete(w.commandId(), CommandResult.refused("the heartbeat paths to " + w.target() + " failed during the"
+                    + " switchover: group " + g.id() + " is stopped on " + s.self + " and handed to " + w.target() + ", which"
+                    + " is alive but unreachable; it starts there once the nodes hear each other again (repair the heartbeat"
+                    + " paths). It is not started again on " + s.self + ": " + w.target() + " may have heard the hand-over"));
+            return true;
+        }
         if (s.now >= w.deadline()) {
             complete(w.commandId(), CommandResult.refused("group " + g.id() + " did not reach " + w.target() + " within "
                     + Durations.format(s.spec.timing().commandTimeout()) + "; here it is " + g.state));

@@ -19,6 +19,7 @@ import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.engine.Engine;
 import org.tandemha.core.engine.Input;
 import org.tandemha.core.engine.LocalState;
+import org.tandemha.core.engine.StandbyState;
 import org.tandemha.core.sim.SimCluster;
 
 /**
@@ -310,6 +311,13 @@ public final class SimDriver {
                 continue;
             }
             sb.append(en.state(g.id()));
+            StandbyState standby = en.standby(g.id());
+            if (g.promotable() && standby != StandbyState.NONE) {
+                sb.append("+standby");
+                if (standby != StandbyState.RUNNING) {
+                    sb.append('(').append(standby).append(')');
+                }
+            }
             GroupStatus gs = en.status(Instant.EPOCH).groups().stream().filter(x -> x.group().equals(g.id()))
                     .findFirst().orElseThrow();
             if (gs.blockedOn().contains(n)) {
@@ -326,6 +334,15 @@ public final class SimDriver {
         }
         if (unmanaged) {
             sb.append(" maintenance");
+        }
+        if (g.promotable()) {
+            List<String> primaries = sim.primaries(g.id());
+            sb.append(" primaries=").append(primaries.isEmpty() ? "none" : String.join(",", primaries));
+            List<String> copies = new ArrayList<>();
+            for (String n : g.nodes()) {
+                copies.add(n + "@" + sim.position(n, g.id()));
+            }
+            sb.append(" copies=").append(String.join(",", copies));
         }
         return sb.toString();
     }

@@ -133,7 +133,7 @@ public final class WhatIf {
                 + (o.snapshots() == null ? "fresh" : "snapshots of " + String.join(" ", o.snapshots().keySet()))
                 + "; arbiter: " + arb + "; fencing: " + (d.sim().spec() != null && (o.fencing() != null ? o.fencing()
                 : !spec.fencers().isEmpty()) ? "on" : "off") + "; seed " + o.seed();
-        return new WhatIfReport(header, d.transcript(), d.after(), down, d.decisions(), d.answers(),
+        return new WhatIfReport(header, d.transcript(), d.after(), down, d.replication(), d.decisions(), d.answers(),
                 List.copyOf(d.sim().violations()), end);
     }
 }

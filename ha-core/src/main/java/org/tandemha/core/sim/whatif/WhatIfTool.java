@@ -32,10 +32,13 @@ public final class WhatIfTool {
                   "arbiter down", "arbiter answers node2 about node1 PEER_ALIVE", "check-fails node1 web app",
                   "stop-fails|stop-hangs|start-fails node1 web app", "switchover web node2", "switchback web",
                   "maintenance web on", "boot node3", ... (one per argument, or separated by ';'; --events: one per line)
+                  promotable groups (primary on one node, standbys on the others): "standby-lags node2 db" (the standby
+                  stops receiving: its copy falls behind), "standby-start-fails node1 db" (its rewind fails: an alarm),
+                  "healthy node2 db pg"; the report adds each copy's role, position and how far behind the primary
               simulate --config FILE [--from ...] --sweep [--depth 1|2] [--bound TIME] [--max-pairs N] [--json] [EVENT]...
                   tries every single fault (and pairs at depth 2) from the state the events lead to, and names each that
-                  leaves a group offline while a node could run it, puts it on two nodes, or keeps it offline longer
-                  than the bound (default 30s); exit code 1 when it finds one
+                  leaves a group offline while a node could run it, puts it on two nodes (or gives it two primaries),
+                  or keeps it offline longer than the bound (default 30s); exit code 1 when it finds one
               replay --journal DIR --config FILE [--at TIME] [--inputs N] [--list] [--json]
                   replays a node's journal and explains the decision at or after TIME (an ISO instant such as
                   2026-12-06T03:12:00Z, or the engine time in ms: t=12345; default: the last decision): the inputs that

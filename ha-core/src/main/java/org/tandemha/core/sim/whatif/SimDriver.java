@@ -120,6 +120,7 @@ public final class SimDriver {
                             "no arbiter configured (two-node without arbiter): a silent peer counts as dead", 0, false));
                 }
             }
+            case SCRIPT -> scripted();
         }
     }
 

@@ -33,7 +33,8 @@ public final class WhatIf {
         /** A crashed peer is dead, a live one alive. */ TRUTH,
         /** A shared-disk race: the first to ask wins and fences the other. */ DISK_RACE,
         /** No arbiter answers. */ SILENT,
-        /** No arbiter, and every silent peer counts as dead (quorum.twoNodeWithoutArbiter: the split-brain risk). */ DEAD
+        /** No arbiter, and every silent peer counts as dead (quorum.twoNodeWithoutArbiter: the split-brain risk). */ DEAD,
+        /** Only what the events script ({@code arbiter answers ...}); a question without a scripted answer: unknown. */ SCRIPT
     }
 
     /**

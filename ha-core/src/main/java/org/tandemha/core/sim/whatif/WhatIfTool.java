@@ -24,7 +24,7 @@ public final class WhatIfTool {
     public static final String USAGE = """
             usage:
               simulate --config FILE [--from DIR|FILE]... [--events FILE] [--json] [--seed N] [--run TIME]
-                       [--arbiter truth|disk-race|silent|dead] [--fencing on|off] [EVENT]...
+                       [--arbiter truth|disk-race|silent|dead|script] [--fencing on|off] [EVENT]...
                   what happens if: runs the cluster in simulated time from a fresh start, or from engine snapshots
                   (--from: a snapshot JSON file per node, or a directory of them), applies the events and prints every
                   decision with its reason and time, the final placement and the downtime per group.
@@ -164,7 +164,7 @@ public final class WhatIfTool {
             try {
                 o = o.withArbiter(WhatIf.Arbiter.valueOf(arb.toUpperCase(Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw new Usage("--arbiter " + arb + " is not known (fix: truth, disk-race, silent or dead)");
+                throw new Usage("--arbiter " + arb + " is not known (fix: truth, disk-race, silent, dead or script)");
             }
         }
         String fencing = a.one("--fencing", null);

@@ -19,6 +19,7 @@ import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.engine.Engine;
 import org.tandemha.core.engine.Input;
 import org.tandemha.core.engine.LocalState;
+import org.tandemha.core.engine.StandbyState;
 import org.tandemha.core.sim.SimCluster;
 
 /**
@@ -61,6 +62,10 @@ public final class SimDriver {
         int maxOwners;
         /** The first time it ran on more than one node: where and when. */
         String twoOwners;
+        /** Promotable groups: the most primaries at once (the simulator's invariant: never more than one). */
+        int maxPrimaries;
+        /** The first time it had two primaries: where and when. */
+        String twoPrimaries;
     }
 
     SimDriver(SimCluster sim, long t0) {
@@ -115,6 +120,7 @@ public final class SimDriver {
                             "no arbiter configured (two-node without arbiter): a silent peer counts as dead", 0, false));
                 }
             }
+            case SCRIPT -> scripted();
         }
     }
 
@@ -193,6 +199,13 @@ public final class SimDriver {
             u.maxOwners = Math.max(u.maxOwners, owners);
             if (owners > 1 && u.twoOwners == null) {
                 u.twoOwners = String.join(" and ", on) + " at " + WhatIfReport.sec(now);
+            }
+            if (spec.group(e.getKey()).orElseThrow().promotable()) {
+                List<String> primaries = sim.primaries(e.getKey());
+                u.maxPrimaries = Math.max(u.maxPrimaries, primaries.size());
+                if (primaries.size() > 1 && u.twoPrimaries == null) {
+                    u.twoPrimaries = String.join(" and ", primaries) + " at " + WhatIfReport.sec(now);
+                }
             }
             if (owners > 0) {
                 u.everUp = true;
@@ -310,6 +323,13 @@ public final class SimDriver {
                 continue;
             }
             sb.append(en.state(g.id()));
+            StandbyState standby = en.standby(g.id());
+            if (g.promotable() && standby != StandbyState.NONE) {
+                sb.append("+standby");
+                if (standby != StandbyState.RUNNING) {
+                    sb.append('(').append(standby).append(')');
+                }
+            }
             GroupStatus gs = en.status(Instant.EPOCH).groups().stream().filter(x -> x.group().equals(g.id()))
                     .findFirst().orElseThrow();
             if (gs.blockedOn().contains(n)) {
@@ -327,7 +347,56 @@ public final class SimDriver {
         if (unmanaged) {
             sb.append(" maintenance");
         }
+        if (g.promotable()) {
+            List<String> primaries = sim.primaries(g.id());
+            sb.append(" primaries=").append(primaries.isEmpty() ? "none" : String.join(",", primaries));
+            List<String> copies = new ArrayList<>();
+            for (String n : g.nodes()) {
+                copies.add(n + "@" + sim.position(n, g.id()));
+            }
+            sb.append(" copies=").append(String.join(",", copies));
+        }
         return sb.toString();
+    }
+
+    /** Promotable groups: the primaries now and every node's copy (role, position, how far behind the primary). */
+    Map<String, WhatIfReport.Replication> replication() {
+        Map<String, WhatIfReport.Replication> m = new LinkedHashMap<>();
+        for (GroupSpec g : spec.groups()) {
+            if (!g.promotable()) {
+                continue;
+            }
+            List<String> primaries = sim.primaries(g.id());
+            long[] lead = primaries.size() == 1 ? parse(sim.position(primaries.get(0), g.id())) : null;
+            List<WhatIfReport.Copy> copies = new ArrayList<>();
+            for (String n : g.nodes()) {
+                Engine en = sim.engine(n);
+                String role;
+                if (primaries.contains(n)) {
+                    role = "primary";
+                } else if (en == null) {
+                    role = sim.condition(n).equals("down") ? "down" : "process down";
+                } else if (en.standby(g.id()) != StandbyState.NONE) {
+                    role = "standby" + (en.standby(g.id()) == StandbyState.RUNNING ? ""
+                            : " " + en.standby(g.id()).name().toLowerCase(Locale.ROOT));
+                } else {
+                    role = "none";
+                }
+                String pos = sim.position(n, g.id());
+                long[] p = parse(pos);
+                long behind = lead != null && p[0] == lead[0] ? Math.max(0, lead[1] - p[1]) : -1;
+                copies.add(new WhatIfReport.Copy(n, role, pos, behind));
+            }
+            m.put(g.id(), new WhatIfReport.Replication(primaries, copies, uptime.get(g.id()).maxPrimaries,
+                    uptime.get(g.id()).twoPrimaries));
+        }
+        return m;
+    }
+
+    /** {@code timeline:offset}. */
+    private static long[] parse(String position) {
+        int i = position.indexOf(':');
+        return new long[] {Long.parseLong(position.substring(0, i)), Long.parseLong(position.substring(i + 1))};
     }
 
     List<String> transcript() {

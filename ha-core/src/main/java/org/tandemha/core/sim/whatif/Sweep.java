@@ -18,13 +18,14 @@ import org.tandemha.core.engine.Engine;
  * <ul>
  * <li>is left offline at the end (two bounds after the fault) although a node could run it (its process is up and
  * no fault of the run touches that group there),</li>
- * <li>runs on two nodes at once, or</li>
+ * <li>runs on two nodes at once, or, promotable, has two primaries at once (the simulator's invariant), or</li>
  * <li>is offline longer than the bound ({@link Options#boundMs}) before it runs again.</li>
  * </ul>
  * The faults, in the event language (so that each can be run again with the simulator to see the whole story):
  * {@code crash}, {@code crash-daemon} and {@code pause} of each node; {@code cut} and {@code cut-one-way} of each pair;
  * {@code arbiter down}; and per group, node and resource {@code check-fails}, {@code kill}, {@code start-fails},
- * {@code start-hangs}, {@code stop-fails}, {@code stop-hangs}, {@code recover-fails}.
+ * {@code start-hangs}, {@code stop-fails}, {@code stop-hangs}, {@code recover-fails}; and for a promotable group,
+ * per node, its standby's {@code standby-lags} and {@code standby-start-fails}.
  */
 public final class Sweep {
     /**
@@ -140,6 +141,11 @@ public final class Sweep {
                         f.add(k + " " + n + " " + g.id() + " " + r.id());
                     }
                 }
+                if (g.promotable()) {
+                    for (String k : WhatIfEvents.STANDBY_FAULTS) {
+                        f.add(k + " " + n + " " + g.id() + " " + g.promotableResource());
+                    }
+                }
             }
         }
         return f;
@@ -186,6 +192,8 @@ public final class Sweep {
             SimDriver.Uptime u = d.uptime().get(g.id());
             u.maxOwners = 0;
             u.twoOwners = null;
+            u.maxPrimaries = 0;
+            u.twoPrimaries = null;
             if (!d.sim().runningOn(g.id()).isEmpty() && !maintenance(d, g.id())) {
                 runningAt.add(g.id());
             }
@@ -204,6 +212,14 @@ public final class Sweep {
         String what = String.join(", then ", faults);
         for (String g : runningAt) {
             SimDriver.Uptime u = d.uptime().get(g);
+            String twoPrimaries = d.sim().violations().stream().filter(v -> v.contains("group " + g + " has two primaries"))
+                    .findFirst().orElse(null);
+            if (u.maxPrimaries > 1 || twoPrimaries != null) {
+                found.add(new Weakness(faults, "two primaries", g, "after " + what + ", group " + g + " has two"
+                        + " primaries at once" + (u.twoPrimaries == null ? "" : " (" + u.twoPrimaries + ")")
+                        + ": both accept writes and their copies diverge" + (twoPrimaries == null ? "" : "; " + twoPrimaries)));
+                continue;
+            }
             if (u.maxOwners > 1 || !d.sim().violations().isEmpty()) {
                 found.add(new Weakness(faults, "two nodes", g, "after " + what + ", group " + g + " runs on two nodes at"
                         + " once" + (u.twoOwners == null ? "" : " (" + u.twoOwners + ")")

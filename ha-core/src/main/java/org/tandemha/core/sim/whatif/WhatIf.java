@@ -33,7 +33,8 @@ public final class WhatIf {
         /** A crashed peer is dead, a live one alive. */ TRUTH,
         /** A shared-disk race: the first to ask wins and fences the other. */ DISK_RACE,
         /** No arbiter answers. */ SILENT,
-        /** No arbiter, and every silent peer counts as dead (quorum.twoNodeWithoutArbiter: the split-brain risk). */ DEAD
+        /** No arbiter, and every silent peer counts as dead (quorum.twoNodeWithoutArbiter: the split-brain risk). */ DEAD,
+        /** Only what the events script ({@code arbiter answers ...}); a question without a scripted answer: unknown. */ SCRIPT
     }
 
     /**
@@ -133,7 +134,7 @@ public final class WhatIf {
                 + (o.snapshots() == null ? "fresh" : "snapshots of " + String.join(" ", o.snapshots().keySet()))
                 + "; arbiter: " + arb + "; fencing: " + (d.sim().spec() != null && (o.fencing() != null ? o.fencing()
                 : !spec.fencers().isEmpty()) ? "on" : "off") + "; seed " + o.seed();
-        return new WhatIfReport(header, d.transcript(), d.after(), down, d.decisions(), d.answers(),
+        return new WhatIfReport(header, d.transcript(), d.after(), down, d.replication(), d.decisions(), d.answers(),
                 List.copyOf(d.sim().violations()), end);
     }
 }

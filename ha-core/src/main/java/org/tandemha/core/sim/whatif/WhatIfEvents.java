@@ -32,6 +32,10 @@ import org.tandemha.core.sim.SimCluster;
  *                                           ANSWER: PEER_ALIVE|alive, PEER_DEAD|dead, WE_LOST|we-lost, UNKNOWN|unknown, nothing
  * fencer works|fails|hangs ["reason"]       how fencing goes from now on
  * check-fails|check-fails-once|check-hangs|start-fails|start-hangs|stop-fails|stop-hangs|recover-fails|healthy NODE GROUP RESOURCE
+ * standby-lags|standby-start-fails NODE GROUP [RESOURCE]
+ *                                           promotable groups: the standby on NODE stops receiving (its copy falls
+ *                                           behind; a failover promotes the most advanced copy) / cannot be started
+ *                                           (its rewind fails: an alarm, retried every 10 s); healthy clears either
  * kill NODE GROUP RESOURCE                  the resource's process dies once
  * switchover GROUP TARGET | switchback GROUP | maintenance GROUP on|off | clear GROUP   [on NODE]: where it is given
  *                                           (default: the node running the group, else its first node that is up)
@@ -55,8 +59,12 @@ public final class WhatIfEvents {
     private static final Pattern AT = Pattern.compile("(?i)^at\\s+(\\S+)\\s+(.*)$");
     static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
     private static final Pattern TIME = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
-    static final String FAULTS = "check-fails, check-fails-once, check-hangs, start-fails, start-hangs, stop-fails,"
-            + " stop-hangs, recover-fails, healthy";
+    /** The resource faults, each also an event of its own ({@code check-fails NODE GROUP RESOURCE}). */
+    static final List<String> FAULT_WORDS = List.of("check-fails", "check-fails-once", "check-hangs", "start-fails",
+            "start-hangs", "stop-fails", "stop-hangs", "recover-fails", "healthy");
+    /** The faults of a promotable group's standby (its replicated resource; the resource may be left out). */
+    static final List<String> STANDBY_FAULTS = List.of("standby-lags", "standby-start-fails");
+    static final String FAULTS = String.join(", ", FAULT_WORDS) + ", " + String.join(", ", STANDBY_FAULTS);
     static final String KNOWN = "start all, boot, crash, crash-daemon, shutdown, pause, resume, cut, cut-one-way, heal,"
             + " loss, reorder, arbiter, fencer, " + FAULTS + ", kill, switchover, switchback, maintenance, clear,"
             + " store, array forgets, duplicate, stop-duplicate, show, run";
@@ -304,6 +312,7 @@ public final class WhatIfEvents {
                 String n = node(w.get(1));
                 String[] gr = groupResource(w, 2, "fault NODE GROUP/RESOURCE KIND");
                 SimCluster.Fault f = fault(w.get(3));
+                standbyFault(f, n, gr[0], gr[1]);
                 return d -> d.sim().fault(n, gr[0], gr[1], f);
             }
             case "kill" -> {
@@ -331,11 +340,26 @@ public final class WhatIfEvents {
                 return SimDriver::show;
             }
             default -> {
-                if (FAULTS.contains(verb) && !verb.isEmpty()) {
+                if (FAULT_WORDS.contains(verb)) {
                     String n = node(w.size() > 1 ? w.get(1) : "");
                     String[] gr = groupResource(w, 2, verb + " NODE GROUP RESOURCE");
                     need(w, Integer.parseInt(gr[2]), verb + " NODE GROUP RESOURCE");
                     SimCluster.Fault f = fault(verb);
+                    return d -> d.sim().fault(n, gr[0], gr[1], f);
+                }
+                if (STANDBY_FAULTS.contains(verb)) {
+                    String form = verb + " NODE GROUP [RESOURCE]";
+                    String n = node(w.size() > 1 ? w.get(1) : "");
+                    SimCluster.Fault f = fault(verb);
+                    if (w.size() == 3 && !w.get(2).contains("/")) {
+                        GroupSpec g = group(w.get(2));
+                        String r = g.promotableResource() != null ? g.promotableResource() : "";
+                        standbyFault(f, n, g.id(), r);
+                        return d -> d.sim().fault(n, g.id(), r, f);
+                    }
+                    String[] gr = groupResource(w, 2, form);
+                    need(w, Integer.parseInt(gr[2]), form);
+                    standbyFault(f, n, gr[0], gr[1]);
                     return d -> d.sim().fault(n, gr[0], gr[1], f);
                 }
                 throw bad("unknown event '" + w.get(0) + "'", "use one of: " + KNOWN);
@@ -349,6 +373,27 @@ public final class WhatIfEvents {
             return SimCluster.Fault.valueOf(name);
         } catch (IllegalArgumentException e) {
             throw bad("unknown resource fault '" + word + "'", "use one of: " + FAULTS);
+        }
+    }
+
+    /** A standby's fault is for a promotable group's replicated resource, on a node of the group. */
+    private void standbyFault(SimCluster.Fault f, String node, String group, String resource) {
+        if (f != SimCluster.Fault.STANDBY_LAGS && f != SimCluster.Fault.STANDBY_START_FAILS) {
+            return;
+        }
+        GroupSpec g = group(group);
+        String word = f.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (!g.promotable()) {
+            throw bad("group " + group + " is not promotable: it has no standbys", "use " + word + " on a group with"
+                    + " promotable: true (its first resource runs as primary on one node and as a standby elsewhere)");
+        }
+        if (!resource.equals(g.promotableResource())) {
+            throw bad("resource " + group + "/" + resource + " is not the replicated resource of group " + group,
+                    "write '" + word + " " + node + " " + group + "' or name " + g.promotableResource());
+        }
+        if (!g.nodes().contains(node)) {
+            throw bad("node " + node + " is not a node of group " + group + ": it has no standby of it",
+                    "use one of " + g.nodes());
         }
     }
 

@@ -19,8 +19,50 @@ import java.util.Map;
  * @param endMs      the end of the run, in ms since its start
  */
 public record WhatIfReport(String header, List<String> transcript, List<String> after, Map<String, Downtime> downtime,
-                           List<SimDriver.Decision> decisions, List<String> commandAnswers, List<String> violations,
-                           long endMs) {
+                           Map<String, Replication> replication, List<SimDriver.Decision> decisions,
+                           List<String> commandAnswers, List<String> violations, long endMs) {
+    /**
+     * A promotable group's copies at the end of the run.
+     *
+     * @param primaries    the live unfenced nodes where it runs as the primary (more than one: a split brain)
+     * @param copies       every node's copy, in the group's node order
+     * @param maxPrimaries the most primaries at once during the run (the simulator's invariant: at most one)
+     * @param twoPrimaries the first time there were two, with where (null: never)
+     */
+    public record Replication(List<String> primaries, List<Copy> copies, int maxPrimaries, String twoPrimaries) {
+        /** {@code primary node2; node1 standby, copy 2:17804, 341 bytes behind the primary; node2 primary, copy 2:18145}. */
+        public String describe() {
+            StringBuilder sb = new StringBuilder(primaries.isEmpty() ? "no primary"
+                    : (primaries.size() == 1 ? "primary " : "TWO PRIMARIES ") + String.join(" and ", primaries));
+            for (Copy c : copies) {
+                sb.append("; ").append(c.node()).append(' ').append(c.role()).append(", copy ").append(c.position());
+                if (!c.role().equals("primary") && c.behind() > 0) {
+                    sb.append(", ").append(c.behind()).append(" bytes behind the primary");
+                } else if (!c.role().equals("primary") && c.behind() == 0) {
+                    sb.append(", up to date");
+                } else if (!c.role().equals("primary") && primaries.size() == 1) {
+                    sb.append(", on another timeline than the primary");
+                }
+            }
+            if (twoPrimaries != null) {
+                sb.append("; two primaries at once during the run: ").append(twoPrimaries);
+            }
+            return sb.toString();
+        }
+    }
+
+    /**
+     * One node's copy of a promotable group's data.
+     *
+     * @param role     {@code primary}, {@code standby} (running), {@code standby starting|stopping|failed},
+     *                 {@code none} (not running there), {@code down} or {@code process down}
+     * @param position {@code timeline:offset}
+     * @param behind   how many bytes behind the primary's copy on the same timeline (-1: no single primary, or another
+     *                 timeline)
+     */
+    public record Copy(String node, String role, String position, long behind) {
+    }
+
     /**
      * One group's time without an owner after it first ran.
      *
@@ -68,6 +110,10 @@ public record WhatIfReport(String header, List<String> transcript, List<String> 
         for (String l : after) {
             sb.append("  ").append(l).append('\n');
         }
+        if (!replication.isEmpty()) {
+            sb.append("replication (promotable groups):\n");
+            replication.forEach((g, r) -> sb.append("  ").append(g).append(": ").append(r.describe()).append('\n'));
+        }
         sb.append("expected downtime per group:\n");
         downtime.forEach((g, d) -> sb.append("  ").append(g).append(": ").append(d.describe()).append('\n'));
         for (String v : violations) {
@@ -107,6 +153,21 @@ public record WhatIfReport(String header, List<String> transcript, List<String> 
             ArrayNode iv = x.putArray("intervals");
             for (long[] i : d.intervals()) {
                 iv.addArray().add(i[0]).add(i[1]);
+            }
+        });
+        ObjectNode rep = o.putObject("replication");
+        replication.forEach((g, r) -> {
+            ObjectNode x = rep.putObject(g);
+            ArrayNode ps = x.putArray("primaries");
+            r.primaries().forEach(ps::add);
+            x.put("maxPrimaries", r.maxPrimaries());
+            x.put("twoPrimaries", r.twoPrimaries());
+            ArrayNode cs2 = x.putArray("copies");
+            for (Copy c : r.copies()) {
+                ObjectNode y = cs2.addObject().put("node", c.node()).put("role", c.role()).put("position", c.position());
+                if (c.behind() >= 0) {
+                    y.put("behind", c.behind());
+                }
             }
         });
         ArrayNode vs = o.putArray("violations");

@@ -24,7 +24,7 @@ public final class WhatIfTool {
     public static final String USAGE = """
             usage:
               simulate --config FILE [--from DIR|FILE]... [--events FILE] [--json] [--seed N] [--run TIME]
-                       [--arbiter truth|disk-race|silent|dead] [--fencing on|off] [EVENT]...
+                       [--arbiter truth|disk-race|silent|dead|script] [--fencing on|off] [EVENT]...
                   what happens if: runs the cluster in simulated time from a fresh start, or from engine snapshots
                   (--from: a snapshot JSON file per node, or a directory of them), applies the events and prints every
                   decision with its reason and time, the final placement and the downtime per group.
@@ -32,10 +32,13 @@ public final class WhatIfTool {
                   "arbiter down", "arbiter answers node2 about node1 PEER_ALIVE", "check-fails node1 web app",
                   "stop-fails|stop-hangs|start-fails node1 web app", "switchover web node2", "switchback web",
                   "maintenance web on", "boot node3", ... (one per argument, or separated by ';'; --events: one per line)
+                  promotable groups (primary on one node, standbys on the others): "standby-lags node2 db" (the standby
+                  stops receiving: its copy falls behind), "standby-start-fails node1 db" (its rewind fails: an alarm),
+                  "healthy node2 db pg"; the report adds each copy's role, position and how far behind the primary
               simulate --config FILE [--from ...] --sweep [--depth 1|2] [--bound TIME] [--max-pairs N] [--json] [EVENT]...
                   tries every single fault (and pairs at depth 2) from the state the events lead to, and names each that
-                  leaves a group offline while a node could run it, puts it on two nodes, or keeps it offline longer
-                  than the bound (default 30s); exit code 1 when it finds one
+                  leaves a group offline while a node could run it, puts it on two nodes (or gives it two primaries),
+                  or keeps it offline longer than the bound (default 30s); exit code 1 when it finds one
               replay --journal DIR --config FILE [--at TIME] [--inputs N] [--list] [--json]
                   replays a node's journal and explains the decision at or after TIME (an ISO instant such as
                   2026-12-06T03:12:00Z, or the engine time in ms: t=12345; default: the last decision): the inputs that
@@ -161,7 +164,7 @@ public final class WhatIfTool {
             try {
                 o = o.withArbiter(WhatIf.Arbiter.valueOf(arb.toUpperCase(Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw new Usage("--arbiter " + arb + " is not known (fix: truth, disk-race, silent or dead)");
+                throw new Usage("--arbiter " + arb + " is not known (fix: truth, disk-race, silent, dead or script)");
             }
         }
         String fencing = a.one("--fencing", null);

@@ -67,4 +67,25 @@ class SweepTest {
         assertThat(r.pairsTotal()).isGreaterThan(60);
         assertThat(r.text()).contains("60 of " + r.pairsTotal() + " pairs");
     }
+
+    @Test
+    void aReplicatedPairWithAWitnessHasNoWeakness() throws Exception {
+        ClusterSpec spec = config("replicated.yaml");
+        assertThat(Sweep.faults(spec)).contains("standby-lags node2 db pg", "standby-start-fails node1 db pg");
+        Sweep.Result r = Sweep.run(spec, WhatIf.Options.defaults(), List.of(), Sweep.Options.defaults());
+        System.out.print(r.text());
+        assertThat(r.weaknesses()).isEmpty();
+    }
+
+    @Test
+    void aReplicatedPairWithoutArbiterHasTwoPrimariesWhenTheCableIsCut() throws Exception {
+        Sweep.Result r = Sweep.run(config("replicated-no-arbiter.yaml"), WhatIf.Options.defaults(), List.of(),
+                Sweep.Options.defaults());
+        System.out.print(r.text());
+        assertThat(r.weaknesses()).anySatisfy(w -> {
+            assertThat(w.faults()).containsExactly("cut node1 node2");
+            assertThat(w.kind()).isEqualTo("two primaries");
+            assertThat(w.words()).contains("group db has two primaries at once (node1 and node2 at", "copies diverge");
+        });
+    }
 }

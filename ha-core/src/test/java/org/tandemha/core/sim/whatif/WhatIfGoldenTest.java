@@ -40,14 +40,10 @@ class WhatIfGoldenTest {
         }
         assertThat(files).hasSizeGreaterThan(60);
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
-            // the what-if language does not describe promotable groups yet (their standbys and copies): issue 19
-            Assumptions.assumeFalse(Files.readString(f).contains("promotable=true"),
-                    "a promotable group: not in the what-if language yet");
             Golden g = read(f);
             Assumptions.assumeTrue(g.disputed() == null, "disputed: " + g.disputed());
             WhatIfReport r = WhatIf.run(g.spec(), g.options(), g.events());
-            List<String> transcript = new ArrayList<>(r.transcript());
-            transcript.remove("at 0s arbiter script");
+            List<String> transcript = r.transcript();
             if (!transcript.equals(g.expectedEvents()) || !r.after().equals(g.expectedAfter())) {
                 Path out = Path.of("target/golden");
                 Files.createDirectories(out);
@@ -93,13 +89,7 @@ class WhatIfGoldenTest {
             switch (w[0]) {
                 case "nodes:" -> nodes.addAll(List.of(w).subList(1, w.length));
                 case "group" -> groups.add(group(w));
-                case "arbiter:" -> {
-                    if (w[1].equals("script")) {
-                        events.add("at 0s arbiter script");
-                    } else {
-                        o = o.withArbiter(WhatIf.Arbiter.valueOf(w[1].toUpperCase(Locale.ROOT).replace('-', '_')));
-                    }
-                }
+                case "arbiter:" -> o = o.withArbiter(WhatIf.Arbiter.valueOf(w[1].toUpperCase(Locale.ROOT).replace('-', '_')));
                 case "fencing:" -> o = o.withFencing(w[1].equals("on"));
                 case "seed:" -> o = o.withSeed(Long.parseLong(w[1]));
                 case "disputed:" -> disputed = line.substring(9).strip();
@@ -111,7 +101,10 @@ class WhatIfGoldenTest {
                 expEvents, expAfter, disputed);
     }
 
-    /** {@code group web: nodes=node1,node2 resources=ip,app switchback=administrator maxRecoveries=2 settle=3s}. */
+    /**
+     * {@code group web: nodes=node1,node2 resources=ip,app switchback=administrator maxRecoveries=2 settle=3s
+     * promotable=true}.
+     */
     private static GroupSpec group(String[] w) {
         String id = w[1].substring(0, w[1].length() - 1);
         List<String> nodes = List.of();
@@ -120,6 +113,7 @@ class WhatIfGoldenTest {
         int max = 2;
         Duration settle = Duration.ofSeconds(3);
         Duration window = Duration.ofMinutes(10);
+        boolean promotable = false;
         for (int i = 2; i < w.length; i++) {
             String k = w[i].substring(0, w[i].indexOf('='));
             String v = w[i].substring(w[i].indexOf('=') + 1);
@@ -130,6 +124,7 @@ class WhatIfGoldenTest {
                 case "maxRecoveries" -> max = Integer.parseInt(v);
                 case "settle" -> settle = Duration.ofMillis(ms(v));
                 case "recoveryWindow" -> window = Duration.ofMillis(ms(v));
+                case "promotable" -> promotable = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown group setting " + k);
             }
         }
@@ -139,7 +134,7 @@ class WhatIfGoldenTest {
             rs.add(prev == null ? Specs.resource(r) : Specs.resource(r, prev));
             prev = r;
         }
-        return new GroupSpec(id, nodes, sb, settle, max, window, rs);
+        return new GroupSpec(id, nodes, sb, settle, max, window, rs, promotable);
     }
 
     private static long ms(String d) {

@@ -280,10 +280,8 @@ public final class Engine {
     /** Actions past their deadline (timeout plus grace) end as timed out. */
     private void expireDeadlines() {
         List<Map.Entry<Long, EngineState.Pending>> due = new ArrayList<>();
-        for (Map.Entry<Long, EngineState.Pending> e : s.pending.entrySet()) {
-            if (s.now >= e.getValue().deadline()) {
-                due.add(Map.entry(e.getKey(), e.getValue())); // a copy: a tree map reuses its entries on removal
-            }
+        for (long id : s.pending.dueIds(s.now)) {
+            due.add(Map.entry(id, s.pending.get(id)));
         }
         for (Map.Entry<Long, EngineState.Pending> e : due) {
             EngineState.Pending p = e.getValue();
@@ -312,9 +310,7 @@ public final class Engine {
     }
 
     private void wakeupTimes(NextWakeup t) {
-        for (EngineState.Pending p : s.pending.values()) {
-            t.add(p.deadline());
-        }
+        t.add(s.pending.nextDeadlineAfter(s.now));
         s.health.wakeups(t);
         s.standbys.wakeups(t);
         for (GroupRecord g : s.groups.values()) {

@@ -41,7 +41,15 @@ final class EngineState {
     final boolean canFence;
     final Map<String, PeerRecord> peers = new LinkedHashMap<>();
     final Map<String, GroupRecord> groups = new LinkedHashMap<>();
-    final Map<Long, Pending> pending = new TreeMap<>();
+    final PendingMap pending = new PendingMap();
+    /**
+     * The earliest time a check of a group online here falls due, when {@link #checkDueExact}: lets the engine skip
+     * the scan of every resource after every input (most inputs are check results that only schedule the next check
+     * later). Anything that may make it wrong clears {@code checkDueExact} ({@link #checksRescheduled}); the next scan
+     * sets it again.
+     */
+    long checkDue;
+    boolean checkDueExact;
     final Map<String, String> facts = new TreeMap<>();
     /** Quorum devices (witnesses) and whether they are reachable from here. */
     final Map<String, Boolean> devices = new TreeMap<>();
@@ -134,11 +142,19 @@ final class EngineState {
     void setState(GroupRecord g, LocalState s, String detail) {
         LocalState was = g.state;
         g.state = s;
+        if (was != s && (was == LocalState.ONLINE || s == LocalState.ONLINE)) {
+            checksRescheduled();
+        }
         g.detail = detail;
         if (was != s && s != LocalState.CLAIMING && was != LocalState.CLAIMING) {
             Level l = s == LocalState.FAILED ? Level.ERROR : Level.INFO;
             emit(EventKind.GROUP_STATE, l, g.id(), null, "group " + g.id() + " on " + self + ": " + was.toApi()
                     + " -> " + s.toApi() + " (" + detail + ")", Map.of("from", was.name(), "to", s.name()));
         }
+    }
+
+    /** Some check became due earlier or stopped being due: the next look at the checks scans them all. */
+    void checksRescheduled() {
+        checkDueExact = false;
     }
 }

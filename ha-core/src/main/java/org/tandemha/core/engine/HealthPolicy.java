@@ -25,23 +25,41 @@ final class HealthPolicy {
     }
 
     void runDueChecks() {
+        if (s.checkDueExact && s.now < s.checkDue) {
+            return; // nothing due yet: no need to look at every resource
+        }
+        long next = Long.MAX_VALUE;
         for (GroupRecord g : s.groups.values()) {
             if (g.state != LocalState.ONLINE) {
                 continue;
             }
             for (GroupRecord.Res r : g.res.values()) {
-                if (r.quickId == 0 && s.now >= r.nextQuick) {
-                    r.quickId = issueCheck(g, r, CheckKind.QUICK, r.spec.quickTimeout());
+                if (r.quickId == 0) {
+                    if (s.now >= r.nextQuick) {
+                        r.quickId = issueCheck(g, r, CheckKind.QUICK, r.spec.quickTimeout());
+                    } else {
+                        next = Math.min(next, r.nextQuick);
+                    }
                 }
-                if (r.deepId == 0 && s.now >= r.nextDeep) {
-                    r.deepId = issueCheck(g, r, CheckKind.DEEP, r.spec.deepTimeout());
+                if (r.deepId == 0) {
+                    if (s.now >= r.nextDeep) {
+                        r.deepId = issueCheck(g, r, CheckKind.DEEP, r.spec.deepTimeout());
+                    } else {
+                        next = Math.min(next, r.nextDeep);
+                    }
                 }
             }
         }
+        s.checkDue = next;
+        s.checkDueExact = true;
     }
 
     /** When the next checks are due (of the groups online here). */
     void wakeups(NextWakeup t) {
+        if (s.checkDueExact) {
+            t.add(s.checkDue);
+            return;
+        }
         for (GroupRecord g : s.groups.values()) {
             if (g.state == LocalState.ONLINE) {
                 for (GroupRecord.Res r : g.res.values()) {
@@ -53,6 +71,13 @@ final class HealthPolicy {
                     }
                 }
             }
+        }
+    }
+
+    /** A check of {@code g} falls due at {@code at}: the earliest due time stays exact without a scan. */
+    private void checkScheduled(GroupRecord g, long at) {
+        if (g.state == LocalState.ONLINE) {
+            s.checkDue = Math.min(s.checkDue, at);
         }
     }
 
@@ -81,9 +106,11 @@ final class HealthPolicy {
         if (pd.check() == CheckKind.QUICK) {
             r.quickId = 0;
             r.nextQuick = s.now + r.spec.quickInterval().toMillis();
+            checkScheduled(g, r.nextQuick);
         } else {
             r.deepId = 0;
             r.nextDeep = s.now + r.spec.deepInterval().toMillis();
+            checkScheduled(g, r.nextDeep);
         }
         r.last = result;
         r.lastAt = s.now;

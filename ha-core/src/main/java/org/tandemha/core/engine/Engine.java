@@ -67,6 +67,13 @@ public final class Engine {
         this.view = new StatusView(s);
     }
 
+    // What lets a quiet input (see EngineState.quiet) skip the full pass: the next time of the parts it skips, as
+    // of the last full pass, and the generations then (unchanged by quiet inputs).
+    private long restWakeup;
+    private boolean restValid;
+    private boolean lastQuiet;
+    private Map<String, Long> generations;
+
     /** An engine that goes on exactly where the one that took {@code snapshot} stood. */
     public static Engine restore(ClusterSpec spec, EngineSnapshot snapshot, LongFunction<Instant> wallClock) {
         return new Engine(snapshot.toState(spec, wallClock));
@@ -85,9 +92,18 @@ public final class Engine {
     public List<Action> handle(Input input, long nowMs) {
         s.out = new ArrayList<>();
         s.now = Math.max(s.now, nowMs);
+        s.quiet = false;
         input.dispatch(inputs);
         if (s.running()) {
-            expireDeadlines();
+            boolean expired = expireDeadlines();
+            if (s.quiet && !expired && restValid && s.now < restWakeup) {
+                // A tick or a passing check changed nothing the parts below read, and none of their times came:
+                // they would decide exactly what they decided after the last input. Only the checks' rhythm goes on.
+                // (With thousands of resources, most inputs are these, and the full pass is O(groups).)
+                s.health.runDueChecks();
+                lastQuiet = true;
+                return s.out;
+            }
             s.lifecycle.maybeEndStandDown();
             s.peerTracker.runDueSafetyChecks();
             s.quorum.check();
@@ -107,6 +123,10 @@ public final class Engine {
             s.lifecycle.maybeLeave();
         }
         view.announceIfChanged();
+        lastQuiet = false;
+        generations = null;
+        restWakeup = restWakeupTime();
+        restValid = true;
         return s.out;
     }
 
@@ -114,7 +134,8 @@ public final class Engine {
     private final Input.Handler inputs = new Input.Handler() {
         @Override
         public void tick(Input.Tick in) {
-            // time passed: the reconciliation after every input does the rest
+            // time passed: the reconciliation after every input does the rest (if any of its times came)
+            s.quiet = true;
         }
 
         @Override
@@ -278,7 +299,7 @@ public final class Engine {
     }
 
     /** Actions past their deadline (timeout plus grace) end as timed out. */
-    private void expireDeadlines() {
+    private boolean expireDeadlines() {
         List<Map.Entry<Long, EngineState.Pending>> due = new ArrayList<>();
         for (long id : s.pending.dueIds(s.now)) {
             due.add(Map.entry(id, s.pending.get(id)));
@@ -293,6 +314,7 @@ public final class Engine {
                 case FENCE -> s.fencing.fenceDone(e.getKey(), ActionResult.timeout(p.timeout()));
             }
         }
+        return !due.isEmpty();
     }
 
     /**
@@ -305,13 +327,27 @@ public final class Engine {
             return Long.MAX_VALUE;
         }
         NextWakeup t = new NextWakeup(s.now);
+        t.add(s.pending.nextDeadlineAfter(s.now));
+        s.health.wakeups(t);
+        if (!restValid) {
+            restWakeup = restWakeupTime();
+            restValid = true;
+        }
+        t.add(restWakeup);
+        return t.earliest();
+    }
+
+    /** The next time of everything but the actions in flight and the checks (which keep their own). */
+    private long restWakeupTime() {
+        if (!s.running()) {
+            return Long.MIN_VALUE; // (not running: nothing is skipped)
+        }
+        NextWakeup t = new NextWakeup(s.now);
         wakeupTimes(t);
         return t.earliest();
     }
 
     private void wakeupTimes(NextWakeup t) {
-        t.add(s.pending.nextDeadlineAfter(s.now));
-        s.health.wakeups(t);
         s.standbys.wakeups(t);
         for (GroupRecord g : s.groups.values()) {
             if (g.state == LocalState.ONLINE) {
@@ -347,11 +383,15 @@ public final class Engine {
      * persists it before it carries out the actions of the same step, and gives it back at the next {@link Input.Boot}.
      */
     public Map<String, Long> knownGenerations() {
+        if (lastQuiet && generations != null) {
+            return generations; // a quiet input changes no generation (and the caller compares by identity first)
+        }
         Map<String, Long> m = new LinkedHashMap<>();
         for (GroupRecord g : s.groups.values()) {
             m.put(g.id(), s.ownership.knownGeneration(g));
         }
-        return m;
+        generations = java.util.Collections.unmodifiableMap(m);
+        return generations;
     }
 
     /**

@@ -50,6 +50,11 @@ final class EngineState {
      */
     long checkDue;
     boolean checkDueExact;
+    /**
+     * Set while handling an input that changed nothing the decisions read: a tick, or a check that passed and was
+     * passing ({@link Engine#handle} then skips the per-group reconciliation when nothing else is due).
+     */
+    boolean quiet;
     final Map<String, String> facts = new TreeMap<>();
     /** Quorum devices (witnesses) and whether they are reachable from here. */
     final Map<String, Boolean> devices = new TreeMap<>();

@@ -117,6 +117,7 @@ final class HealthPolicy {
         String gid = g.id();
         String kind = pd.check() == CheckKind.QUICK ? "quick" : "deep";
         if (result.healthy()) {
+            s.quiet = !r.failing; // only when the check's rhythm moved on
             if (r.failing) {
                 r.failing = false;
                 s.emit(EventKind.CHECK_RECOVERED, Level.INFO, gid, r.spec.id(), kind + " check of " + r.spec.id() + " passes again", Map.of());

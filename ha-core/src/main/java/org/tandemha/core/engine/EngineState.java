@@ -43,14 +43,6 @@ final class EngineState {
     final Map<String, GroupRecord> groups = new LinkedHashMap<>();
     final PendingMap pending = new PendingMap();
     /**
-     * The earliest time a check of a group online here falls due, when {@link #checkDueExact}: lets the engine skip
-     * the scan of every resource after every input (most inputs are check results that only schedule the next check
-     * later). Anything that may make it wrong clears {@code checkDueExact} ({@link #checksRescheduled}); the next scan
-     * sets it again.
-     */
-    long checkDue;
-    boolean checkDueExact;
-    /**
      * Set while handling an input that changed nothing the decisions read: a tick, or a check that passed and was
      * passing ({@link Engine#handle} then skips the per-group reconciliation when nothing else is due).
      */
@@ -147,8 +139,8 @@ final class EngineState {
     void setState(GroupRecord g, LocalState s, String detail) {
         LocalState was = g.state;
         g.state = s;
-        if (was != s && (was == LocalState.ONLINE || s == LocalState.ONLINE)) {
-            checksRescheduled();
+        if (was != s && s == LocalState.ONLINE) {
+            health.rescheduled(g); // its checks fall due again
         }
         g.detail = detail;
         if (was != s && s != LocalState.CLAIMING && was != LocalState.CLAIMING) {
@@ -156,10 +148,5 @@ final class EngineState {
             emit(EventKind.GROUP_STATE, l, g.id(), null, "group " + g.id() + " on " + self + ": " + was.toApi()
                     + " -> " + s.toApi() + " (" + detail + ")", Map.of("from", was.name(), "to", s.name()));
         }
-    }
-
-    /** Some check became due earlier or stopped being due: the next look at the checks scans them all. */
-    void checksRescheduled() {
-        checkDueExact = false;
     }
 }

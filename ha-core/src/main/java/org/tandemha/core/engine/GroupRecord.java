@@ -25,8 +25,12 @@ final class GroupRecord {
         CheckResult last;
         long lastAt = -1;
 
-        Res(ResourceSpec spec) {
+        /** Its place in the group's start order. */
+        final int index;
+
+        Res(ResourceSpec spec, int index) {
             this.spec = spec;
+            this.index = index;
         }
     }
 
@@ -82,7 +86,7 @@ final class GroupRecord {
     GroupRecord(GroupSpec spec) {
         this.spec = spec;
         for (ResourceSpec r : spec.resources()) {
-            res.put(r.id(), new Res(r));
+            res.put(r.id(), new Res(r, res.size()));
         }
     }
 

@@ -1,7 +1,11 @@
 package org.tandemha.core.engine;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Map;
 import org.tandemha.api.CheckResult;
 import org.tandemha.api.ClusterEvent.Level;
@@ -24,61 +28,97 @@ final class HealthPolicy {
         this.s = s;
     }
 
+    /**
+     * A check due at {@code at}: the queue of due checks holds one for every check of a group online here that is
+     * not running (and some that no longer hold, dropped when they come up), so that an input looks only at the checks
+     * due, not at every resource (thousands of resources, thousands of check results a second).
+     */
+    private record Due(long at, int group, int res, boolean deep, GroupRecord g, GroupRecord.Res r) {
+        boolean holds() {
+            return g.state == LocalState.ONLINE && (deep ? r.deepId == 0 && r.nextDeep == at : r.quickId == 0 && r.nextQuick == at);
+        }
+    }
+
+    private static final Comparator<Due> BY_TIME = Comparator.comparingLong(Due::at).thenComparingInt(Due::group)
+            .thenComparingInt(Due::res).thenComparing(Due::deep);
+    /** The order of the old scan of every resource: group, resource, quick before deep. */
+    private static final Comparator<Due> IN_ORDER = Comparator.comparingInt(Due::group).thenComparingInt(Due::res)
+            .thenComparing(Due::deep);
+    private final PriorityQueue<Due> due = new PriorityQueue<>(BY_TIME);
+    private final Map<GroupRecord, Integer> groupIndex = new IdentityHashMap<>();
+    private boolean queued;
+
     void runDueChecks() {
-        if (s.checkDueExact && s.now < s.checkDue) {
-            return; // nothing due yet: no need to look at every resource
-        }
-        long next = Long.MAX_VALUE;
-        for (GroupRecord g : s.groups.values()) {
-            if (g.state != LocalState.ONLINE) {
-                continue;
+        if (!queued) {
+            queued = true;
+            for (GroupRecord g : s.groups.values()) {
+                groupIndex.put(g, groupIndex.size());
             }
-            for (GroupRecord.Res r : g.res.values()) {
-                if (r.quickId == 0) {
-                    if (s.now >= r.nextQuick) {
-                        r.quickId = issueCheck(g, r, CheckKind.QUICK, r.spec.quickTimeout());
-                    } else {
-                        next = Math.min(next, r.nextQuick);
-                    }
-                }
-                if (r.deepId == 0) {
-                    if (s.now >= r.nextDeep) {
-                        r.deepId = issueCheck(g, r, CheckKind.DEEP, r.spec.deepTimeout());
-                    } else {
-                        next = Math.min(next, r.nextDeep);
-                    }
-                }
+            for (GroupRecord g : s.groups.values()) {
+                rescheduled(g);
             }
         }
-        s.checkDue = next;
-        s.checkDueExact = true;
+        List<Due> now = new ArrayList<>();
+        while (!due.isEmpty() && due.peek().at() <= s.now) {
+            Due d = due.poll();
+            if (d.holds()) {
+                now.add(d);
+            }
+        }
+        now.sort(IN_ORDER);
+        for (Due d : now) {
+            if (!d.holds()) {
+                continue; // (queued twice)
+            }
+            if (d.deep()) {
+                d.r().deepId = issueCheck(d.g(), d.r(), CheckKind.DEEP, d.r().spec.deepTimeout());
+            } else {
+                d.r().quickId = issueCheck(d.g(), d.r(), CheckKind.QUICK, d.r().spec.quickTimeout());
+            }
+        }
     }
 
     /** When the next checks are due (of the groups online here). */
     void wakeups(NextWakeup t) {
-        if (s.checkDueExact) {
-            t.add(s.checkDue);
-            return;
-        }
-        for (GroupRecord g : s.groups.values()) {
-            if (g.state == LocalState.ONLINE) {
-                for (GroupRecord.Res r : g.res.values()) {
-                    if (r.quickId == 0) {
-                        t.add(r.nextQuick);
-                    }
-                    if (r.deepId == 0) {
-                        t.add(r.nextDeep);
+        if (!queued) {
+            for (GroupRecord g : s.groups.values()) {
+                if (g.state == LocalState.ONLINE) {
+                    for (GroupRecord.Res r : g.res.values()) {
+                        if (r.quickId == 0) {
+                            t.add(r.nextQuick);
+                        }
+                        if (r.deepId == 0) {
+                            t.add(r.nextDeep);
+                        }
                     }
                 }
             }
+            return;
+        }
+        while (!due.isEmpty() && !due.peek().holds()) {
+            due.poll();
+        }
+        if (!due.isEmpty()) {
+            t.add(due.peek().at());
         }
     }
 
-    /** A check of {@code g} falls due at {@code at}: the earliest due time stays exact without a scan. */
-    private void checkScheduled(GroupRecord g, long at) {
-        if (g.state == LocalState.ONLINE) {
-            s.checkDue = Math.min(s.checkDue, at);
+    /** The checks of {@code g} may fall due at new times (it came online, a resource started or recovered). */
+    void rescheduled(GroupRecord g) {
+        if (g.state != LocalState.ONLINE) {
+            return; // queued when it comes online
         }
+        for (GroupRecord.Res r : g.res.values()) {
+            queue(g, r, false, r.nextQuick);
+            queue(g, r, true, r.nextDeep);
+        }
+    }
+
+    private void queue(GroupRecord g, GroupRecord.Res r, boolean deep, long at) {
+        if (!queued || at == Long.MAX_VALUE || g.state != LocalState.ONLINE) {
+            return;
+        }
+        due.add(new Due(at, groupIndex.get(g), r.index, deep, g, r));
     }
 
     private long issueCheck(GroupRecord g, GroupRecord.Res r, CheckKind kind, Duration timeout) {
@@ -106,11 +146,11 @@ final class HealthPolicy {
         if (pd.check() == CheckKind.QUICK) {
             r.quickId = 0;
             r.nextQuick = s.now + r.spec.quickInterval().toMillis();
-            checkScheduled(g, r.nextQuick);
+            queue(g, r, false, r.nextQuick);
         } else {
             r.deepId = 0;
             r.nextDeep = s.now + r.spec.deepInterval().toMillis();
-            checkScheduled(g, r.nextDeep);
+            queue(g, r, true, r.nextDeep);
         }
         r.last = result;
         r.lastAt = s.now;

@@ -118,7 +118,6 @@ final class Sequencer {
             r.nextQuick = Long.MAX_VALUE;
             r.nextDeep = Long.MAX_VALUE;
         }
-        s.checksRescheduled();
         s.setState(g, LocalState.STOPPING, "stopping: " + reason.describe());
         stopNext(g);
     }
@@ -191,7 +190,7 @@ final class Sequencer {
             r.running = true;
             r.nextQuick = s.now + r.spec.quickInterval().toMillis();
             r.nextDeep = s.now + r.spec.deepInterval().toMillis();
-            s.checksRescheduled();
+            s.health.rescheduled(g);
             r.failing = false;
             s.emit(EventKind.RESOURCE_STARTED, Level.INFO, g.id(), r.spec.id(), "started " + r.spec.id() + ": " + result.reason(), d);
             if (replicated(g, g.seq)) {
@@ -250,7 +249,7 @@ final class Sequencer {
             s.setState(g, LocalState.ONLINE, "online, generation " + g.gen + " (recovered " + r.spec.id() + ")");
             r.nextQuick = s.now + r.spec.quickInterval().toMillis();
             r.nextDeep = s.now + r.spec.deepInterval().toMillis();
-            s.checksRescheduled();
+            s.health.rescheduled(g);
             r.running = true;
             s.emit(EventKind.RECOVERY_SUCCEEDED, Level.WARNING, g.id(), r.spec.id(), "local recovery of " + r.spec.id()
                     + " worked in " + result.duration().toMillis() + " ms: " + result.reason(), d);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.Durations;
 import org.tandemha.api.GroupStatus;
@@ -31,23 +32,47 @@ final class StatusView {
     }
 
     void announceIfChanged() {
+        Announcement last = s.lastAnnounced;
+        boolean leaving = s.leftCleanly;
+        if (last != null && last.leaving() == leaving && last.standingDown() == standingDown()
+                && last.facts().equals(s.facts) && sameGroups(last.groups())) {
+            return; // (compared field by field: no announcement built per input, with a thousand groups)
+        }
         List<GroupAnn> gs = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {
-            // Idle, a node announces the highest generation it holds or remembers, so that claims go above it.
-            long gen = g.state == LocalState.CLAIMING ? g.claimGen : g.state.active() ? g.gen : Math.max(g.gen, g.floor);
-            gs.add(new GroupAnn(g.id(), g.state, gen, g.ackNode, g.ackGen, g.handoff, g.blocked, g.fatal,
-                    g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin));
+            gs.add(groupAnn(g));
         }
-        boolean leaving = s.leftCleanly;
         Announcement a = new Announcement(s.announceVersion + 1, s.spec.fingerprint(), leaving, standingDown(), Map.copyOf(s.facts), gs);
-        Announcement last = s.lastAnnounced;
-        if (last != null && last.groups().equals(gs) && last.leaving() == leaving
-                && last.standingDown() == standingDown() && last.facts().equals(a.facts())) {
-            return;
-        }
         s.announceVersion++;
         s.lastAnnounced = a;
         s.out.add(new Action.Announce(a));
+    }
+
+    /** Idle, a node announces the highest generation it holds or remembers, so that claims go above it. */
+    private static long announcedGen(GroupRecord g) {
+        return g.state == LocalState.CLAIMING ? g.claimGen : g.state.active() ? g.gen : Math.max(g.gen, g.floor);
+    }
+
+    private static GroupAnn groupAnn(GroupRecord g) {
+        return new GroupAnn(g.id(), g.state, announcedGen(g), g.ackNode, g.ackGen, g.handoff, g.blocked, g.fatal,
+                g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin);
+    }
+
+    private boolean sameGroups(List<GroupAnn> last) {
+        if (last.size() != s.groups.size()) {
+            return false;
+        }
+        int i = 0;
+        for (GroupRecord g : s.groups.values()) {
+            GroupAnn a = last.get(i++);
+            if (!a.group().equals(g.id()) || a.state() != g.state || a.gen() != announcedGen(g) || !Objects.equals(a.ackNode(), g.ackNode)
+                    || a.ackGen() != g.ackGen || !Objects.equals(a.handoff(), g.handoff) || a.blocked() != g.blocked
+                    || a.fatal() != g.fatal || a.maintVer() != g.maintVer || !Objects.equals(a.maintNode(), g.maintNode)
+                    || a.maintOn() != g.maintOn || a.clearVer() != g.clearVer || a.byAdmin() != g.byAdmin) {
+                return false;
+            }
+        }
+        return true;
     }
 
     ClusterStatus status(Instant time) {

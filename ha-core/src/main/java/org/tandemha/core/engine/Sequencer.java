@@ -264,6 +264,40 @@ final class Sequencer {
         }
     }
 
+    /**
+     * A probe found a resource of {@code g} running here. Before the node booted (UNKNOWN) the clean-up at start stops
+     * it; while the group is OFFLINE here it is stopped, unless the group runs nowhere and this node is the one to
+     * start it (its idempotent start takes it over), or the group is in maintenance or promotable (its standby runs
+     * here by design: reported only). In any other state the group may run here: nothing to do.
+     */
+    void foundRunning(GroupRecord g, String resource, String reason) {
+        String where = "resource " + resource + " of group " + g.id() + " found running on " + s.self + " (" + reason + ")";
+        Map<String, String> d = Map.of("probe", reason == null ? "" : reason);
+        switch (g.state) {
+            case UNKNOWN -> s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.WARNING, g.id(), resource, where
+                    + " when the node started; the clean-up at start stops it", d);
+            case OFFLINE -> {
+                String holder = s.placement.holder(g);
+                String target = s.placement.target(g);
+                String runs = holder != null ? "the group runs on " + holder : "the group runs nowhere"
+                        + (target == null ? "" : " and " + target + " is next to start it");
+                if (g.maintOn || g.spec.promotable()) {
+                    s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.ERROR, g.id(), resource, where + ", where the group"
+                            + " does not run (" + runs + "); the group is " + (g.maintOn ? "in maintenance" : "promotable")
+                            + ": left alone, the operator decides", d);
+                } else if (holder == null && s.self.equals(target)) {
+                    s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.WARNING, g.id(), resource, where + " before the group"
+                            + " started; " + runs.replace(target + " is", "this node is") + ": its start takes it over", d);
+                } else {
+                    s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.ERROR, g.id(), resource, where + ", where the group"
+                            + " does not run (" + runs + "): stopping it here", d);
+                    beginStop(g, StopReason.FOUND_RUNNING);
+                }
+            }
+            case CLAIMING, STARTING, ONLINE, RECOVERING, STOPPING, FAILED -> { }
+        }
+    }
+
     static String tail(List<String> output) {
         if (output.isEmpty()) {
             return "";

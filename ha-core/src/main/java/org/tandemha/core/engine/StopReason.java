@@ -4,6 +4,7 @@ package org.tandemha.core.engine;
 enum StopReason {
     CLEARED("stopping again after the operator cleared a failed stop"),
     CLEANUP("clean-up at start"),
+    FOUND_RUNNING("a probe found it running here, where it does not run"),
     SWITCHOVER("switchover"),
     SWITCHBACK("switchback"),
     FAILOVER("failing over"),

@@ -27,7 +27,8 @@ final class Sequencer {
     /** Starts the group at generation {@code gen}, granted by the {@link Ownership}. */
     void beginStart(GroupRecord g, long gen, long prevGen, String handoff) {
         String id = g.id();
-        g.byAdmin = s.self.equals(handoff);
+        // an administrator's choice stays put; a move to a node that reaches more ping hosts is not one
+        g.byAdmin = s.self.equals(handoff) && !s.placement.handedOverForReach(g);
         boolean heldHereLast = g.gen > 0 && g.gen == prevGen; // restarting what this node itself held
         boolean someoneGaveUp = !takeoverReasons(g).isEmpty();
         g.transition = s.self.equals(handoff) ? "switchover" : prevGen > 0 && !heldHereLast && someoneGaveUp ? "failover" : "start";
@@ -129,7 +130,8 @@ final class Sequencer {
         }
         GroupRecord.Res r = g.resAt(g.seq);
         // a planned release demotes the primary (it then follows the new one); any other stop stops it
-        boolean planned = g.stopReason == StopReason.SWITCHOVER || g.stopReason == StopReason.SWITCHBACK;
+        boolean planned = g.stopReason == StopReason.SWITCHOVER || g.stopReason == StopReason.SWITCHBACK
+                || g.stopReason == StopReason.CONNECTIVITY;
         issueResource(g, r, replicated(g, g.seq) && planned ? ResourceOp.DEMOTE : ResourceOp.STOP, r.spec.stopTimeout(), null);
     }
 
@@ -145,7 +147,7 @@ final class Sequencer {
         g.byAdmin = false;
         switch (reason) {
             case CLEANUP -> { }
-            case SWITCHOVER, SWITCHBACK -> s.emit(EventKind.GROUP_STATE, Level.INFO, id, null, "group " + id
+            case SWITCHOVER, SWITCHBACK, CONNECTIVITY -> s.emit(EventKind.GROUP_STATE, Level.INFO, id, null, "group " + id
                     + " stopped on " + s.self + " in " + (s.now - g.transitionAt) + " ms; handing it to " + g.handoff, Map.of());
             case FAILOVER, START_FAILED -> {
                 String next = s.placement.target(g);
@@ -156,7 +158,7 @@ final class Sequencer {
             default -> s.emit(EventKind.GROUP_STATE, Level.WARNING, id, null, "group " + id + " stopped on " + s.self
                     + ": " + reason.describe(), Map.of());
         }
-        if (reason != StopReason.SWITCHOVER && reason != StopReason.SWITCHBACK) {
+        if (reason != StopReason.SWITCHOVER && reason != StopReason.SWITCHBACK && reason != StopReason.CONNECTIVITY) {
             g.handoff = null;
         }
         s.ownership.released(g);

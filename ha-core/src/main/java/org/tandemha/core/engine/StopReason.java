@@ -7,6 +7,7 @@ enum StopReason {
     FOUND_RUNNING("a probe found it running here, where it does not run"),
     SWITCHOVER("switchover"),
     SWITCHBACK("switchback"),
+    CONNECTIVITY("moving to a node that reaches more of its ping hosts"),
     FAILOVER("failing over"),
     START_FAILED("start failed"),
     STAND_DOWN("standing down"),

@@ -55,6 +55,8 @@ public final class NodeRuntime implements ClusterNode, EngineView {
     private final PauseDetector pauses;
     private final PluginContext context;
     private final Prober prober;
+    /** The reachability monitor ({@code ping}), or null. */
+    private final PingMonitor ping;
     private volatile boolean started;
     private volatile boolean closed;
     private Watchdog watchdog;
@@ -80,6 +82,7 @@ public final class NodeRuntime implements ClusterNode, EngineView {
         this.pauses = new PauseDetector(self, spec.timing().pauseReport(), submit);
         this.context = new PluginContext(spec, self, stateDir, Map.copyOf(services), steps, events);
         this.prober = new Prober(self, spec, submit, spec.timing().actionSlack());
+        this.ping = spec.ping() == null ? null : new PingMonitor(self, spec.ping(), submit, () -> System.nanoTime() / 1_000_000);
     }
 
     private void submit(Input in) {
@@ -190,6 +193,9 @@ public final class NodeRuntime implements ClusterNode, EngineView {
                 loop.scheduleAtFixedRate(() -> watchdog.feed(engine.mustReset()), 0, every, TimeUnit.MILLISECONDS);
             }
             pauses.start();
+            if (ping != null) {
+                ping.start();
+            }
         } catch (RuntimeException | Error e) {
             LOG.error("node {}: start failed, closing what it opened: {}", self, e.getMessage());
             closed = true;
@@ -305,6 +311,9 @@ public final class NodeRuntime implements ClusterNode, EngineView {
     private void release() {
         pauses.stop();
         prober.close();
+        if (ping != null) {
+            ping.close();
+        }
         if (coordinator != null) {
             try {
                 coordinator.close(); // gives up every lease: after the groups stopped, or when the start failed

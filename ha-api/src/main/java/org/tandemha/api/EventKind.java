@@ -32,6 +32,11 @@ public enum EventKind {
     RESOURCE_STOPPED,
     /** A resource failed to stop (the group is FAILED on this node until it is fenced or cleared). */
     RESOURCE_STOP_FAILED,
+    /**
+     * A probe (a one-off check at node start and when a peer joins; for OCF agents a monitor with
+     * {@code OCF_RESKEY_CRM_meta_interval=0}) found a resource running on a node where its group does not run.
+     */
+    RESOURCE_FOUND_RUNNING,
     /** A quick or deep check failed. */
     CHECK_FAILED,
     /** A check passed again after a failure. */

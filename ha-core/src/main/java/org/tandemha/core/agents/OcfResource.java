@@ -23,9 +23,10 @@ import org.tandemha.core.exec.Execution;
  * {@code OCF_RA_VERSION_MAJOR/MINOR}, {@code OCF_RESOURCE_INSTANCE}, {@code OCF_RESOURCE_TYPE},
  * {@code OCF_RESOURCE_PROVIDER}, {@code OCF_RESKEY_<param>}, {@code OCF_RESKEY_CRM_meta_timeout} (ms) and, for
  * monitor, {@code OCF_CHECK_LEVEL} and a non-zero {@code OCF_RESKEY_CRM_meta_interval} (so the agent does not take
- * a regular check for a one-off probe). Exit codes are mapped by {@link ExitCodes}.
+ * a regular check for a one-off probe; a probe, {@link #probe}, gets {@code OCF_RESKEY_CRM_meta_interval=0}). Exit
+ * codes are mapped by {@link ExitCodes}.
  */
-final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatable {
+final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatable, Probeable {
     private static final String STD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
@@ -69,6 +70,11 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
 
     /** The environment Pacemaker's executor gives an agent. */
     Map<String, String> environment(ActionContext context, String action, Integer depth) {
+        return environment(context, action, depth, false);
+    }
+
+    /** The environment; a {@code probe} is a one-off monitor: {@code OCF_RESKEY_CRM_meta_interval=0}. */
+    Map<String, String> environment(ActionContext context, String action, Integer depth, boolean probe) {
         Map<String, String> env = new LinkedHashMap<>();
         String path = System.getenv().getOrDefault("PATH", "");
         Set<String> dirs = new LinkedHashSet<>();
@@ -92,7 +98,7 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
         if (depth != null) {
             env.put("OCF_CHECK_LEVEL", Integer.toString(depth));
             Duration interval = meta == null ? null : meta.interval("monitor", depth).orElse(null);
-            env.put("OCF_RESKEY_CRM_meta_interval", Long.toString((interval == null || interval.isZero()
+            env.put("OCF_RESKEY_CRM_meta_interval", probe ? "0" : Long.toString((interval == null || interval.isZero()
                     ? DEFAULT_INTERVAL : interval).toMillis()));
         }
         env.putAll(Params.actionEnv(context, action));
@@ -100,7 +106,11 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
     }
 
     Execution runAction(String action, ActionContext context, Integer depth, boolean keepChildren, Path output) {
-        Command c = new Command(java.util.List.of(agent.toString(), action), environment(context, action, depth), null, null, output);
+        return runAction(action, context, depth, false, keepChildren, output);
+    }
+
+    Execution runAction(String action, ActionContext context, Integer depth, boolean probe, boolean keepChildren, Path output) {
+        Command c = new Command(java.util.List.of(agent.toString(), action), environment(context, action, depth, probe), null, null, output);
         if (output != null) {
             try {
                 Files.createDirectories(output.toAbsolutePath().getParent());
@@ -177,6 +187,12 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
     public CheckResult deepCheck(ActionContext context) {
         return ExitCodes.ocfCheck(what("monitor (OCF_CHECK_LEVEL=" + deepLevel + ")"),
                 runAction("monitor", context, deepLevel, false, null));
+    }
+
+    @Override
+    public CheckResult probe(ActionContext context) {
+        return ExitCodes.ocfCheck(what("probe (monitor, OCF_RESKEY_CRM_meta_interval=0)"),
+                runAction("monitor", context, 0, true, false, null));
     }
 
     @Override

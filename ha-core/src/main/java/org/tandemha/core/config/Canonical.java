@@ -72,6 +72,13 @@ final class Canonical {
             value(b, List.of(t.pauseReport(), t.actionSlack()));
         }
         b.append('\n');
+        if (s.ping() != null) { // (added later: configurations without it keep their fingerprint)
+            PingSpec p = s.ping();
+            b.append("ping ");
+            value(b, List.of(p.hosts(), new java.util.TreeMap<>(p.byNode()).toString(), p.method(), p.port(), p.interval(),
+                    p.timeout(), p.dampen()));
+            b.append('\n');
+        }
         for (GroupSpec g : s.groups()) {
             b.append("group ");
             value(b, List.of(g.id(), g.nodes(), g.switchback().name(), g.settle(), g.maxRecoveries(), g.recoveryWindow()));

@@ -10,7 +10,14 @@ import java.util.Optional;
 public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths,
                           List<PluginSpec> arbiters, List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing,
                           List<GroupSpec> groups, String fingerprint, WatchdogSpec watchdog,
-                          CoordinationSpec coordination) {
+                          CoordinationSpec coordination, PingSpec ping) {
+
+    /** A configuration without a reachability monitor ({@code ping}). */
+    public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
+                       List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
+                       String fingerprint, WatchdogSpec watchdog, CoordinationSpec coordination) {
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, watchdog, coordination, null);
+    }
 
     /** A configuration without a coordination service (the peers decide ownership among themselves). */
     public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,

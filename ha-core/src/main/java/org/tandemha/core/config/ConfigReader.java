@@ -21,7 +21,7 @@ final class ConfigReader extends ConfigFields {
      * the module that provides it is checked when the node is built.
      */
     static final List<String> ROOT_KEYS = List.of("cluster", "key", "keyFile", "nodes", "paths", "arbiters", "fencing",
-            "quorum", "timing", "groups", "watchdog", "server", "coordination");
+            "quorum", "timing", "groups", "watchdog", "server", "coordination", "ping");
 
     private final KeyReader keyReader;
     private final NodesReader nodesReader;
@@ -68,10 +68,14 @@ final class ConfigReader extends ConfigFields {
             return null;
         }
         WatchdogSpec watchdog = timingReader.watchdog(root.get("watchdog"));
+        PingSpec ping = timingReader.ping(root.get("ping"), nodes.stream().map(ClusterSpec.NodeSpec::id).toList());
+        if (!problems.isEmpty()) {
+            return null;
+        }
         ClusterSpec unsigned = new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, "",
-                watchdog, coordination);
+                watchdog, coordination, ping);
         return new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups,
-                Canonical.fingerprint(unsigned), watchdog, coordination);
+                Canonical.fingerprint(unsigned), watchdog, coordination, ping);
     }
 
     private static boolean isEmptyList(JsonNode n) {

@@ -218,10 +218,22 @@ final class GroupsReader extends ConfigFields {
             Duration[] deep = check(n, "deepCheck", at, Duration.ofSeconds(60), Duration.ofSeconds(30));
             if (id != null && type != null) {
                 specs.add(new ResourceSpec(id, type, at, params, deps, start, stop, recover, quick[0], quick[1],
-                        deep[0], deep[1]));
+                        deep[0], deep[1], explicitTimeouts(n)));
             }
         }
         return sort(specs, groupAt);
+    }
+
+    /** Which of {@link ResourceSpec#TIMEOUTS} the configuration sets itself (the others may be advised by the agent). */
+    static Set<String> explicitTimeouts(JsonNode r) {
+        Set<String> set = new java.util.TreeSet<>();
+        for (String key : ResourceSpec.TIMEOUTS) {
+            JsonNode n = r.get(key);
+            if (n != null && n.isObject() && n.get("timeout") != null && !n.get("timeout").isNull()) {
+                set.add(key);
+            }
+        }
+        return set;
     }
 
     Duration timeout(JsonNode r, String key, String at, Duration dflt) {

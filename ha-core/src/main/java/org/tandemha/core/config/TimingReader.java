@@ -84,6 +84,69 @@ final class TimingReader extends ConfigFields {
         return new CoordinationSpec(t, c, session, path.equals("/") ? "" : path, digest);
     }
 
+    /**
+     * The {@code ping} section, or null when absent: {@code hosts} (required, at least one), {@code nodes} (a node's
+     * own list: {@code {node2: [...]}}), {@code method} (icmp or tcp, default icmp), {@code port} (required for tcp),
+     * {@code interval} (default 2s), {@code timeout} (default 1s, at most the interval), {@code dampen} (default 5s).
+     */
+    PingSpec ping(JsonNode n, List<String> nodeIds) {
+        n = present(n);
+        if (n == null || !object(n, "ping")) {
+            return null;
+        }
+        knownFields(n, "ping", List.of("hosts", "nodes", "method", "port", "interval", "timeout", "dampen"));
+        List<String> hosts = pingHosts(n.get("hosts"), "ping.hosts", true);
+        java.util.Map<String, List<String>> byNode = new java.util.LinkedHashMap<>();
+        JsonNode nodes = present(n.get("nodes"));
+        if (nodes != null && object(nodes, "ping.nodes")) {
+            nodes.fields().forEachRemaining(e -> {
+                if (!nodeIds.contains(e.getKey())) {
+                    problem("ping.nodes." + e.getKey(), "no node '" + e.getKey() + "' in the configuration",
+                            "use one of " + String.join(", ", nodeIds));
+                } else {
+                    byNode.put(e.getKey(), pingHosts(e.getValue(), "ping.nodes." + e.getKey(), true));
+                }
+            });
+        }
+        JsonNode m = present(n.get("method"));
+        String method = m == null ? "icmp" : m.asText();
+        if (!method.equals("icmp") && !method.equals("tcp")) {
+            problem("ping.method", "unknown method '" + method + "'", "write method: icmp (echo requests; root or CAP_NET_RAW)"
+                    + " or method: tcp with a port");
+        }
+        int port = integer(n, "port", "ping.port", 0, 0, 65535);
+        if (method.equals("tcp") && port == 0) {
+            problem("ping.port", "method tcp needs a port", "add port: <a port the ping hosts answer on>, such as 22 or 443");
+        }
+        Duration interval = duration(n, "interval", "ping.interval", PingSpec.DEFAULT_INTERVAL);
+        Duration timeout = duration(n, "timeout", "ping.timeout", PingSpec.DEFAULT_TIMEOUT);
+        Duration dampen = duration(n, "dampen", "ping.dampen", PingSpec.DEFAULT_DAMPEN);
+        if (interval.compareTo(Duration.ofMillis(100)) < 0) {
+            problem("ping.interval", "interval " + Durations.format(interval) + " is shorter than 100ms", "use 100ms or more (default 2s)");
+        }
+        if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(interval) > 0) {
+            problem("ping.timeout", "timeout " + Durations.format(timeout) + " must be positive and at most the interval ("
+                    + Durations.format(interval) + ")", "use a timeout no longer than the interval, e.g. interval: 2s, timeout: 1s");
+        }
+        return new PingSpec(hosts, byNode, method, port, interval, timeout, dampen);
+    }
+
+    private List<String> pingHosts(JsonNode n, String at, boolean required) {
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode h : list(n, at, required, 1, "list the hosts to ping, e.g. [192.0.2.1, 192.0.2.2] (the gateway and"
+                + " a few servers the clients use)")) {
+            String s = h.isValueNode() ? h.asText().trim() : "";
+            if (s.isEmpty() || !s.matches("[A-Za-z0-9_.:%-]{1,253}")) {
+                problem(at, "'" + h + "' is not a host name or address", "write an address such as 192.0.2.1 or a host name");
+            } else if (out.contains(s)) {
+                problem(at, "'" + s + "' is listed twice", "list each host once");
+            } else {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
     WatchdogSpec watchdog(JsonNode n) {
         n = present(n);
         if (n == null || !object(n, "watchdog")) {

@@ -252,6 +252,14 @@ public final class Engine {
         public void sessionVerified(Input.SessionVerified in) {
             s.ownership.sessionVerified(in.leases());
         }
+
+        @Override
+        public void foundRunning(Input.FoundRunning in) {
+            GroupRecord g = s.groups.get(in.group());
+            if (g != null && g.res.containsKey(in.resource())) {
+                s.sequencer.foundRunning(g, in.resource(), in.reason());
+            }
+        }
     };
 
     /** One group's step of the per-group state machine ({@link LocalState}); true when its state changed. */

@@ -58,6 +58,8 @@ public sealed interface Input {
         void sessionSuspended(SessionSuspended in);
 
         void sessionVerified(SessionVerified in);
+
+        void foundRunning(FoundRunning in);
     }
 
     /** Time passed (also the wake-up the engine asked for with {@link Engine#nextWakeup()}). */
@@ -253,6 +255,17 @@ public sealed interface Input {
         @Override
         public void dispatch(Handler h) {
             h.sessionSuspended(this);
+        }
+    }
+
+    /**
+     * A probe (a one-off check the runtime runs of every resource at node start and when a peer joins) found
+     * {@code resource} of {@code group} running on this node; {@code reason} is what the probe said.
+     */
+    record FoundRunning(String group, String resource, String reason) implements Input {
+        @Override
+        public void dispatch(Handler h) {
+            h.foundRunning(this);
         }
     }
 

@@ -7,7 +7,7 @@ import org.tandemha.api.GroupState;
  *
  * <pre>
  * UNKNOWN    --boot-->                 STOPPING (clean-up of leftovers)
- * OFFLINE    --target, peers clear-->  CLAIMING
+ * OFFLINE    --target, peers clear-->  CLAIMING        --probe found it running-->  STOPPING
  * CLAIMING   --every peer acks-->      STARTING        --conflict-->  OFFLINE
  * STARTING   --all started-->          ONLINE          --failed-->    STOPPING (blocked here)
  * ONLINE     --check fails-->          RECOVERING      --release-->   STOPPING

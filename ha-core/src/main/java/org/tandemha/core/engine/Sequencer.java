@@ -27,7 +27,8 @@ final class Sequencer {
     /** Starts the group at generation {@code gen}, granted by the {@link Ownership}. */
     void beginStart(GroupRecord g, long gen, long prevGen, String handoff) {
         String id = g.id();
-        g.byAdmin = s.self.equals(handoff);
+        // an administrator's choice stays put; a move to a node that reaches more ping hosts is not one
+        g.byAdmin = s.self.equals(handoff) && !s.placement.handedOverForReach(g);
         boolean heldHereLast = g.gen > 0 && g.gen == prevGen; // restarting what this node itself held
         boolean someoneGaveUp = !takeoverReasons(g).isEmpty();
         g.transition = s.self.equals(handoff) ? "switchover" : prevGen > 0 && !heldHereLast && someoneGaveUp ? "failover" : "start";
@@ -129,7 +130,8 @@ final class Sequencer {
         }
         GroupRecord.Res r = g.resAt(g.seq);
         // a planned release demotes the primary (it then follows the new one); any other stop stops it
-        boolean planned = g.stopReason == StopReason.SWITCHOVER || g.stopReason == StopReason.SWITCHBACK;
+        boolean planned = g.stopReason == StopReason.SWITCHOVER || g.stopReason == StopReason.SWITCHBACK
+                || g.stopReason == StopReason.CONNECTIVITY;
         issueResource(g, r, replicated(g, g.seq) && planned ? ResourceOp.DEMOTE : ResourceOp.STOP, r.spec.stopTimeout(), null);
     }
 
@@ -145,7 +147,7 @@ final class Sequencer {
         g.byAdmin = false;
         switch (reason) {
             case CLEANUP -> { }
-            case SWITCHOVER, SWITCHBACK -> s.emit(EventKind.GROUP_STATE, Level.INFO, id, null, "group " + id
+            case SWITCHOVER, SWITCHBACK, CONNECTIVITY -> s.emit(EventKind.GROUP_STATE, Level.INFO, id, null, "group " + id
                     + " stopped on " + s.self + " in " + (s.now - g.transitionAt) + " ms; handing it to " + g.handoff, Map.of());
             case FAILOVER, START_FAILED -> {
                 String next = s.placement.target(g);
@@ -156,7 +158,7 @@ final class Sequencer {
             default -> s.emit(EventKind.GROUP_STATE, Level.WARNING, id, null, "group " + id + " stopped on " + s.self
                     + ": " + reason.describe(), Map.of());
         }
-        if (reason != StopReason.SWITCHOVER && reason != StopReason.SWITCHBACK) {
+        if (reason != StopReason.SWITCHOVER && reason != StopReason.SWITCHBACK && reason != StopReason.CONNECTIVITY) {
             g.handoff = null;
         }
         s.ownership.released(g);
@@ -263,6 +265,40 @@ final class Sequencer {
                     + " failed: " + result.reason() + "; failing over" + tail(result.output()), d);
             block(g, "local recovery of " + r.spec.id() + " failed", result.severity());
             beginStop(g, StopReason.FAILOVER);
+        }
+    }
+
+    /**
+     * A probe found a resource of {@code g} running here. Before the node booted (UNKNOWN) the clean-up at start stops
+     * it; while the group is OFFLINE here it is stopped, unless the group runs nowhere and this node is the one to
+     * start it (its idempotent start takes it over), or the group is in maintenance or promotable (its standby runs
+     * here by design: reported only). In any other state the group may run here: nothing to do.
+     */
+    void foundRunning(GroupRecord g, String resource, String reason) {
+        String where = "resource " + resource + " of group " + g.id() + " found running on " + s.self + " (" + reason + ")";
+        Map<String, String> d = Map.of("probe", reason == null ? "" : reason);
+        switch (g.state) {
+            case UNKNOWN -> s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.WARNING, g.id(), resource, where
+                    + " when the node started; the clean-up at start stops it", d);
+            case OFFLINE -> {
+                String holder = s.placement.holder(g);
+                String target = s.placement.target(g);
+                String runs = holder != null ? "the group runs on " + holder : "the group runs nowhere"
+                        + (target == null ? "" : " and " + target + " is next to start it");
+                if (g.maintOn || g.spec.promotable()) {
+                    s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.ERROR, g.id(), resource, where + ", where the group"
+                            + " does not run (" + runs + "); the group is " + (g.maintOn ? "in maintenance" : "promotable")
+                            + ": left alone, the operator decides", d);
+                } else if (holder == null && s.self.equals(target)) {
+                    s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.WARNING, g.id(), resource, where + " before the group"
+                            + " started; " + runs.replace(target + " is", "this node is") + ": its start takes it over", d);
+                } else {
+                    s.emit(EventKind.RESOURCE_FOUND_RUNNING, Level.ERROR, g.id(), resource, where + ", where the group"
+                            + " does not run (" + runs + "): stopping it here", d);
+                    beginStop(g, StopReason.FOUND_RUNNING);
+                }
+            }
+            case CLAIMING, STARTING, ONLINE, RECOVERING, STOPPING, FAILED -> { }
         }
     }
 

@@ -4,8 +4,10 @@ package org.tandemha.core.engine;
 enum StopReason {
     CLEARED("stopping again after the operator cleared a failed stop"),
     CLEANUP("clean-up at start"),
+    FOUND_RUNNING("a probe found it running here, where it does not run"),
     SWITCHOVER("switchover"),
     SWITCHBACK("switchback"),
+    CONNECTIVITY("moving to a node that reaches more of its ping hosts"),
     FAILOVER("failing over"),
     START_FAILED("start failed"),
     STAND_DOWN("standing down"),

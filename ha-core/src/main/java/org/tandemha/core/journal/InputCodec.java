@@ -212,6 +212,14 @@ public final class InputCodec {
             }
 
             @Override
+            public void foundRunning(Input.FoundRunning in) {
+                o.put("kind", "foundRunning");
+                str(o, "group", in.group());
+                str(o, "resource", in.resource());
+                str(o, "reason", in.reason());
+            }
+
+            @Override
             public void sessionVerified(Input.SessionVerified in) {
                 o.put("kind", "sessionVerified");
                 ObjectNode leases = o.putObject("leases");
@@ -257,6 +265,7 @@ public final class InputCodec {
             case "leaseLost" -> new Input.LeaseLost(string(n, "group"), string(n, "reason"));
             case "sessionSuspended" -> new Input.SessionSuspended(string(n, "reason"));
             case "sessionVerified" -> new Input.SessionVerified(longMap(n.get("leases"), "leases"));
+            case "foundRunning" -> new Input.FoundRunning(string(n, "group"), string(n, "resource"), string(n, "reason"));
             default -> throw new JournalFormatException("unknown input kind \"" + kind
                     + "\": it was written by a newer Tandem; upgrade Tandem to read it");
         };

@@ -238,7 +238,11 @@ final class ActionExecutor implements Action.Handler {
             long t = System.nanoTime();
             ActionResult res;
             try {
-                if (p == null) {
+                if (p == null && (r.op() == Action.ResourceOp.STOP || r.op() == Action.ResourceOp.STOP_STANDBY)) {
+                    // a node outside the group's node list never built (nor started) it: its clean-up at start has
+                    // nothing to stop (a failure here would block the group on every node)
+                    res = ActionResult.done("resource " + r.resource() + " is not built on this node: nothing of it runs here");
+                } else if (p == null) {
                     res = ActionResult.failed("resource " + r.resource() + " was not built on this node");
                 } else {
                     res = switch (r.op()) {

@@ -32,6 +32,7 @@ import org.tandemha.core.config.ConfigLoader;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.config.PluginSpec;
 import org.tandemha.core.config.ResourceSpec;
+import org.tandemha.core.agents.AdvisedTimeouts;
 
 /**
  * Builds a {@link NodeRuntime}: reads and validates the configuration, finds resource types, arbiters, fencers and
@@ -204,22 +205,22 @@ public final class CoreNodeBuilder implements NodeBuilder {
             }
             throw new InvalidConfigException(problems);
         }
-        NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(SafetyCheck.inOrder(configuredArbiters, arbiters),
-                spec.quorum().twoNodeWithoutArbiter()),
-                new FencingChain(FencingChain.inOrder(configuredFencers, fencers)), dir, services, listeners);
-        holder[0] = rt;
-        if (coordinator != null) {
-            rt.coordinator(coordinator);
-        }
+        // Resources are built before the runtime (their advised timeouts decide the timeouts the engine enforces);
+        // they get a context that knows the node's identity now and reaches the runtime once it exists.
+        NodeContext resourceContext = new EarlyContext(spec, localNode, dir, services, lateContext);
         Map<String, ResourceParts> parts = new LinkedHashMap<>();
+        List<GroupSpec> effective = new ArrayList<>();
         for (GroupSpec g : spec.groups()) {
             if (g.priority(localNode) < 0) {
+                effective.add(g);
                 continue;
             }
+            List<ResourceSpec> resources = new ArrayList<>();
             for (ResourceSpec r : g.resources()) {
                 ResourceType t = allTypes.get(r.type());
+                ResourceSpec eff = r;
                 try {
-                    ResourceParts built = t.create(new PluginConfig(r.id(), r.type(), r.path(), r.params()), rt.context());
+                    ResourceParts built = t.create(new PluginConfig(r.id(), r.type(), r.path(), r.params()), resourceContext);
                     if (r.id().equals(g.promotableResource())
                             && !(built.resource() instanceof org.tandemha.api.PromotableResource)) {
                         problems.add(new Problem(r.path(), "group " + g.id() + " is promotable, but its first resource '"
@@ -228,13 +229,17 @@ public final class CoreNodeBuilder implements NodeBuilder {
                                 + " promotable: true from the group"));
                     }
                     parts.put(g.id() + "/" + r.id(), built);
+                    eff = withAdvisedTimeouts(localNode, r, built);
                 } catch (InvalidConfigException e) {
                     problems.addAll(e.problems());
                 } catch (RuntimeException e) {
                     problems.add(new Problem(r.path(), "resource type '" + r.type() + "' failed to build it: " + e,
                             "check its parameters; this is a bug in the type if they are right"));
                 }
+                resources.add(eff);
             }
+            effective.add(new GroupSpec(g.id(), g.nodes(), g.switchback(), g.settle(), g.maxRecoveries(),
+                    g.recoveryWindow(), resources, g.promotable()));
         }
         if (!problems.isEmpty()) {
             m.close();
@@ -242,6 +247,16 @@ public final class CoreNodeBuilder implements NodeBuilder {
                 coordinator.close();
             }
             throw new InvalidConfigException(problems);
+        }
+        // the same configuration (and fingerprint): only the timeouts the configuration left unset may differ
+        spec = new ClusterSpec(spec.cluster(), spec.key(), spec.nodes(), spec.paths(), spec.arbiters(), spec.fencers(),
+                spec.quorum(), spec.timing(), effective, spec.fingerprint(), spec.watchdog(), spec.coordination(), spec.ping());
+        NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(SafetyCheck.inOrder(configuredArbiters, arbiters),
+                spec.quorum().twoNodeWithoutArbiter()),
+                new FencingChain(FencingChain.inOrder(configuredFencers, fencers)), dir, services, listeners);
+        holder[0] = rt;
+        if (coordinator != null) {
+            rt.coordinator(coordinator);
         }
         rt.install(parts);
         try {
@@ -251,6 +266,110 @@ public final class CoreNodeBuilder implements NodeBuilder {
                     "choose a writable directory with stateDirectory(...)");
         }
         return rt;
+    }
+
+    /**
+     * The resource's timeouts with those its program advises ({@link AdvisedTimeouts}: an OCF agent's meta-data) where
+     * the configuration set none, as Pacemaker applies an agent's advised timeouts.
+     */
+    static ResourceSpec withAdvisedTimeouts(String node, ResourceSpec r, ResourceParts built) {
+        AdvisedTimeouts a = built.resource() instanceof AdvisedTimeouts x ? x
+                : built.checker() instanceof AdvisedTimeouts y ? y : null;
+        if (a == null) {
+            return r;
+        }
+        Map<String, java.time.Duration> advised = new LinkedHashMap<>();
+        for (String name : ResourceSpec.TIMEOUTS) {
+            if (!r.explicit(name)) {
+                a.advised(name).ifPresent(d -> advised.put(name, d));
+            }
+        }
+        ResourceSpec eff = r.withAdvised(advised);
+        if (!eff.equals(r)) {
+            LOG.info("node {}: resource {}: timeouts advised by its agent apply where the configuration sets none:"
+                    + " start {}, stop {}, recover {}, quickCheck {}, deepCheck {}", node, r.id(),
+                    org.tandemha.api.Durations.format(eff.startTimeout()), org.tandemha.api.Durations.format(eff.stopTimeout()),
+                    org.tandemha.api.Durations.format(eff.recoverTimeout()), org.tandemha.api.Durations.format(eff.quickTimeout()),
+                    org.tandemha.api.Durations.format(eff.deepTimeout()));
+        }
+        return eff;
+    }
+
+    /** What resources see of the node while it is built: its identity now, the rest once the runtime exists. */
+    private static final class EarlyContext implements NodeContext {
+        private final ClusterSpec spec;
+        private final String self;
+        private final Path dir;
+        private final Map<Class<?>, Object> services;
+        private final NodeContext late;
+
+        EarlyContext(ClusterSpec spec, String self, Path dir, Map<Class<?>, Object> services, NodeContext late) {
+            this.spec = spec;
+            this.self = self;
+            this.dir = dir;
+            this.services = Map.copyOf(services);
+            this.late = late;
+        }
+
+        @Override
+        public String nodeId() {
+            return self;
+        }
+
+        @Override
+        public String clusterName() {
+            return spec.cluster();
+        }
+
+        @Override
+        public List<String> peers() {
+            return spec.nodeIds().stream().filter(n -> !n.equals(self)).toList();
+        }
+
+        @Override
+        public Path stateDirectory() {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+            }
+            return dir;
+        }
+
+        @Override
+        public <T> java.util.Optional<T> service(Class<T> type) {
+            return java.util.Optional.ofNullable(services.get(type)).map(type::cast);
+        }
+
+        @Override
+        public boolean peerDeadOrFenced(String node) {
+            return late.peerDeadOrFenced(node);
+        }
+
+        @Override
+        public Map<String, String> peerFacts(String node) {
+            return late.peerFacts(node);
+        }
+
+        @Override
+        public void publishFact(String key, String value) {
+            late.publishFact(key, value);
+        }
+
+        @Override
+        public void reportFenced(String reason) {
+            late.reportFenced(reason);
+        }
+
+        @Override
+        public void quorumVote(String device, boolean reachable) {
+            late.quorumVote(device, reachable);
+        }
+
+        @Override
+        public void note(String group, String resource, String message) {
+            late.note(group, resource, message);
+        }
     }
 
     /**

@@ -26,16 +26,24 @@ final class MembershipInputs implements Membership.Listener {
     private final Consumer<Input> submit;
     private final EventDispatcher events;
     private final AtomicLong malformed = new AtomicLong();
+    /** Told of each peer that becomes reachable (a node joins): the probes run then. */
+    private final Consumer<String> joined;
 
     MembershipInputs(String self, Consumer<Input> submit, EventDispatcher events) {
+        this(self, submit, events, peer -> { });
+    }
+
+    MembershipInputs(String self, Consumer<Input> submit, EventDispatcher events, Consumer<String> joined) {
         this.self = self;
         this.submit = submit;
         this.events = events;
+        this.joined = joined;
     }
 
     @Override
     public void peerReachable(String peer, long incarnation) {
         submit.accept(new Input.PeerReachable(peer, incarnation));
+        joined.accept(peer);
     }
 
     @Override

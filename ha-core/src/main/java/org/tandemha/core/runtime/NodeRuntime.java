@@ -54,6 +54,9 @@ public final class NodeRuntime implements ClusterNode, EngineView {
     private final StepLoop steps;
     private final PauseDetector pauses;
     private final PluginContext context;
+    private final Prober prober;
+    /** The reachability monitor ({@code ping}), or null. */
+    private final PingMonitor ping;
     private volatile boolean started;
     private volatile boolean closed;
     private Watchdog watchdog;
@@ -78,6 +81,8 @@ public final class NodeRuntime implements ClusterNode, EngineView {
         this.steps = new StepLoop(spec, self, engine, loop, membership, stateDir, events, clock, actions);
         this.pauses = new PauseDetector(self, spec.timing().pauseReport(), submit);
         this.context = new PluginContext(spec, self, stateDir, Map.copyOf(services), steps, events);
+        this.prober = new Prober(self, spec, submit, spec.timing().actionSlack());
+        this.ping = spec.ping() == null ? null : new PingMonitor(self, spec.ping(), submit, () -> System.nanoTime() / 1_000_000);
     }
 
     private void submit(Input in) {
@@ -96,6 +101,26 @@ public final class NodeRuntime implements ClusterNode, EngineView {
     /** Installs the resources this node runs; once, before {@link #start()}. */
     void install(Map<String, ResourceParts> built) {
         actions.install(built);
+        prober.install(built, this::offlineGroups);
+    }
+
+    /** The groups offline on this node, read on the engine's thread (which groups a probe looks at). */
+    private CompletableFuture<java.util.Set<String>> offlineGroups() {
+        CompletableFuture<java.util.Set<String>> f = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                java.util.Set<String> offline = new java.util.HashSet<>();
+                for (var g : spec.groups()) {
+                    if (g.priority(self) >= 0 && engine.state(g.id()) == org.tandemha.core.engine.LocalState.OFFLINE) {
+                        offline.add(g.id());
+                    }
+                }
+                f.complete(offline);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
     }
 
     /** Installs the coordination service; once, before {@link #start()}. */
@@ -154,7 +179,9 @@ public final class NodeRuntime implements ClusterNode, EngineView {
                             + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);
                 }
             }
-            membership.start(new MembershipInputs(self, steps::submit, events));
+            // Probes before the engine boots: what runs here already is reported (the clean-up at start stops it).
+            prober.atStart();
+            membership.start(new MembershipInputs(self, steps::submit, events, prober::peerJoined));
             safety.start();
             if (coordinator != null) {
                 coordinator.start(new CoordinatorInputs(steps::submit));
@@ -166,6 +193,9 @@ public final class NodeRuntime implements ClusterNode, EngineView {
                 loop.scheduleAtFixedRate(() -> watchdog.feed(engine.mustReset()), 0, every, TimeUnit.MILLISECONDS);
             }
             pauses.start();
+            if (ping != null) {
+                ping.start();
+            }
         } catch (RuntimeException | Error e) {
             LOG.error("node {}: start failed, closing what it opened: {}", self, e.getMessage());
             closed = true;
@@ -280,6 +310,10 @@ public final class NodeRuntime implements ClusterNode, EngineView {
     /** Releases everything {@link #start()} opened, in reverse order; each step on its own. */
     private void release() {
         pauses.stop();
+        prober.close();
+        if (ping != null) {
+            ping.close();
+        }
         if (coordinator != null) {
             try {
                 coordinator.close(); // gives up every lease: after the groups stopped, or when the start failed

@@ -336,6 +336,14 @@ public final class SimCluster {
         w.resources.clearFaults();
     }
 
+    /**
+     * A fact the node publishes to its peers now, as a plugin does through its context (the reachability monitor's
+     * count of ping hosts, {@link org.tandemha.core.config.PingSpec#FACT}); nothing if the node is down.
+     */
+    public void fact(String node, String key, String value) {
+        w.edge.deliver(w.node(node), new Input.Fact(key, value));
+    }
+
     /** Makes a running resource die (a crash of the process): its next check fails. */
     public void kill(String node, String group, String resource) {
         w.resources.kill(node, group, resource);

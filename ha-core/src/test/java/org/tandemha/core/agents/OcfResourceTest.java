@@ -122,6 +122,23 @@ class OcfResourceTest {
     }
 
     @Test
+    void aProbeIsAOneOffMonitorWithIntervalZero() throws Exception {
+        ResourceParts p = probe(Map.of());
+        Probeable probe = (Probeable) p.resource();
+        assertThat(probe.probe(ctx(20)).health()).isEqualTo(CheckResult.Health.NOT_RUNNING);
+        List<String> env = Files.readAllLines(dir.resolve("env-monitor.txt"));
+        assertThat(env).contains("OCF_RESKEY_CRM_meta_interval=0", "OCF_CHECK_LEVEL=0", "OCF_RESKEY_CRM_meta_timeout=20000",
+                "OCF_RESOURCE_INSTANCE=app");
+        assertThat(p.resource().start(ctx(20)).isDone()).isTrue();
+        CheckResult running = probe.probe(ctx(20));
+        assertThat(running.health()).isEqualTo(CheckResult.Health.OK);
+        assertThat(running.reason()).contains("probe");
+        // a regular check keeps its interval (the agent's advised 4 s), so the agent can tell the two apart
+        assertThat(p.checker().quickCheck(ctx(20)).health()).isEqualTo(CheckResult.Health.OK);
+        assertThat(Files.readAllLines(dir.resolve("env-monitor.txt"))).contains("OCF_RESKEY_CRM_meta_interval=4000");
+    }
+
+    @Test
     void theAgentGetsTheEnvironmentPacemakerGives() throws Exception {
         ResourceParts p = probe(Map.of("mode", "b", "flag", "yes"));
         assertThat(p.resource().start(ctx(20)).isDone()).isTrue();

@@ -89,7 +89,8 @@ class InputCodecProperties {
                 Combinators.combine(ns, l).as(Input.LeaseGranted::new),
                 Combinators.combine(ns, ns).as(Input.LeaseLost::new),
                 ns.map(Input.SessionSuspended::new),
-                Arbitraries.maps(s, l).ofMaxSize(4).map(Input.SessionVerified::new));
+                Arbitraries.maps(s, l).ofMaxSize(4).map(Input.SessionVerified::new),
+                Combinators.combine(ns, ns, ns).as(Input.FoundRunning::new));
     }
 
     /** Any text without lone surrogates (which no JSON text can carry), control characters included. */

@@ -39,11 +39,18 @@ final class HealthPolicy {
         }
     }
 
-    private static final Comparator<Due> BY_TIME = Comparator.comparingLong(Due::at).thenComparingInt(Due::group)
-            .thenComparingInt(Due::res).thenComparing(Due::deep);
     /** The order of the old scan of every resource: group, resource, quick before deep. */
-    private static final Comparator<Due> IN_ORDER = Comparator.comparingInt(Due::group).thenComparingInt(Due::res)
-            .thenComparing(Due::deep);
+    private static final Comparator<Due> IN_ORDER = (a, b) -> {
+        int c = Integer.compare(a.group, b.group);
+        if (c == 0) {
+            c = Integer.compare(a.res, b.res);
+        }
+        return c != 0 ? c : Boolean.compare(a.deep, b.deep);
+    };
+    private static final Comparator<Due> BY_TIME = (a, b) -> {
+        int c = Long.compare(a.at, b.at);
+        return c != 0 ? c : IN_ORDER.compare(a, b);
+    };
     private final PriorityQueue<Due> due = new PriorityQueue<>(BY_TIME);
     private final Map<GroupRecord, Integer> groupIndex = new IdentityHashMap<>();
     private boolean queued;

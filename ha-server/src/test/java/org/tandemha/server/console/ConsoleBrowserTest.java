@@ -132,6 +132,11 @@ class ConsoleBrowserTest {
             p.waitFor(10, TimeUnit.SECONDS);
         }
         leftBehind.forEach(ProcessHandle::destroyForcibly); // what a killed node left running (its sleep)
+        if (dir != null && !Boolean.getBoolean("tandem.keepTestDirs")) { // (-Dtandem.keepTestDirs=true keeps the logs)
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the tests, in order

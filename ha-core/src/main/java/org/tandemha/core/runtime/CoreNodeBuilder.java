@@ -296,49 +296,12 @@ public final class CoreNodeBuilder implements NodeBuilder {
     }
 
     /** What resources see of the node while it is built: its identity now, the rest once the runtime exists. */
-    private static final class EarlyContext implements NodeContext {
-        private final ClusterSpec spec;
-        private final String self;
-        private final Path dir;
-        private final Map<Class<?>, Object> services;
+    private static final class EarlyContext extends NodeIdentityContext {
         private final NodeContext late;
 
         EarlyContext(ClusterSpec spec, String self, Path dir, Map<Class<?>, Object> services, NodeContext late) {
-            this.spec = spec;
-            this.self = self;
-            this.dir = dir;
-            this.services = Map.copyOf(services);
+            super(spec, self, dir, Map.copyOf(services));
             this.late = late;
-        }
-
-        @Override
-        public String nodeId() {
-            return self;
-        }
-
-        @Override
-        public String clusterName() {
-            return spec.cluster();
-        }
-
-        @Override
-        public List<String> peers() {
-            return spec.nodeIds().stream().filter(n -> !n.equals(self)).toList();
-        }
-
-        @Override
-        public Path stateDirectory() {
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
-            }
-            return dir;
-        }
-
-        @Override
-        public <T> java.util.Optional<T> service(Class<T> type) {
-            return java.util.Optional.ofNullable(services.get(type)).map(type::cast);
         }
 
         @Override

@@ -1,15 +1,11 @@
 package org.tandemha.core.runtime;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.tandemha.api.ClusterEvent;
 import org.tandemha.api.EventKind;
-import org.tandemha.api.NodeContext;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.engine.Input;
 
@@ -18,54 +14,17 @@ import org.tandemha.core.engine.Input;
  * directory and services, the engine's view of its peers as of the last step, and the inputs they may give (facts,
  * "this node is fenced", quorum device votes, notes).
  */
-final class PluginContext implements NodeContext {
-    private final ClusterSpec spec;
-    private final String self;
-    private final Path stateDir;
-    private final Map<Class<?>, Object> services;
+final class PluginContext extends NodeIdentityContext {
     private final StepLoop steps;
     private final Consumer<Input> submit;
     private final EventDispatcher events;
 
     PluginContext(ClusterSpec spec, String self, Path stateDir, Map<Class<?>, Object> services, StepLoop steps,
                   EventDispatcher events) {
-        this.spec = spec;
-        this.self = self;
-        this.stateDir = stateDir;
-        this.services = services;
+        super(spec, self, stateDir, services);
         this.steps = steps;
         this.submit = steps::submit;
         this.events = events;
-    }
-
-    @Override
-    public String nodeId() {
-        return self;
-    }
-
-    @Override
-    public String clusterName() {
-        return spec.cluster();
-    }
-
-    @Override
-    public List<String> peers() {
-        return spec.nodeIds().stream().filter(n -> !n.equals(self)).toList();
-    }
-
-    @Override
-    public Path stateDirectory() {
-        try {
-            Files.createDirectories(stateDir);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot create the state directory " + stateDir + ": " + e.getMessage(), e);
-        }
-        return stateDir;
-    }
-
-    @Override
-    public <T> Optional<T> service(Class<T> type) {
-        return Optional.ofNullable(services.get(type)).map(type::cast);
     }
 
     @Override

@@ -63,12 +63,16 @@ wait_running() { # $1 log, $2 pid: waits for the node's "running" line (at most 
   done
   echo "server bench: the node did not start within 6 s" >&2; cat "$1" >&2; exit 1
 }
-# A first start and stop writes the class archive that later starts use (a restart of an installed node).
+# A first start and stop writes the class archive that later starts use (a restart of an installed node). Like an
+# installed node's earlier run, it runs until it is in service (its group started, an operator's status answered)
+# before it stops: the archive holds the classes of a node at work, not only those of its first second.
 t0=$(now_ms)
 "$tandem" run --config "$work/bench.yaml" --node node1 --state-dir "$work/node1" --listen "127.0.0.1:$api1" >"$work/first.log" 2>&1 &
 first=$!
 wait_running "$work/first.log" "$first"
 first_startup=$(( $(now_ms) - t0 ))
+for _ in $(seq 1 150); do grep -q "RESOURCE_STARTED" "$work/first.log" && break; sleep 0.1; done
+"$tandem" status --state-dir "$work/node1" >/dev/null 2>&1 || true
 kill -TERM "$first"; wait "$first" || true
 
 t0=$(now_ms)

@@ -82,7 +82,7 @@ class DistributionTest {
 
     @Test
     void layoutAndQuickCommands() throws Exception {
-        for (String f : List.of("bin/tandem", "conf/tandem.yaml", "conf/logback.xml", "systemd/tandem.service")) {
+        for (String f : List.of("bin/tandem", "conf/tandem.yaml", "conf/logging.properties", "systemd/tandem.service")) {
             assertThat(dist.resolve(f)).as(f).isRegularFile();
         }
         assertThat(dist.resolve("lib")).isDirectoryContaining(p -> p.getFileName().toString().startsWith("ha-server-"));
@@ -155,7 +155,7 @@ class DistributionTest {
         System.out.println(text);
         assertThat(node.exitValue()).as(text).isZero();
         assertThat(text).contains("RESOURCE_STOPPED").contains("node node1: stopped");
-        // Each event once, with its time and its fields from the MDC (conf/logback.xml).
+        // Each event once, with its time and its fields from the MDC (conf/logging.properties, org.tandemha.server.log).
         assertThat(text.lines().filter(l -> l.contains("RESOURCE_STARTED web/app")).count()).isEqualTo(1);
         assertThat(text).containsPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S* INFO  \\[node1\\] RESOURCE_STARTED web/app ");
     }

@@ -238,7 +238,12 @@ final class ActionExecutor implements Action.Handler {
             long t = System.nanoTime();
             ActionResult res;
             try {
-                if (p == null) {
+                if (p == null && (r.op() == Action.ResourceOp.STOP || r.op() == Action.ResourceOp.STOP_STANDBY)) {
+                    // a group whose node list leaves this node out has no resources built here (CoreNodeBuilder), so
+                    // this node never ran it: the clean-up stop at boot and at shutdown has nothing to stop. (As a
+                    // failure it left the group FAILED here, and the node could not leave the cluster at shutdown.)
+                    res = ActionResult.done("nothing to stop: resource " + r.resource() + " is not configured on " + self);
+                } else if (p == null) {
                     res = ActionResult.failed("resource " + r.resource() + " was not built on this node");
                 } else {
                     res = switch (r.op()) {

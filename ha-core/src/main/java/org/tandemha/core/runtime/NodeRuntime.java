@@ -154,7 +154,7 @@ public final class NodeRuntime implements ClusterNode, EngineView {
                             + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);
                 }
             }
-            membership.start(new MembershipInputs(self, steps::submit, events));
+            membership.start(new MembershipInputs(self, steps::submit, steps::submitLatest, events));
             safety.start();
             if (coordinator != null) {
                 coordinator.start(new CoordinatorInputs(steps::submit));

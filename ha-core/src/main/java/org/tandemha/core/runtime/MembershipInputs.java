@@ -41,13 +41,22 @@ final class MembershipInputs implements Membership.Listener {
     /** Per peer, its announcement waiting in the engine's queue that a newer one may still replace (guarded by this). */
     private final Map<String, Waiting> waiting = new HashMap<>();
 
-    /** An announcement queued for the engine: replaced by newer ones of the same run until the engine takes it. */
+    /**
+     * An announcement queued for the engine: replaced by newer ones of the same run until the engine takes it. Kept
+     * encoded; only the one the engine takes is decoded (on its thread).
+     */
     private static final class Waiting {
-        Input.PeerState latest;
+        final String peer;
+        final long incarnation;
+        byte[] latest;
+        long version;
         boolean taken;
 
-        Waiting(Input.PeerState latest) {
+        Waiting(String peer, long incarnation, byte[] latest, long version) {
+            this.peer = peer;
+            this.incarnation = incarnation;
             this.latest = latest;
+            this.version = version;
         }
     }
 
@@ -81,30 +90,44 @@ final class MembershipInputs implements Membership.Listener {
         }
     }
 
-    /** Queues {@code in}, or puts it in the place of the same peer's announcement still waiting in the queue. */
-    private void announcement(Input.PeerState in) {
-        Waiting w;
+    /** Queues the announcement, or puts it in the place of the same peer's announcement still waiting in the queue. */
+    private void announcement(String peer, long incarnation, byte[] state, long version) {
         synchronized (this) {
-            Waiting open = waiting.get(in.peer());
-            if (open != null && !open.taken && open.latest.incarnation() == in.incarnation()) {
-                if (in.announcement().version() > open.latest.announcement().version()) {
-                    open.latest = in; // (two paths may hand them over out of order: the engine ignores an older one)
+            Waiting open = waiting.get(peer);
+            if (open != null && !open.taken && open.incarnation == incarnation) {
+                if (version > open.version) {
+                    open.latest = state; // (two paths may hand them over out of order: the engine ignores an older one)
+                    open.version = version;
                 }
                 coalesced.incrementAndGet();
                 return;
             }
-            w = new Waiting(in);
-            waiting.put(in.peer(), w);
+            Waiting w = new Waiting(peer, incarnation, state, version);
+            waiting.put(peer, w);
             submitLatest.accept(() -> take(w));
         }
     }
 
     /** On the engine's thread: the newest announcement of the run, which no later one replaces from now on. */
     private Input take(Waiting w) {
+        byte[] state;
         synchronized (this) {
             w.taken = true;
-            waiting.remove(w.latest.peer(), w);
-            return w.latest;
+            waiting.remove(w.peer, w);
+            state = w.latest;
+        }
+        try {
+            return new Input.PeerState(w.peer, w.incarnation, Wire.decodeAnnouncement(state));
+        } catch (Wire.WireException e) {
+            malformed(w.peer, "state", e);
+            return null;
+        }
+    }
+
+    private void malformed(String peer, String what, Wire.WireException e) {
+        long n = malformed.incrementAndGet();
+        if (Long.bitCount(n) == 1) {
+            LOG.warn("node {}: dropped a malformed {} from {} ({}); {} so far", self, what, peer, e.getMessage(), n);
         }
     }
 
@@ -114,12 +137,9 @@ final class MembershipInputs implements Membership.Listener {
             return; // the peer's engine has not announced anything yet
         }
         try {
-            announcement(new Input.PeerState(peer, incarnation, Wire.decodeAnnouncement(state)));
+            announcement(peer, incarnation, state, Wire.announcementVersion(state));
         } catch (Wire.WireException e) {
-            long n = malformed.incrementAndGet();
-            if (Long.bitCount(n) == 1) {
-                LOG.warn("node {}: dropped a malformed state from {} ({}); {} so far", self, peer, e.getMessage(), n);
-            }
+            malformed(peer, "state", e);
         }
     }
 
@@ -128,10 +148,7 @@ final class MembershipInputs implements Membership.Listener {
         try {
             submitAfterRun(peer, new Input.PeerMessage(peer, Wire.decodeMessage(message)));
         } catch (Wire.WireException e) {
-            long n = malformed.incrementAndGet();
-            if (Long.bitCount(n) == 1) {
-                LOG.warn("node {}: dropped a malformed message from {} ({}); {} so far", self, peer, e.getMessage(), n);
-            }
+            malformed(peer, "message", e);
         }
     }
 

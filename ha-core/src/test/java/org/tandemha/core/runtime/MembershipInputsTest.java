@@ -102,6 +102,16 @@ class MembershipInputsTest {
     }
 
     @Test
+    void aMalformedAnnouncementIsDropped() {
+        in.peerState("node2", 7, new byte[] {1, 2});
+        byte[] cut = java.util.Arrays.copyOf(ann(3), 20); // a valid header, the rest cut off
+        in.peerState("node3", 9, cut);
+        assertThat(drain()).isEmpty();
+        in.peerState("node3", 9, ann(4));
+        assertThat(drain()).containsExactly("node3 v4 i9");
+    }
+
+    @Test
     void anotherPeerDoesNotEndTheRun() {
         in.peerState("node2", 7, ann(1));
         in.peerUnreachable("node3", "paths down");

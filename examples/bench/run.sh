@@ -9,7 +9,7 @@
 #   examples/bench/run.sh daemon-crash  kill -9 of the holder's Tandem JVM alone: 20 trials, VIPs + witness (root)
 #   examples/bench/run.sh faults [--faults N] [--seed S] [--cluster web|db|both]  the fault lab (root)
 #   examples/bench/run.sh server      a standalone node (bin/tandem run) idle: rss, CPU, threads, startup, a CLI call
-#   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 250 groups
+#   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 500 groups
 #   examples/bench/run.sh getting-started  the README's Getting started as a new project: build, two nodes, takeover
 #   examples/bench/run.sh all         every benchmark above but the fault lab, then one table of all their figures
 # Each builds what it needs in the reactor (examples/bench/lib.sh): a clean clone with nothing of Tandem's in the

@@ -24,10 +24,10 @@ import org.apache.curator.test.TestingCluster;
  * <li>Failover: {@code failovers} kills of a group's owner ({@link ZkHarness#kill}: its links to the ensemble cut,
  * then its engine and client closed without releasing; its session expires on the server), time until the group
  * runs on another node.</li>
- * <li>Scale: 9 nodes, 250 groups by default (500 is the target; priority lists of 3, rotated), the ensemble in a child JVM: CPU of this JVM in the
+ * <li>Scale: 9 nodes, 500 groups by default (priority lists of 3, rotated), the ensemble in a child JVM: CPU of this JVM in the
  * steady state, then one node killed: time until all its groups run elsewhere.</li>
  * </ol>
- * Arguments: {@code [faults=200] [failovers=20] [steady-seconds=20] [scale-groups=250]}.
+ * Arguments: {@code [faults=200] [failovers=20] [steady-seconds=20] [scale-groups=500]}.
  */
 public final class ZooKeeperBench {
     static final long SESSION_MS = 2000;
@@ -40,8 +40,7 @@ public final class ZooKeeperBench {
         int faults = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int failovers = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int steady = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        // 500 is the target (issue 20), 250 the default until the engine keeps up with 500 (ZooKeeperManyGroupsTest)
-        int scaleGroups = args.length > 3 ? Integer.parseInt(args[3]) : 250;
+        int scaleGroups = args.length > 3 ? Integer.parseInt(args[3]) : 500; // the target of issue 20
         System.out.println("zookeeper bench: " + Runtime.getRuntime().availableProcessors() + " cpus, load average "
                 + loadAverage() + " at the start");
         if (faults > 0 || failovers > 0) {

@@ -296,6 +296,14 @@ public final class Engine {
         if (g.maintOn) {
             return false;
         }
+        String lost = s.ownership.lostRight(g);
+        if (lost != null) {
+            // a lease lost while the group was in maintenance (left running then): stop it now that it is managed
+            s.emit(EventKind.STAND_DOWN, Level.ERROR, g.id(), null, "node " + s.self + " " + lost + " (lost while "
+                    + g.id() + " was in maintenance): stopping it here at once", Map.of());
+            s.sequencer.beginStop(g, StopReason.LEASE_LOST);
+            return true;
+        }
         String newer = s.ownership.newerElsewhere(g);
         if (newer != null) {
             s.emit(EventKind.STAND_DOWN, Level.ERROR, g.id(), null, "group " + g.id() + " runs on " + newer

@@ -124,7 +124,7 @@ final class EngineState {
 
     /** What {@code p} last announced about {@code g}, or null. */
     GroupAnn ann(PeerRecord p, GroupRecord g) {
-        return p.ann == null ? null : p.ann.group(g.id());
+        return p.annGroup(g.id());
     }
 
     /** Whether this node takes part in decisions now (it was booted and has not left). */

@@ -166,6 +166,18 @@ final class LeaseOwnership implements Ownership {
     }
 
     @Override
+    public String lostRight(GroupRecord g) {
+        if (!s.sessionUsable) {
+            return "has no verified session with the coordination service (" + s.sessionReason + ")";
+        }
+        if (g.leaseToken != g.gen) {
+            return g.leaseToken == 0 ? "no longer holds the lease of group " + g.id()
+                    : "runs group " + g.id() + " at generation " + g.gen + " but its lease has token " + g.leaseToken;
+        }
+        return null;
+    }
+
+    @Override
     public void withdraw(GroupRecord g, String why) {
         s.setState(g, LocalState.OFFLINE, "lease request withdrawn: " + why);
         s.emit(EventKind.GROUP_CLAIMED, Level.INFO, g.id(), null, s.self + " no longer asks for the lease of group "

@@ -23,6 +23,15 @@ interface Ownership {
     /** A peer that runs the group at a newer generation than this node's, or null: this node must stop it at once. */
     String newerElsewhere(GroupRecord g);
 
+    /**
+     * Why this node may no longer run the group it runs (ONLINE, not in maintenance), or null. A lease lost or in
+     * doubt while the group was in maintenance (left running: the operator decides) is acted on here, once the
+     * group is managed again.
+     */
+    default String lostRight(GroupRecord g) {
+        return null;
+    }
+
     /** Gives up an open claim of this node. */
     void withdraw(GroupRecord g, String why);
 

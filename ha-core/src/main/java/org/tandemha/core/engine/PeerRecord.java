@@ -11,6 +11,9 @@ final class PeerRecord {
     boolean everHeard;
     long incarnation;
     Announcement ann;
+    /** {@link #ann}'s groups by id, built for {@link #annIndexOf} (a cache: derived, never in a snapshot). */
+    private Map<String, Announcement.GroupAnn> annIndex = Map.of();
+    private Announcement annIndexOf;
     long unreachableSince = -1;
     boolean deadOrFenced;
     String deadReason;
@@ -48,5 +51,25 @@ final class PeerRecord {
 
     PeerRecord(String id) {
         this.id = id;
+    }
+
+    /**
+     * The group as {@link #ann} announces it, or null: looked up by id in an index of the announcement (a linear
+     * scan per group cost groups x groups per peer on every input, the hot spot with hundreds of groups).
+     */
+    Announcement.GroupAnn annGroup(String group) {
+        Announcement a = ann;
+        if (a == null) {
+            return null;
+        }
+        if (annIndexOf != a) {
+            Map<String, Announcement.GroupAnn> m = new java.util.HashMap<>(a.groups().size() * 2);
+            for (Announcement.GroupAnn g : a.groups()) {
+                m.putIfAbsent(g.group(), g); // the first one, as Announcement.group(id) finds
+            }
+            annIndex = m;
+            annIndexOf = a;
+        }
+        return annIndex.get(group);
     }
 }

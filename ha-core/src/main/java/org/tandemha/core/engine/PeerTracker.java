@@ -105,7 +105,7 @@ final class PeerTracker {
         p.ann = a;
         p.facts = a.facts();
         for (GroupRecord g : s.groups.values()) {
-            GroupAnn ga = a.group(g.id());
+            GroupAnn ga = p.annGroup(g.id());
             if (ga != null) {
                 if (ga.state() == LocalState.FAILED) {
                     p.failed.add(g.id());

@@ -74,6 +74,18 @@ public final class Wire {
         }
     }
 
+    /** The version of an encoded announcement, read from its header alone (the rest is not checked). */
+    public static long announcementVersion(byte[] bytes) throws WireException {
+        if (bytes == null || bytes.length < 9 || bytes[0] != ANNOUNCEMENT) {
+            throw new WireException(bytes == null || bytes.length < 9 ? "truncated announcement" : "not an announcement");
+        }
+        long v = 0;
+        for (int i = 1; i < 9; i++) {
+            v = (v << 8) | (bytes[i] & 0xff);
+        }
+        return v;
+    }
+
     public static byte[] encode(Announcement a) {
         try {
             ByteArrayOutputStream bos = new ByteArrayOutputStream(256);

@@ -181,7 +181,7 @@ public final class NodeRuntime implements ClusterNode, EngineView {
             }
             // Probes before the engine boots: what runs here already is reported (the clean-up at start stops it).
             prober.atStart();
-            membership.start(new MembershipInputs(self, steps::submit, events, prober::peerJoined));
+            membership.start(new MembershipInputs(self, steps::submit, steps::submitLatest, events, prober::peerJoined));
             safety.start();
             if (coordinator != null) {
                 coordinator.start(new CoordinatorInputs(steps::submit));

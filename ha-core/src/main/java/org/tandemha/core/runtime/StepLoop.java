@@ -84,6 +84,24 @@ final class StepLoop {
         }
     }
 
+    /**
+     * Queues an input decided on the engine's thread when its turn comes ({@code latest} gives it then; null: none).
+     * For inputs of which only the newest matters (a peer's announcement superseded by a newer one queued meanwhile).
+     */
+    void submitLatest(java.util.function.Supplier<Input> latest) {
+        snapshotStale = true;
+        try {
+            loop.execute(() -> {
+                Input in = latest.get();
+                if (in != null) {
+                    step(in);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed: nothing more to decide
+        }
+    }
+
     /** Whether a peer was declared dead or fenced, as of the last step (what plugins read). */
     boolean peerDeadOrFenced(String node) {
         return Boolean.TRUE.equals(deadOrFenced.get(node));

@@ -27,6 +27,8 @@ final class SimCoordination {
         boolean alive = true;
         /** When the server last heard it, while it is silent (-1: heard now). */
         long silentSince = -1;
+        /** Leases released while cut from the service: deleted when it reaches the service again, if still its. */
+        final Set<String> toDelete = new LinkedHashSet<>();
 
         Session(long id, SimNode client) {
             this.id = id;
@@ -156,6 +158,7 @@ final class SimCoordination {
                 connect(n);
             } else if (s.alive) {
                 s.silentSince = n.paused ? s.silentSince : -1;
+                deleteReleased(s);
                 if (suspended.remove(n)) {
                     long inc = n.incarnation;
                     w.at(CONNECT_MS, () -> {
@@ -200,6 +203,10 @@ final class SimCoordination {
     // ------------------------------------------------------------------ leases
 
     void acquire(SimNode n, String group) {
+        Session s = sessions.get(n);
+        if (s != null) {
+            s.toDelete.remove(group);
+        }
         waiting.computeIfAbsent(group, k -> new LinkedHashSet<>()).add(n);
         grant(group);
     }
@@ -211,19 +218,52 @@ final class SimCoordination {
         }
         Lease l = leases.get(group);
         Session s = sessions.get(n);
-        if (l != null && s != null && l.session == s && s.alive && !cut.contains(n.id)) {
+        if (l != null && s != null && l.session == s && s.alive) {
+            if (cut.contains(n.id)) {
+                // a release while cut from the service does not reach it: the client deletes the lease node when
+                // it reaches the service again (if its session still holds it), or it goes with the session
+                s.toDelete.add(group);
+                return;
+            }
             leases.remove(group);
             grant(group);
         }
-        // a release while cut from the service does not reach it: the lease goes with the session
+    }
+
+    /** The client reached the service again with its session: the leases it released meanwhile are deleted. */
+    private void deleteReleased(Session s) {
+        for (String g : List.copyOf(s.toDelete)) {
+            Lease l = leases.get(g);
+            if (l != null && l.session == s) {
+                leases.remove(g);
+                grant(g);
+            }
+        }
+        s.toDelete.clear();
     }
 
     private void grant(String group) {
-        if (leases.containsKey(group)) {
-            return;
-        }
         Set<SimNode> ws = waiting.get(group);
         if (ws == null) {
+            return;
+        }
+        Lease held = leases.get(group);
+        if (held != null) {
+            // the lease node is there: a waiter whose own session holds it (its release did not reach the service)
+            // is told so at the lease's token, as the client finds its own node with the ephemeral owner its session
+            SimNode n = held.session.client;
+            if (ws.contains(n) && sessions.get(n) == held.session && held.session.alive && !cut.contains(n.id)
+                    && !n.crashed && n.engine != null && !n.paused && !suspended.contains(n)) {
+                ws.remove(n);
+                long token = held.token;
+                Session s = held.session;
+                long inc = n.incarnation;
+                w.at(CONNECT_MS, () -> {
+                    if (n.alive(inc) && sessions.get(n) == s && s.alive && leases.get(group) == held) {
+                        w.edge.deliver(n, new Input.LeaseGranted(group, token));
+                    }
+                });
+            }
             return;
         }
         for (SimNode n : new ArrayList<>(ws)) {

@@ -125,6 +125,7 @@ public final class SharedArrayCluster implements AutoCloseable {
     private Process witness;
     private final List<NamespaceResponder> responders = new ArrayList<>();
     private final Thread hook = new Thread(this::close, "shared-array-cleanup");
+    private final List<Runnable> onClose = new ArrayList<>();
     private boolean closed;
 
     public SharedArrayCluster(Layout layout, String classpath, PrintStream log) throws IOException {
@@ -1060,12 +1061,24 @@ public final class SharedArrayCluster implements AutoCloseable {
 
     // ---------------------------------------------------------------- teardown
 
+    /** Runs {@code cleanup} first when the cluster closes (also from the shutdown hook): a helper process of a caller. */
+    public synchronized void register(Runnable cleanup) {
+        onClose.add(cleanup);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (Runnable r : onClose) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                say("cleanup step failed: " + e);
+            }
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException ignored) {

@@ -41,6 +41,10 @@ import org.tandemha.scsi.SharedLock;
  *   <li>{@code reach TAG HOST PORT EXPECT TIMEOUT_MS}: connects to HOST:PORT every 2 ms (connect bound 100 ms, read
  *       bound 300 ms) until the line the server sends is EXPECT (a node's responder says its node id), then prints
  *       {@code REACH TAG <ns> ok EXPECT}; after the timeout {@code REACH TAG <ns> fail <last answer or error>}.</li>
+ *   <li>{@code echo TAG HOST PORT EXPECT TIMEOUT_MS}: the same in UDP, ping-like: a datagram to HOST:PORT every 2 ms
+ *       (a node's responder answers each with its node id) until an answer is EXPECT, then prints
+ *       {@code ECHO TAG <ns> ok EXPECT} (the time the answer arrived); after the timeout
+ *       {@code ECHO TAG <ns> fail <last answer>}.</li>
  * </ul>
  */
 public final class ArrayClient {
@@ -96,6 +100,8 @@ public final class ArrayClient {
                 case "verify" -> verify(w[1]);
                 case "observe" -> startThread("observer", () -> observe(w[1], w[2]));
                 case "reach" -> startThread("reach-" + w[1], () -> reach(w[1], w[2], Integer.parseInt(w[3]), w[4],
+                        Long.parseLong(w[5])));
+                case "echo" -> startThread("echo-" + w[1], () -> echo(w[1], w[2], Integer.parseInt(w[3]), w[4],
                         Long.parseLong(w[5])));
                 case "quit" -> System.exit(0);
                 default -> OUT.println("ERROR unknown command " + line);
@@ -251,6 +257,43 @@ public final class ArrayClient {
             pause(2);
         }
         OUT.println("REACH " + tag + " " + System.nanoTime() + " fail " + last.replace('\n', ' '));
+    }
+
+    private static void echo(String tag, String host, int port, String expect, long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        String last = "nothing";
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+            s.setSoTimeout(1);
+            InetSocketAddress to = new InetSocketAddress(host, port);
+            byte[] ping = tag.getBytes(StandardCharsets.US_ASCII);
+            byte[] buf = new byte[512];
+            while (System.nanoTime() - deadline < 0) {
+                long sent = System.nanoTime();
+                try {
+                    s.send(new java.net.DatagramPacket(ping, ping.length, to));
+                } catch (IOException e) {
+                    last = e.getClass().getSimpleName() + ": " + e.getMessage(); // no route yet: try again
+                }
+                while (System.nanoTime() - sent < 2_000_000L) {
+                    java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+                    try {
+                        s.receive(in);
+                    } catch (java.net.SocketTimeoutException e) {
+                        continue;
+                    }
+                    long at = System.nanoTime();
+                    String answer = new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+                    if (expect.equals(answer)) {
+                        OUT.println("ECHO " + tag + " " + at + " ok " + answer);
+                        return;
+                    }
+                    last = "answered '" + answer + "'";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            last = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        OUT.println("ECHO " + tag + " " + System.nanoTime() + " fail " + last.replace('\n', ' '));
     }
 
     static int httpGet(String url, int connectMs, int readMs) {

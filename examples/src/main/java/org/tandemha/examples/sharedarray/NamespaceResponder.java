@@ -2,6 +2,8 @@ package org.tandemha.examples.sharedarray;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,18 +16,24 @@ import java.util.concurrent.TimeUnit;
  * node's network namespace that sends the node id and closes. It runs on a thread of the harness's JVM that moved
  * into the namespace with setns(2) (the socket belongs to the namespace of the thread that created it), so a kill -9
  * of the node's JVM leaves it answering on the node's kernel: a client that reaches the dead node's stale address is
- * answered by the dead node, and one that reaches the survivor by the survivor.
+ * answered by the dead node, and one that reaches the survivor by the survivor. The same port in UDP answers every
+ * datagram with the node id (the client's ping-like {@code echo}).
  */
 final class NamespaceResponder implements AutoCloseable {
     private final CompletableFuture<ServerSocket> socket = new CompletableFuture<>();
+    private final CompletableFuture<DatagramSocket> udp = new CompletableFuture<>();
 
     /** Starts answering {@code answer} on {@code port} of network namespace {@code netns} (a name under /var/run/netns). */
     NamespaceResponder(String netns, int port, String answer) throws IOException {
         Thread t = new Thread(() -> serve(netns, port, answer), "responder-" + netns);
         t.setDaemon(true);
         t.start();
+        Thread u = new Thread(() -> echo(netns, port, answer), "responder-udp-" + netns);
+        u.setDaemon(true);
+        u.start();
         try {
             socket.get(10, TimeUnit.SECONDS);
+            udp.get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IOException("no responder in namespace " + netns + ": " + (e.getCause() == null ? e : e.getCause()).getMessage());
         }
@@ -55,11 +63,39 @@ final class NamespaceResponder implements AutoCloseable {
         }
     }
 
+    private void echo(String netns, int port, String answer) {
+        DatagramSocket ds;
+        try {
+            Netns.enter(netns); // this thread only, for the rest of its life
+            ds = new DatagramSocket(port); // the wildcard: IPv4 and IPv6
+            udp.complete(ds);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            udp.completeExceptionally(e);
+            return;
+        }
+        byte[] reply = answer.getBytes(StandardCharsets.US_ASCII);
+        byte[] buf = new byte[512];
+        while (!ds.isClosed()) {
+            try {
+                DatagramPacket in = new DatagramPacket(buf, buf.length);
+                ds.receive(in);
+                ds.send(new DatagramPacket(reply, reply.length, in.getSocketAddress()));
+            } catch (IOException e) {
+                // closed, or one datagram not sent: keep serving until closed
+            }
+        }
+    }
+
     @Override
     public void close() {
         try {
             socket.getNow(null).close();
         } catch (IOException | RuntimeException e) {
+            // gone already
+        }
+        try {
+            udp.getNow(null).close();
+        } catch (RuntimeException e) {
             // gone already
         }
     }

@@ -87,11 +87,18 @@ public final class SharedArrayCluster implements AutoCloseable {
          * tiebreaker + scsi), whose gate stamps {@code <node> <generation>} into the node's private folder
          * ({@link #STAMP}), so that the client learns from PostgreSQL itself which node acknowledged a write.
          */
-        LAB_DB;
+        LAB_DB,
+        /**
+         * The keepalived comparison's lab ({@link KeepalivedBench}): public and storage bridges, the heartbeat link,
+         * the array's LUN (no volume), the witness, and a responder per node (TCP and UDP) that outlives what runs
+         * on the node. Group "vip" holds VIP4 alone; two configurations, chosen with {@link #useConfig}: "witness"
+         * (tiebreaker + witness) and "scsi" (tiebreaker + scsi). Nodes without private PID namespaces.
+         */
+        VERSUS;
 
         /** Whether the nodes run in their network namespace only (a kill of the JVM leaves its addresses). */
         boolean sharedPids() {
-            return this == VIP_WITNESS || this == LAB_WEB;
+            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS;
         }
 
         boolean witness() {
@@ -118,6 +125,7 @@ public final class SharedArrayCluster implements AutoCloseable {
     private Process witness;
     private final List<NamespaceResponder> responders = new ArrayList<>();
     private final Thread hook = new Thread(this::close, "shared-array-cleanup");
+    private final List<Runnable> onClose = new ArrayList<>();
     private boolean closed;
 
     public SharedArrayCluster(Layout layout, String classpath, PrintStream log) throws IOException {
@@ -149,6 +157,10 @@ public final class SharedArrayCluster implements AutoCloseable {
 
     /** Creates the namespaces, links, array and volume; writes the configuration. */
     public void setUp() throws IOException {
+        if (layout == Layout.VERSUS) {
+            setUpVersus();
+            return;
+        }
         if (layout.witness()) {
             setUpVipWitness();
             return;
@@ -202,6 +214,45 @@ public final class SharedArrayCluster implements AutoCloseable {
         say("witness up on " + WITNESS + " (pid " + witness.pid() + ")"
                 + (responders.isEmpty() ? "" : ", responders on port " + RESPONDER_PORT));
         writeConfig();
+    }
+
+    private void setUpVersus() throws IOException {
+        say("setting up namespaces " + prefix + "-{node1,node2,client,switch}, public and storage bridges, heartbeat link,"
+                + " array, witness, responders");
+        addNamespaces();
+        String sw = ns("switch");
+        for (String[] br : new String[][] {{"brpub", GATEWAY + "/24"}, {"brsan", "203.0.113.254/24"}}) {
+            ok("ip", "-n", sw, "link", "add", br[0], "type", "bridge", "forward_delay", "0");
+            ok("ip", "-n", sw, "addr", "add", br[1], "dev", br[0]);
+            ok("ip", "-n", sw, "link", "set", br[0], "up");
+        }
+        Map<String, String> host = Map.of("node1", "1", "node2", "2", "client", "100");
+        for (String n : List.of("node1", "node2", "client")) {
+            String tag = n.equals("client") ? "c" : n.substring(4);
+            link(sw, "p" + tag, ns(n), "pub0", "brpub", "192.0.2." + host.get(n) + "/24");
+            link(sw, "s" + tag, ns(n), "san0", "brsan", "203.0.113." + host.get(n) + "/24");
+        }
+        addHeartbeatLink();
+        startArray();
+        startWitness();
+        for (String n : List.of("node1", "node2")) {
+            responders.add(new NamespaceResponder(ns(n), RESPONDER_PORT, n));
+        }
+        say("witness up on " + WITNESS + " (pid " + witness.pid() + "), responders on port " + RESPONDER_PORT + " (TCP, UDP)");
+        for (String arbiter : List.of("witness", "scsi")) {
+            config = dir.resolve("cluster-" + arbiter + ".yaml");
+            writeConfig();
+            Files.move(dir.resolve("cluster.yaml"), config, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        useConfig("witness");
+    }
+
+    /** VERSUS: the configuration the nodes started next read: "witness" or "scsi" (the arbiter after the tiebreaker). */
+    public void useConfig(String arbiter) {
+        if (layout != Layout.VERSUS) {
+            throw new IllegalStateException("useConfig is for the VERSUS layout, not " + layout);
+        }
+        config = dir.resolve("cluster-" + arbiter + ".yaml");
     }
 
     private void addNamespaces() throws IOException {
@@ -425,6 +476,25 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
             config = dir.resolve("cluster.yaml");
             Files.writeString(config, y.toString());
+            return;
+        }
+        if (layout == Layout.VERSUS) {
+            // Both configurations: the safety check is the tie-breaker and one safe arbiter (see setUpVersus)
+            y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
+            if (config.getFileName().toString().contains("witness")) {
+                y.append("  - {type: witness, params: {address: \"").append(WITNESS).append("\", timeout: 1s}}\n");
+            } else {
+                y.append("  - {type: scsi, params: {device: \"").append(lunUrl).append("\", checkInterval: 500ms}}\n");
+            }
+            y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
+            y.append("groups:\n");
+            y.append("  - id: vip\n");
+            y.append("    nodes: [node1, node2]\n");
+            y.append("    resources:\n");
+            y.append("      - id: vip4\n        type: ip\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP4).append("/24}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            Files.writeString(dir.resolve("cluster.yaml"), y.toString());
             return;
         }
         if (layout == Layout.VIP_WITNESS) {
@@ -991,12 +1061,24 @@ public final class SharedArrayCluster implements AutoCloseable {
 
     // ---------------------------------------------------------------- teardown
 
+    /** Runs {@code cleanup} first when the cluster closes (also from the shutdown hook): a helper process of a caller. */
+    public synchronized void register(Runnable cleanup) {
+        onClose.add(cleanup);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (Runnable r : onClose) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                say("cleanup step failed: " + e);
+            }
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException ignored) {

@@ -147,8 +147,22 @@ final class NodeLifecycle {
      * once what it was stopping is stopped (a group whose stop failed keeps it out: it must be reset).
      */
     void maybeEndStandDown() {
-        if (!s.selfFenced || s.notDurable != null || s.duplicateReason != null
-                || !s.peers.values().stream().allMatch(q -> q.reachable || q.deadOrFenced)) {
+        if (!s.selfFenced || s.notDurable != null || s.duplicateReason != null) {
+            return;
+        }
+        for (PeerRecord q : s.peers.values()) {
+            if (!q.reachable && q.leftCleanly && !q.fenced
+                    && s.now - q.unreachableSince >= s.spec.timing().startupWait().toMillis()) {
+                // It left while this node stood down, long enough ago to have started again unheard (behind a cut)
+                // and taken over alone: "it left" no longer says it runs nothing. The arbiters are asked again.
+                q.deadOrFenced = false;
+                q.leftCleanly = false;
+                q.deadReason = null;
+                q.nextSafetyAt = s.now;
+                q.backoff = s.spec.timing().safetyRetryMin().toMillis();
+            }
+        }
+        if (!s.peers.values().stream().allMatch(q -> q.reachable || q.deadOrFenced)) {
             return;
         }
         for (GroupRecord g : s.groups.values()) {

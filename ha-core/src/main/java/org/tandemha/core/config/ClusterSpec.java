@@ -10,7 +10,15 @@ import java.util.Optional;
 public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths,
                           List<PluginSpec> arbiters, List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing,
                           List<GroupSpec> groups, String fingerprint, WatchdogSpec watchdog,
-                          CoordinationSpec coordination) {
+                          CoordinationSpec coordination, RealtimeSpec realtime) {
+
+    /** A configuration without real-time settings (section {@code realtime}). */
+    public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
+                       List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
+                       String fingerprint, WatchdogSpec watchdog, CoordinationSpec coordination) {
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, watchdog, coordination,
+                RealtimeSpec.none());
+    }
 
     /** A configuration without a coordination service (the peers decide ownership among themselves). */
     public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
@@ -42,6 +50,7 @@ public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List
         fencers = List.copyOf(fencers);
         groups = List.copyOf(groups);
         watchdog = watchdog == null ? WatchdogSpec.none() : watchdog;
+        realtime = realtime == null ? RealtimeSpec.none() : realtime;
     }
 
     /** Never prints the key. */

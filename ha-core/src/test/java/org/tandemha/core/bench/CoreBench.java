@@ -72,7 +72,9 @@ public final class CoreBench {
                 .append("      - {id: hang, type: bench-trivial, quickCheck: {interval: 1s, timeout: 1s},")
                 .append(" deepCheck: {interval: 10s, timeout: 2s}}\n");
         try (InMemoryNetwork net = new InMemoryNetwork()) {
-            ClusterNode node = Tandem.builder().configText(cfg.toString(), true).localNode("node1")
+            // a state directory of its own: another run of this benchmark on the machine must not share its lock
+            java.nio.file.Path state = java.nio.file.Files.createTempDirectory("tandem-core-bench");
+            ClusterNode node = Tandem.builder().configText(cfg.toString(), true).localNode("node1").stateDirectory(state)
                     .membership(net.member("node1")).resourceType(new Trivial()).build();
             long started = System.nanoTime();
             node.start();
@@ -84,6 +86,7 @@ public final class CoreBench {
                             + " load average %.2f%n", label, resources, up, groups + 1,
                             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                     node.close();
+                    deleteTree(state);
                     return;
                 }
                 Thread.sleep(100);
@@ -139,6 +142,15 @@ public final class CoreBench {
                     label, j.length, seconds, 100.0 * j.length / expected, p50, HUNG.get(), online / 1_000_000, live,
                     os.getSystemLoadAverage());
             node.close();
+            deleteTree(state);
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
         }
     }
 

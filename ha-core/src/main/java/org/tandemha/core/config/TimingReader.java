@@ -109,7 +109,8 @@ final class TimingReader extends ConfigFields {
     }
 
     /**
-     * The {@code realtime} section ({@link RealtimeSpec}): {@code priority} 0 to 99, {@code policy} rr or fifo,
+     * The {@code realtime} section ({@link RealtimeSpec}): {@code priority} and {@code checkPriority} 0 to 99,
+     * {@code policy} rr or fifo,
      * {@code lockMemory} and {@code required} true or false.
      */
     RealtimeSpec realtime(JsonNode n) {
@@ -118,18 +119,11 @@ final class TimingReader extends ConfigFields {
         if (n == null || !object(n, "realtime")) {
             return d;
         }
-        knownFields(n, "realtime", List.of("priority", "policy", "lockMemory", "required"));
-        int priority = d.priority();
+        knownFields(n, "realtime", List.of("priority", "checkPriority", "policy", "lockMemory", "required"));
         JsonNode p = present(n.get("priority"));
-        if (p != null) {
-            if (!p.isIntegralNumber() || !p.canConvertToInt() || p.intValue() < 0 || p.intValue() > 99) {
-                problem("realtime.priority", "priority " + show(p) + " is not a real-time priority",
-                        "use a whole number from 1 to 99 (Linux SCHED_RR/SCHED_FIFO priorities; 10 is plenty to win over"
-                                + " ordinary processes), or 0 / no priority for normal scheduling");
-            } else {
-                priority = p.intValue();
-            }
-        }
+        int priority = rtPriority(p, "priority");
+        JsonNode cp = present(n.get("checkPriority"));
+        int checkPriority = rtPriority(cp, "checkPriority");
         String policy = d.policy();
         JsonNode pol = present(n.get("policy"));
         if (pol != null) {
@@ -139,15 +133,28 @@ final class TimingReader extends ConfigFields {
                         "write policy: rr (SCHED_RR, the default) or policy: fifo (SCHED_FIFO)");
             } else {
                 policy = v;
-                if (priority == 0 && p == null) {
+                if (p == null && cp == null) {
                     problem("realtime.policy", "policy " + v + " is given without a priority, so it would not apply",
-                            "add priority: 10 (1 to 99), or remove policy");
+                            "add priority: 10 (1 to 99) and/or checkPriority: 5, or remove policy");
                 }
             }
         }
         boolean lock = bool(n, "lockMemory", "realtime.lockMemory", d.lockMemory());
         boolean required = bool(n, "required", "realtime.required", d.required());
-        return new RealtimeSpec(priority, policy, lock, required);
+        return new RealtimeSpec(priority, policy, lock, required, checkPriority);
+    }
+
+    private int rtPriority(JsonNode p, String key) {
+        if (p == null) {
+            return 0;
+        }
+        if (!p.isIntegralNumber() || !p.canConvertToInt() || p.intValue() < 0 || p.intValue() > 99) {
+            problem("realtime." + key, key + " " + show(p) + " is not a real-time priority",
+                    "use a whole number from 1 to 99 (Linux SCHED_RR/SCHED_FIFO priorities; 10 is plenty to win over"
+                            + " ordinary processes), or 0 / leave " + key + " out for normal scheduling");
+            return 0;
+        }
+        return p.intValue();
     }
 
     /** The shortest pause report accepted (200ms): the pause detector looks at the clock every 100 ms. */

@@ -359,6 +359,23 @@ public final class Engine {
     }
 
     /**
+     * Whether {@link #knownGenerations()} equals {@code saved}, without building it: the runtime asks after every
+     * step, and building the map there cost a fifth of the engine thread's allocation at 1,000 resources.
+     */
+    public boolean knownGenerationsEqual(Map<String, Long> saved) {
+        if (saved.size() != s.groups.size()) {
+            return false;
+        }
+        for (GroupRecord g : s.groups.values()) {
+            Long v = saved.get(g.id());
+            if (v == null || v != s.ownership.knownGeneration(g)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Why this node must be reset, or {@code null}: it had to let go of a group (standing down, quorum lost, a
      * newer generation elsewhere) and its stop failed. The runtime then stops feeding the watchdog.
      */

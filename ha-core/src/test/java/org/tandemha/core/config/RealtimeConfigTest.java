@@ -38,6 +38,7 @@ class RealtimeConfigTest {
         assertThat(r).isEqualTo(new RealtimeSpec(10, "fifo", true, true));
         assertThat(with("{priority: 20}").realtime()).isEqualTo(new RealtimeSpec(20, "rr", false, false));
         assertThat(with("{lockMemory: true}").realtime().enabled()).isTrue();
+        assertThat(with("{checkPriority: 5, policy: fifo}").realtime()).isEqualTo(new RealtimeSpec(0, "fifo", false, false, 5));
     }
 
     @Test
@@ -48,6 +49,7 @@ class RealtimeConfigTest {
     @Test
     void badValuesNameTheKeyAndTheFix() {
         refused("{priority: 100}", "realtime.priority", "is not a real-time priority", "from 1 to 99");
+        refused("{checkPriority: 120}", "realtime.checkPriority", "is not a real-time priority", "from 1 to 99");
         refused("{priority: -1}", "realtime.priority", "is not a real-time priority", "from 1 to 99");
         refused("{priority: high}", "realtime.priority", "is not a real-time priority", "from 1 to 99");
         refused("{priority: 10, policy: idle}", "realtime.policy", "unknown scheduling policy", "policy: rr");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The single entry point for the project's benchmarks. Each prints its figures; none is a timed test.
 #   examples/bench/run.sh core        1,000 resources on one node: check jitter, CPU, heap
-#   examples/bench/run.sh heartbeat   detection time, CPU and allocation of heartbeat paths
+#   examples/bench/run.sh heartbeat   detection time, CPU and allocation of heartbeat paths; detection under a CPU hog
+#                                     with and without the realtime settings (`heartbeat hog` for that part alone)
 #   examples/bench/run.sh scsi        PREEMPT AND ABORT latency against tgtd
 #   examples/bench/run.sh ip          floating address takeover time seen by a client
 #   examples/bench/run.sh db          kill -9 to deep check passing again, PostgreSQL and MariaDB

@@ -13,8 +13,38 @@ import java.util.Map;
  * @param key       the shared cluster key for HMAC-SHA256 authentication
  * @param nodes     every node, in configuration order
  * @param paths     every heartbeat path, in priority order
+ * @param realtime  the real-time settings of the heartbeat threads (section {@code realtime}); never null
  */
-public record ClusterConfig(String cluster, String localNode, byte[] key, List<Node> nodes, List<Path> paths) {
+public record ClusterConfig(String cluster, String localNode, byte[] key, List<Node> nodes, List<Path> paths,
+                            Realtime realtime) {
+
+    /** Without real-time settings. */
+    public ClusterConfig(String cluster, String localNode, byte[] key, List<Node> nodes, List<Path> paths) {
+        this(cluster, localNode, key, nodes, paths, Realtime.NONE);
+    }
+
+    public ClusterConfig {
+        realtime = realtime == null ? Realtime.NONE : realtime;
+    }
+
+    /**
+     * Real-time scheduling and memory locking for the threads that send and watch heartbeats, so that a busy or
+     * swapping machine does not delay them (keepalived's {@code vrrp_rt_priority} and {@code vrrp_no_swap}).
+     *
+     * @param priority   the real-time priority of the heartbeat threads, 1 to 99; 0: normal scheduling
+     * @param policy     {@code rr} (SCHED_RR, the default) or {@code fifo} (SCHED_FIFO)
+     * @param lockMemory lock the whole process in memory ({@code mlockall(MCL_CURRENT|MCL_FUTURE)})
+     * @param required   when a setting is not permitted, fail the node's start instead of running without it
+     */
+    public record Realtime(int priority, String policy, boolean lockMemory, boolean required) {
+        /** Normal scheduling, memory not locked. */
+        public static final Realtime NONE = new Realtime(0, "rr", false, false);
+
+        /** Whether anything is asked for. */
+        public boolean enabled() {
+            return priority > 0 || lockMemory;
+        }
+    }
 
     /**
      * One node.

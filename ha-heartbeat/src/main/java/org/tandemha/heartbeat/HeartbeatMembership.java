@@ -139,7 +139,22 @@ final class HeartbeatMembership implements Membership {
         listener = java.util.Objects.requireNonNull(l, "listener");
         DefaultThreadFactory tf = new DefaultThreadFactory("tandem-heartbeat-" + local, true, Thread.MAX_PRIORITY);
         group = PathRuntime.EPOLL ? new EpollEventLoopGroup(1, tf) : new NioEventLoopGroup(1, tf);
-        group.execute(RealTime::applyToCurrentThread);
+        ClusterConfig.Realtime rt = RealTime.effective(config.realtime());
+        if (rt.enabled()) {
+            // on the heartbeat thread itself (the priority is per thread); waited for, so that a required setting
+            // that is not permitted fails the start
+            List<String> failed;
+            try {
+                failed = group.submit(() -> RealTime.applyToCurrentThread(rt, local)).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                failed = List.of("node " + local + ": real-time settings could not be applied: " + e);
+            }
+            if (!failed.isEmpty() && rt.required()) {
+                close();
+                throw new IllegalStateException("heartbeats of " + local + " not started (realtime.required is true): "
+                        + String.join("; ", failed) + "; or set realtime.required: false to run without them");
+            }
+        }
         try {
             for (PathRuntime p : paths) {
                 p.start(group);
@@ -158,6 +173,22 @@ final class HeartbeatMembership implements Membership {
         LOG.info("heartbeats of {} started: incarnation {}, {} transport, paths {}", local, incarnation,
                 PathRuntime.EPOLL ? "epoll" : "NIO", paths.stream().map(p -> p.spec.name + " (" + p.spec.transport + ", "
                         + p.spec.intervalNanos / 1_000_000 + " ms x " + p.spec.misses + ")").toList());
+    }
+
+    /**
+     * The scheduling policy of the heartbeat thread (0 SCHED_OTHER, 1 SCHED_FIFO, 2 SCHED_RR; -1 unknown or not
+     * started), for benchmarks and tests.
+     */
+    int heartbeatThreadPolicy() {
+        EventLoopGroup g = group;
+        if (g == null || closed) {
+            return -1;
+        }
+        try {
+            return g.submit(RealTime::currentPolicy).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     @Override

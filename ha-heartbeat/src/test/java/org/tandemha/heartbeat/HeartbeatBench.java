@@ -28,8 +28,15 @@ public final class HeartbeatBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("hog")) {
+            int trials = args.length > 1 ? Integer.parseInt(args[1]) : 50;
+            Path logs = Files.createTempDirectory("tandem-hb-bench");
+            hog(logs, trials);
+            return;
+        }
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int steadySeconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int hogTrials = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         Path logs = Files.createTempDirectory("tandem-hb-bench");
         long[] detection = new long[trials];
         long[] firstDown = new long[trials];
@@ -81,6 +88,91 @@ public final class HeartbeatBench {
             System.out.printf(Locale.ROOT, "  (heartbeat thread over %d s: %d heartbeats sent and received, %d bytes allocated; "
                             + "%s transport)%n", steadySeconds, beats, alloc1 - alloc0, PathRuntime.EPOLL ? "epoll" : "NIO");
         }
+        if (hogTrials > 0) {
+            hog(logs, hogTrials);
+        }
+    }
+
+    /** For kill(2): SIGSTOP and SIGCONT of the peer JVM, without spawning a process at the moment measured. */
+    interface Signals extends com.sun.jna.Library {
+        int kill(int pid, int sig);
+    }
+
+    static final int SIGCONT = 18;
+    static final int SIGSTOP = 19;
+
+    /**
+     * Detection under a CPU hog on every core: one busy-loop process per core (bash {@code while :; do :; done}, normal
+     * priority, started and stopped by PID), then per trial the peer JVM is frozen (SIGSTOP: its heartbeats stop) at a
+     * random phase of the interval, the time to this node's "unreachable" event is measured, and the peer is thawed
+     * (SIGCONT) and heard again before the next trial. Once without the realtime settings, once with
+     * {@code realtime: {priority: 10, policy: rr, lockMemory: true}} on both nodes.
+     */
+    static void hog(Path logs, int trials) throws Exception {
+        Signals sig = com.sun.jna.Native.load("c", Signals.class);
+        int cores = Runtime.getRuntime().availableProcessors();
+        double load0 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        for (boolean rt : new boolean[] {false, true}) {
+            List<Process> hogs = new ArrayList<>();
+            try (Pair p = new Pair(logs, rt ? "realtime:10:rr:true" : null)) {
+                p.awaitUp();
+                int policy = p.local.heartbeatThreadPolicy();
+                if (rt && policy != RealTime.SCHED_RR) {
+                    System.out.printf(Locale.ROOT, "detection under cpu hog: rt=on not permitted here (heartbeat thread policy"
+                            + " %d, not SCHED_RR; run as root or with CAP_SYS_NICE): skipped%n", policy);
+                    continue;
+                }
+                for (int i = 0; i < cores; i++) {
+                    hogs.add(new ProcessBuilder("bash", "-c", "while :; do :; done").redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                }
+                Thread.sleep(2000); // the hogs run; the paths must still be up
+                p.awaitPathsUp();
+                int pid = (int) p.peer.process.pid();
+                long[] d = new long[trials];
+                long worstSignal = 0;
+                int falseDown = 0;
+                for (int t = 0; t < trials; t++) {
+                    Thread.sleep(200 + ThreadLocalRandom.current().nextInt(INTERVAL)); // random phase of the interval
+                    int from;
+                    synchronized (p.events.all) {
+                        from = p.events.all.size();
+                    }
+                    long stoppedAt = System.nanoTime();
+                    sig.kill(pid, SIGSTOP);
+                    worstSignal = Math.max(worstSignal, System.nanoTime() - stoppedAt);
+                    TestNodes.Event gone = p.events.await(e -> e.kind().equals("unreachable") && e.atNanos() >= stoppedAt,
+                            10_000, "peer unreachable");
+                    d[t] = gone.atNanos() - stoppedAt;
+                    synchronized (p.events.all) {
+                        for (TestNodes.Event e : p.events.all.subList(from, p.events.all.size())) {
+                            if (e.kind().equals("down") && e.atNanos() < stoppedAt) {
+                                falseDown++;
+                            }
+                        }
+                    }
+                    sig.kill(pid, SIGCONT);
+                    p.events.await(e -> e.kind().equals("reachable") && e.atNanos() > gone.atNanos(), 10_000, "peer heard again");
+                    p.awaitPathsUp();
+                }
+                Arrays.sort(d);
+                System.out.printf(Locale.ROOT, "detection under cpu hog: interval=%dms misses=%d rt=%s p50=%d p99=%d max=%d "
+                                + "(target p99 <= %d ms)%n", INTERVAL, MISSES, rt ? "on" : "off", ms(pct(d, 50)), ms(pct(d, 99)),
+                        ms(d[trials - 1]), INTERVAL * MISSES + 20);
+                System.out.printf(Locale.ROOT, "  (%d trials, %d busy-loop processes at normal priority, heartbeats stopped by"
+                                + " SIGSTOP of the peer JVM to this node's 'unreachable' event; %s; paths down before a stop: %d;"
+                                + " slowest kill(2) %.2f ms; load average %.2f at start, %.2f now)%n", trials, hogs.size(),
+                        rt ? "realtime {priority: 10, policy: rr, lockMemory: true} on both nodes" : "normal scheduling",
+                        falseDown, worstSignal / 1e6, load0, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            } finally {
+                for (Process h : hogs) {
+                    h.destroyForcibly(); // SIGKILL by PID
+                }
+                for (Process h : hogs) {
+                    h.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+        }
     }
 
     private static long pct(long[] sorted, int p) {
@@ -99,6 +191,11 @@ public final class HeartbeatBench {
         final TestNodes.Recorder events = new TestNodes.Recorder();
 
         Pair(Path logs) throws Exception {
+            this(logs, null);
+        }
+
+        /** With {@code extra}, a further spec for both nodes (such as {@code realtime:10:rr:true}). */
+        Pair(Path logs, String extra) throws Exception {
             int a1 = TestNodes.freePort();
             int a2 = TestNodes.freePort();
             int b1 = TestNodes.freePort();
@@ -107,6 +204,9 @@ public final class HeartbeatBench {
                     "path:heartbeat:udp:1:" + INTERVAL + ":" + MISSES, "path:public:udp:2:" + INTERVAL + ":" + MISSES,
                     "node:node1:heartbeat@127.0.0.1:" + a1 + ",public@127.0.0.1:" + a2,
                     "node:node2:heartbeat@127.0.0.1:" + b1 + ",public@127.0.0.1:" + b2));
+            if (extra != null) {
+                specs.add(extra);
+            }
             peer = new ChildNode(null, logs.resolve("peer.log"), "node2", specs);
             local = (HeartbeatMembership) new HeartbeatMembershipFactory().create(TestNodes.parse("node1", specs),
                     TestNodes.context("node1"));
@@ -116,6 +216,10 @@ public final class HeartbeatBench {
         void awaitUp() throws InterruptedException {
             peer.await(s -> s.startsWith("REACHABLE node1"), 0, 30_000, "peer hears us");
             events.await(e -> e.kind().equals("reachable"), 30_000, "we hear the peer");
+            awaitPathsUp();
+        }
+
+        void awaitPathsUp() throws InterruptedException {
             long end = System.nanoTime() + 10_000_000_000L;
             while (local.paths().stream().anyMatch(s -> s.state() != org.tandemha.api.PathState.UP)) {
                 if (System.nanoTime() > end) {

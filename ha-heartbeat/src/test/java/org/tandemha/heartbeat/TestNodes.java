@@ -54,14 +54,18 @@ final class TestNodes {
 
     /**
      * Parses the compact command-line form used by {@link NodeMain}: {@code path:NAME:TRANSPORT:PRIORITY:INTERVALMS:MISSES}
-     * and {@code node:ID:PATH@HOST:PORT,PATH@HOST:PORT}.
+     * and {@code node:ID:PATH@HOST:PORT,PATH@HOST:PORT}, and {@code realtime:PRIORITY:POLICY:LOCKMEMORY}.
      */
     static ClusterConfig parse(String local, List<String> specs) {
         List<ClusterConfig.Node> nodes = new ArrayList<>();
         List<ClusterConfig.Path> paths = new ArrayList<>();
+        ClusterConfig.Realtime rt = ClusterConfig.Realtime.NONE;
         for (String s : specs) {
             String[] p = s.split(":", 3);
-            if (p[0].equals("path")) {
+            if (p[0].equals("realtime")) {
+                String[] f = s.split(":");
+                rt = new ClusterConfig.Realtime(Integer.parseInt(f[1]), f[2], Boolean.parseBoolean(f[3]), false);
+            } else if (p[0].equals("path")) {
                 String[] f = s.split(":");
                 Map<String, Object> options = new LinkedHashMap<>();
                 for (int i = 6; i < f.length; i++) {
@@ -81,7 +85,7 @@ final class TestNodes {
                 throw new IllegalArgumentException("bad spec " + s);
             }
         }
-        return config(local, nodes, paths);
+        return new ClusterConfig("test", local, KEY, nodes, paths, rt);
     }
 
     /** ha-core's test node context, with the temp directory as state directory. */

@@ -10,13 +10,22 @@ import java.util.Optional;
 public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths,
                           List<PluginSpec> arbiters, List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing,
                           List<GroupSpec> groups, String fingerprint, WatchdogSpec watchdog,
-                          CoordinationSpec coordination, PingSpec ping) {
+                          CoordinationSpec coordination, PingSpec ping, RealtimeSpec realtime) {
 
-    /** A configuration without a reachability monitor ({@code ping}). */
+    /** A configuration without real-time settings (section {@code realtime}). */
+    public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
+                       List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
+                       String fingerprint, WatchdogSpec watchdog, CoordinationSpec coordination, PingSpec ping) {
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, watchdog, coordination,
+                ping, RealtimeSpec.none());
+    }
+
+    /** A configuration without a reachability monitor ({@code ping}) nor real-time settings. */
     public ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List<PathSpec> paths, List<PluginSpec> arbiters,
                        List<PluginSpec> fencers, QuorumSpec quorum, TimingSpec timing, List<GroupSpec> groups,
                        String fingerprint, WatchdogSpec watchdog, CoordinationSpec coordination) {
-        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, watchdog, coordination, null);
+        this(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, fingerprint, watchdog, coordination,
+                null, RealtimeSpec.none());
     }
 
     /** A configuration without a coordination service (the peers decide ownership among themselves). */
@@ -49,6 +58,7 @@ public record ClusterSpec(String cluster, byte[] key, List<NodeSpec> nodes, List
         fencers = List.copyOf(fencers);
         groups = List.copyOf(groups);
         watchdog = watchdog == null ? WatchdogSpec.none() : watchdog;
+        realtime = realtime == null ? RealtimeSpec.none() : realtime;
     }
 
     /** Never prints the key. */

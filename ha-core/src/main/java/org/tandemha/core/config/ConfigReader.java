@@ -18,10 +18,11 @@ final class ConfigReader extends ConfigFields {
      * The sections of a configuration. {@code server} belongs to the standalone node (module ha-server: its HTTP
      * API, metrics and console): the core accepts it and leaves it out of the fingerprint; ha-server reads and
      * checks it. {@code coordination} names a coordination service that decides ownership ({@link CoordinationSpec});
-     * the module that provides it is checked when the node is built.
+     * the module that provides it is checked when the node is built. {@code realtime} tunes this node's process
+     * ({@link RealtimeSpec}): it is left out of the fingerprint, as nodes may differ in it.
      */
     static final List<String> ROOT_KEYS = List.of("cluster", "key", "keyFile", "nodes", "paths", "arbiters", "fencing",
-            "quorum", "timing", "groups", "watchdog", "server", "coordination", "ping");
+            "quorum", "timing", "groups", "watchdog", "server", "coordination", "ping", "realtime");
 
     private final KeyReader keyReader;
     private final NodesReader nodesReader;
@@ -64,6 +65,7 @@ final class ConfigReader extends ConfigFields {
                             + "and accept the split-brain risk");
         }
         List<GroupSpec> groups = groupsReader.groups(root.get("groups"), nodes, nodesNode);
+        RealtimeSpec realtime = timingReader.realtime(root.get("realtime"));
         if (!problems.isEmpty()) {
             return null;
         }
@@ -75,7 +77,7 @@ final class ConfigReader extends ConfigFields {
         ClusterSpec unsigned = new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups, "",
                 watchdog, coordination, ping);
         return new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups,
-                Canonical.fingerprint(unsigned), watchdog, coordination, ping);
+                Canonical.fingerprint(unsigned), watchdog, coordination, ping, realtime);
     }
 
     private static boolean isEmptyList(JsonNode n) {

@@ -6,7 +6,10 @@ import java.util.List;
 import org.tandemha.api.Durations;
 import org.tandemha.api.Problem;
 
-/** Reads the cluster's policies of time and votes: {@code quorum}, {@code timing} and {@code watchdog}. */
+/**
+ * Reads the cluster's policies of time and votes: {@code quorum}, {@code timing}, {@code watchdog} and
+ * {@code realtime}.
+ */
 final class TimingReader extends ConfigFields {
     private static final List<String> QUORUM_KEYS = List.of("twoNodeWithoutArbiter", "lossGrace", "witnessVote");
     static final List<String> TIMING_KEYS = List.of("startupWait", "safetyRetryMin", "safetyRetryMax",
@@ -166,6 +169,55 @@ final class TimingReader extends ConfigFields {
                     + " interval, e.g. interval: 1s, timeout: 10s");
         }
         return new WatchdogSpec(dev.asText(), interval, timeout);
+    }
+
+    /**
+     * The {@code realtime} section ({@link RealtimeSpec}): {@code priority} and {@code checkPriority} 0 to 99,
+     * {@code policy} rr or fifo,
+     * {@code lockMemory} and {@code required} true or false.
+     */
+    RealtimeSpec realtime(JsonNode n) {
+        RealtimeSpec d = RealtimeSpec.none();
+        n = present(n);
+        if (n == null || !object(n, "realtime")) {
+            return d;
+        }
+        knownFields(n, "realtime", List.of("priority", "checkPriority", "policy", "lockMemory", "required"));
+        JsonNode p = present(n.get("priority"));
+        int priority = rtPriority(p, "priority");
+        JsonNode cp = present(n.get("checkPriority"));
+        int checkPriority = rtPriority(cp, "checkPriority");
+        String policy = d.policy();
+        JsonNode pol = present(n.get("policy"));
+        if (pol != null) {
+            String v = pol.isTextual() ? pol.asText().trim().toLowerCase(java.util.Locale.ROOT) : "";
+            if (!RealtimeSpec.POLICIES.contains(v)) {
+                problem("realtime.policy", "unknown scheduling policy " + show(pol),
+                        "write policy: rr (SCHED_RR, the default) or policy: fifo (SCHED_FIFO)");
+            } else {
+                policy = v;
+                if (p == null && cp == null) {
+                    problem("realtime.policy", "policy " + v + " is given without a priority, so it would not apply",
+                            "add priority: 10 (1 to 99) and/or checkPriority: 5, or remove policy");
+                }
+            }
+        }
+        boolean lock = bool(n, "lockMemory", "realtime.lockMemory", d.lockMemory());
+        boolean required = bool(n, "required", "realtime.required", d.required());
+        return new RealtimeSpec(priority, policy, lock, required, checkPriority);
+    }
+
+    private int rtPriority(JsonNode p, String key) {
+        if (p == null) {
+            return 0;
+        }
+        if (!p.isIntegralNumber() || !p.canConvertToInt() || p.intValue() < 0 || p.intValue() > 99) {
+            problem("realtime." + key, key + " " + show(p) + " is not a real-time priority",
+                    "use a whole number from 1 to 99 (Linux SCHED_RR/SCHED_FIFO priorities; 10 is plenty to win over"
+                            + " ordinary processes), or 0 / leave " + key + " out for normal scheduling");
+            return 0;
+        }
+        return p.intValue();
     }
 
     /** The shortest pause report accepted (200ms): the pause detector looks at the clock every 100 ms. */

@@ -77,6 +77,14 @@ final class ActionExecutor implements Action.Handler {
 
     ActionExecutor(String self, Engine engine, Membership membership, SafetyCheck safety, FencingChain fencing,
                    ScheduledExecutorService loop, Consumer<Input> submit, EventDispatcher events, Duration slack) {
+        this(self, engine, membership, safety, fencing, loop, submit, events, slack,
+                new RealtimeThreads(self, org.tandemha.core.config.RealtimeSpec.none()));
+    }
+
+    /** With {@code realtime}: the check threads and the deadline watcher take {@code realtime.checkPriority}. */
+    ActionExecutor(String self, Engine engine, Membership membership, SafetyCheck safety, FencingChain fencing,
+                   ScheduledExecutorService loop, Consumer<Input> submit, EventDispatcher events, Duration slack,
+                   RealtimeThreads realtime) {
         this.self = self;
         this.engine = engine;
         this.membership = membership;
@@ -87,9 +95,9 @@ final class ActionExecutor implements Action.Handler {
         this.events = events;
         this.slackMs = slack.toMillis();
         this.workers = Executors.newCachedThreadPool(NodeRuntime.named("tandem-worker-" + self, true));
-        this.quickCheckers = bounded(QUICK_THREADS, NodeRuntime.named("tandem-check-" + self, true));
-        this.deepCheckers = bounded(DEEP_THREADS, NodeRuntime.named("tandem-deep-check-" + self, true));
-        this.deadlines = new ScheduledThreadPoolExecutor(1, NodeRuntime.named("tandem-deadlines-" + self, true));
+        this.quickCheckers = bounded(QUICK_THREADS, realtime.wrap(NodeRuntime.named("tandem-check-" + self, true)));
+        this.deepCheckers = bounded(DEEP_THREADS, realtime.wrap(NodeRuntime.named("tandem-deep-check-" + self, true)));
+        this.deadlines = new ScheduledThreadPoolExecutor(1, realtime.wrap(NodeRuntime.named("tandem-deadlines-" + self, true)));
         this.deadlines.setRemoveOnCancelPolicy(true);
     }
 

@@ -375,7 +375,9 @@ public final class CoreNodeBuilder implements NodeBuilder {
         List<ClusterConfig.Node> nodes = spec.nodes().stream().map(n -> new ClusterConfig.Node(n.id(), n.addresses())).toList();
         List<ClusterConfig.Path> paths = spec.paths().stream().map(p -> new ClusterConfig.Path(p.name(), p.transport(),
                 p.priority(), p.interval(), p.misses(), p.options())).toList();
-        return new ClusterConfig(spec.cluster(), local, spec.key(), nodes, paths);
+        org.tandemha.core.config.RealtimeSpec rt = spec.realtime();
+        return new ClusterConfig(spec.cluster(), local, spec.key(), nodes, paths,
+                new ClusterConfig.Realtime(rt.priority(), rt.policy(), rt.lockMemory(), rt.required()));
     }
 
     /** A context whose calls go to the runtime once it exists (plugins built before it only keep a reference). */

@@ -61,6 +61,8 @@ public final class NodeRuntime implements ClusterNode, EngineView {
     private volatile boolean closed;
     private Watchdog watchdog;
     private AutoCloseable stateLock;
+    /** {@code realtime.checkPriority} for the engine's thread and the check threads. */
+    private final RealtimeThreads realtime;
     /** The coordination service that decides ownership, or null (the peers decide). */
     private org.tandemha.api.Coordinator coordinator;
 
@@ -74,10 +76,11 @@ public final class NodeRuntime implements ClusterNode, EngineView {
         this.stateDir = stateDir;
         this.engine = new Engine(spec, self, !fencing.isEmpty(), clock::wallTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(named("tandem-engine-" + self, false));
+        this.realtime = new RealtimeThreads(self, spec.realtime());
         this.events = new EventDispatcher(self, initialListeners);
         Consumer<Input> submit = this::submit; // the step loop is built after the executor it runs actions with
         this.actions = new ActionExecutor(self, engine, membership, safety, fencing, loop, submit, events,
-                spec.timing().actionSlack());
+                spec.timing().actionSlack(), realtime);
         this.steps = new StepLoop(spec, self, engine, loop, membership, stateDir, events, clock, actions);
         this.pauses = new PauseDetector(self, spec.timing().pauseReport(), submit);
         this.context = new PluginContext(spec, self, stateDir, Map.copyOf(services), steps, events);
@@ -177,6 +180,17 @@ public final class NodeRuntime implements ClusterNode, EngineView {
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException("node " + self + ": cannot open watchdog " + spec.watchdog().device() + ": "
                             + e.getMessage() + " (load softdog, or remove watchdog from the configuration)", e);
+                }
+            }
+            if (realtime.enabled()) {
+                String why;
+                try {
+                    why = loop.submit(realtime::applyToCurrentThread).get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    why = "node " + self + ": realtime.checkPriority could not be applied to the engine's thread: " + e;
+                }
+                if (why != null && spec.realtime().required()) {
+                    throw new IllegalStateException(why + "; or set realtime.required: false to run without it");
                 }
             }
             // Probes before the engine boots: what runs here already is reported (the clean-up at start stops it).

@@ -177,16 +177,19 @@ final class StepLoop {
         snapshotStale = true; // before any command completes, so its caller's next status() is fresh
         // What resources read through NodeContext (a peer declared dead, its facts) is published before the step's
         // actions run: a takeover started by this step must see the verdict that allowed it.
-        Map<String, Boolean> dof = new ConcurrentHashMap<>();
-        Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
-        for (String n : spec.nodeIds()) {
-            if (!n.equals(self)) {
-                dof.put(n, engine.peerDeadOrFenced(n));
-                fs.put(n, engine.peerFacts(n));
+        // (new maps only when something changed: most steps are check results, which change neither)
+        if (peerViewChanged()) {
+            Map<String, Boolean> dof = new ConcurrentHashMap<>();
+            Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
+            for (String n : spec.nodeIds()) {
+                if (!n.equals(self)) {
+                    dof.put(n, engine.peerDeadOrFenced(n));
+                    fs.put(n, engine.peerFacts(n));
+                }
             }
+            deadOrFenced = dof;
+            facts = fs;
         }
-        deadOrFenced = dof;
-        facts = fs;
         mustReset = engine.mustReset();
         inTransition = engine.inTransition();
         if (in instanceof Input.GenerationsDurable d) {
@@ -212,15 +215,30 @@ final class StepLoop {
         scheduleWakeup(storeError == null ? next : Math.min(next, clock.now() + STORE_RETRY_MS));
     }
 
+    /** Whether what plugins read about the peers (declared dead or fenced, their facts) differs from the engine's. */
+    private boolean peerViewChanged() {
+        Map<String, Boolean> dof = deadOrFenced;
+        Map<String, Map<String, String>> fs = facts;
+        for (String n : spec.nodeIds()) {
+            if (!n.equals(self)) {
+                Boolean d = dof.get(n);
+                if (d == null || d != engine.peerDeadOrFenced(n) || fs.get(n) != engine.peerFacts(n)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
      * Write-ahead: a generation is on disk before any action of the step that first used it runs. Returns whether
      * the generations are durable; tells the engine when that changes (it stands down while they are not).
      */
     private boolean saveGenerations() {
-        Map<String, Long> gens = engine.knownGenerations();
-        if (gens.equals(savedGenerations) && storeError == null) {
-            return true;
+        if (storeError == null && engine.knownGenerationsEqual(savedGenerations)) {
+            return true; // the common step: nothing to write, and no map built to find that out
         }
+        Map<String, Long> gens = engine.knownGenerations();
         try {
             GenerationStore.save(stateDir, gens, self);
             savedGenerations = gens;

@@ -23,9 +23,10 @@ import org.tandemha.core.sim.InMemoryNetwork;
  * One node with 1,000 resources (100 groups of 10), trivial in-process checks, quick check every 1 s, deep check
  * every 10 s, plus one resource whose quick and deep checks always hang until their timeout; for a while; prints
  * check jitter (how far each quick check of a trivial resource ran from its 1 s rhythm), CPU and heap. Then the
- * same with 10,000 resources (1,000 groups of 10). Run through {@code examples/bench/run.sh core}:
+ * same with {@code realtime: {checkPriority: 5}} (the engine's and the check threads at SCHED_RR 5; needs root or
+ * CAP_SYS_NICE), then with 10,000 resources (1,000 groups of 10). Run through {@code examples/bench/run.sh core}:
  * <pre>
- * CoreBench [seconds=60] [resources=1000] [seconds at 10,000 resources=20 (0: skip)]
+ * CoreBench [seconds=60] [resources=1000] [seconds at 10,000 resources=20 (0: skip)] [seconds with realtime=seconds (0: skip)]
  * </pre>
  */
 public final class CoreBench {
@@ -38,7 +39,13 @@ public final class CoreBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
         int resources = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         int bigSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        run(seconds, resources, "core checks");
+        int rtSeconds = args.length > 3 ? Integer.parseInt(args[3]) : seconds;
+        if (seconds > 0) {
+            run(seconds, resources, "core checks");
+        }
+        if (rtSeconds > 0) {
+            run(rtSeconds, resources, "core checks rt");
+        }
         if (bigSeconds > 0) {
             run(bigSeconds, 10_000, "core checks 10k");
         }
@@ -57,8 +64,11 @@ public final class CoreBench {
                 paths: [{name: memory, transport: memory}]
                 quorum: {twoNodeWithoutArbiter: true}
                 timing: {startupWait: 1s}
-                groups:
                 """);
+        if (label.endsWith(" rt")) {
+            cfg.append("realtime: {checkPriority: 5}\n");
+        }
+        cfg.append("groups:\n");
         for (int g = 0; g < groups; g++) {
             cfg.append("  - id: g").append(g).append("\n    nodes: [node1, node2]\n    resources:\n");
             for (int r = 0; r < perGroup; r++) {
@@ -72,7 +82,9 @@ public final class CoreBench {
                 .append("      - {id: hang, type: bench-trivial, quickCheck: {interval: 1s, timeout: 1s},")
                 .append(" deepCheck: {interval: 10s, timeout: 2s}}\n");
         try (InMemoryNetwork net = new InMemoryNetwork()) {
-            ClusterNode node = Tandem.builder().configText(cfg.toString(), true).localNode("node1")
+            // a state directory of its own: another run of this benchmark on the machine must not share its lock
+            java.nio.file.Path state = java.nio.file.Files.createTempDirectory("tandem-core-bench");
+            ClusterNode node = Tandem.builder().configText(cfg.toString(), true).localNode("node1").stateDirectory(state)
                     .membership(net.member("node1")).resourceType(new Trivial()).build();
             long started = System.nanoTime();
             node.start();
@@ -84,6 +96,7 @@ public final class CoreBench {
                             + " load average %.2f%n", label, resources, up, groups + 1,
                             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                     node.close();
+                    deleteTree(state);
                     return;
                 }
                 Thread.sleep(100);
@@ -135,10 +148,49 @@ public final class CoreBench {
                     100.0 * (cpu - javaThreads) / wall);
             System.out.printf(Locale.ROOT, "%s detail: %d quick checks measured over %d s (%.0f%% of the rhythm), jitter"
                             + " p50=%.1f ms; the hanging resource's checks timed out %d times; all online in %d ms;"
-                            + " threads=%d; load average %.2f%n",
+                            + " threads=%d; load average %.2f; scheduling of the engine's thread: %s%n",
                     label, j.length, seconds, 100.0 * j.length / expected, p50, HUNG.get(), online / 1_000_000, live,
-                    os.getSystemLoadAverage());
+                    os.getSystemLoadAverage(), policyOf("tandem-engine"));
             node.close();
+            deleteTree(state);
+        }
+    }
+
+    /** The scheduling policy (from /proc) of the first of this process's threads whose name starts with {@code prefix}. */
+    static String policyOf(String prefix) {
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return "unknown";
+        }
+        for (java.io.File t : tasks) {
+            try {
+                String comm = java.nio.file.Files.readString(t.toPath().resolve("comm")).trim();
+                if (!comm.startsWith(prefix.length() > 15 ? prefix.substring(0, 15) : prefix)) {
+                    continue;
+                }
+                for (String line : java.nio.file.Files.readAllLines(t.toPath().resolve("sched"))) {
+                    if (line.startsWith("policy")) {
+                        String v = line.substring(line.indexOf(':') + 1).trim();
+                        return switch (v) {
+                            case "0" -> "normal (SCHED_OTHER)";
+                            case "1" -> "SCHED_FIFO";
+                            case "2" -> "SCHED_RR";
+                            default -> "policy " + v;
+                        };
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the thread ended meanwhile
+            }
+        }
+        return "unknown";
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
         }
     }
 

@@ -250,7 +250,8 @@ public final class CoreNodeBuilder implements NodeBuilder {
         }
         // the same configuration (and fingerprint): only the timeouts the configuration left unset may differ
         spec = new ClusterSpec(spec.cluster(), spec.key(), spec.nodes(), spec.paths(), spec.arbiters(), spec.fencers(),
-                spec.quorum(), spec.timing(), effective, spec.fingerprint(), spec.watchdog(), spec.coordination(), spec.ping());
+                spec.quorum(), spec.timing(), effective, spec.fingerprint(), spec.watchdog(), spec.coordination(), spec.ping(),
+                spec.realtime());
         NodeRuntime rt = new NodeRuntime(spec, localNode, m, new SafetyCheck(SafetyCheck.inOrder(configuredArbiters, arbiters),
                 spec.quorum().twoNodeWithoutArbiter()),
                 new FencingChain(FencingChain.inOrder(configuredFencers, fencers)), dir, services, listeners);

@@ -46,7 +46,8 @@ public final class Specs {
     public static ClusterSpec coordinated(ClusterSpec c, Duration sessionTimeout) {
         return new ClusterSpec(c.cluster(), c.key(), c.nodes(), c.paths(), c.arbiters(), c.fencers(), c.quorum(),
                 c.timing(), c.groups(), c.fingerprint() + "-zk", c.watchdog(),
-                new org.tandemha.core.config.CoordinationSpec("zookeeper", "sim:2181", sessionTimeout, "/tandem", null));
+                new org.tandemha.core.config.CoordinationSpec("zookeeper", "sim:2181", sessionTimeout, "/tandem", null),
+                c.ping(), c.realtime());
     }
 
     /** A cluster named {@code sim} of {@code nodes} running {@code groups}. */

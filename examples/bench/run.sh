@@ -7,6 +7,7 @@
 #   examples/bench/run.sh db          kill -9 to deep check passing again, PostgreSQL and MariaDB
 #   examples/bench/run.sh failover    kill -9 of the active node to the first client request through the VIP (root)
 #   examples/bench/run.sh daemon-crash  kill -9 of the holder's Tandem JVM alone: 20 trials, VIPs + witness (root)
+#   examples/bench/run.sh replicated [N]  kill -9 of the PostgreSQL primary's machine, sync mode: N trials (20), (root)
 #   examples/bench/run.sh faults [--faults N] [--seed S] [--cluster web|db|both]  the fault lab (root)
 #   examples/bench/run.sh server      a standalone node (bin/tandem run) idle: rss, CPU, threads, startup, a CLI call
 #   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 250 groups
@@ -35,7 +36,7 @@ case "$what" in
     # Every benchmark's standard output goes to the terminal and to a file; its figure lines ("name: figures")
     # are gathered into one table at the end, with the machine's load average when each benchmark ended.
     out="$(mktemp -d /tmp/tandem-bench-all.XXXXXX)"
-    list="${BENCH_ALL:-core heartbeat scsi ip db server failover daemon-crash zookeeper}"
+    list="${BENCH_ALL:-core heartbeat scsi ip db server failover daemon-crash replicated zookeeper}"
     for b in $list; do
       [ -f "$here/$b.sh" ] || continue
       echo "== bench $b ($(date -u +%H:%M:%S), load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2

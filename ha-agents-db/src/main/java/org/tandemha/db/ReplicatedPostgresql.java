@@ -150,8 +150,17 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
     }
 
     private String conninfo(Primary p) {
+        return conninfo(p, node.nodeId());
+    }
+
+    /**
+     * {@code application_name} is what {@code synchronous_standby_names} lists: only a standby's WAL receiver may use
+     * the node's id. A clone's WAL stream (pg_basebackup -X stream) reports flushes too, and under the node's id it
+     * would count as the synchronous standby: commits acknowledged while the only other copy is an unfinished clone.
+     */
+    private String conninfo(Primary p, String applicationName) {
         StringBuilder b = new StringBuilder("host=").append(p.host()).append(" port=").append(p.port())
-                .append(" user=").append(repl.user()).append(" application_name=").append(node.nodeId());
+                .append(" user=").append(repl.user()).append(" application_name=").append(applicationName);
         try {
             String pw = repl.credentials().password();
             if (pw != null) {
@@ -250,10 +259,26 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         }
     }
 
+    /** {@code wal_log_hints = 'on'} in the copy's postgresql.auto.conf, for the server runs Tandem does not start. */
+    private void walLogHintsInDataDirectory() throws IOException {
+        Path auto = s.dataDirectory().resolve("postgresql.auto.conf");
+        List<String> lines = Files.exists(auto) ? new ArrayList<>(Files.readAllLines(auto, StandardCharsets.UTF_8)) : new ArrayList<>();
+        if (lines.stream().anyMatch(l -> l.strip().replace(" ", "").equals("wal_log_hints='on'"))) {
+            return;
+        }
+        lines.removeIf(l -> l.strip().startsWith("wal_log_hints"));
+        lines.add("wal_log_hints = 'on'");
+        Files.write(auto, lines, StandardCharsets.UTF_8);
+        if (runAs() != null) {
+            FileOwner.chown(List.of(auto), runAs());
+        }
+    }
+
     private ActionResult basebackup(Primary p, ActionContext context) {
         long t0 = System.nanoTime();
         Path dir = s.dataDirectory();
-        List<String> argv = List.of(bin("pg_basebackup").toString(), "-D", dir.toString(), "-d", conninfo(p), "-X", "stream",
+        List<String> argv = List.of(bin("pg_basebackup").toString(), "-D", dir.toString(), "-d",
+                conninfo(p, node.nodeId() + "_clone"), "-X", "stream",
                 "-c", "fast", "-R");
         Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
         if (!ex.ok()) {
@@ -271,6 +296,15 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     private ActionResult rewind(Primary p, ActionContext context) {
         long t0 = System.nanoTime();
+        try {
+            // pg_rewind first finishes the crash recovery of a copy that was not shut down cleanly (postgres --single,
+            // which reads the data directory's files, not the settings Tandem passes at start): without wal_log_hints
+            // there, that run records it off and the rewind refuses ("needs data checksums or wal_log_hints = on")
+            walLogHintsInDataDirectory();
+        } catch (IOException e) {
+            return ActionResult.failed(what + ": cannot write wal_log_hints into " + s.dataDirectory().resolve("postgresql.auto.conf")
+                    + " before pg_rewind: " + e).withDuration(since(t0));
+        }
         List<String> argv = List.of(bin("pg_rewind").toString(), "-D", s.dataDirectory().toString(),
                 "--source-server=" + conninfo(p) + " dbname=" + s.database());
         Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());

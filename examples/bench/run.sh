@@ -10,6 +10,7 @@
 #   examples/bench/run.sh daemon-crash  kill -9 of the holder's Tandem JVM alone: 20 trials, VIPs + witness (root)
 #   examples/bench/run.sh keepalived [--trials N]  Tandem (witness; SCSI) against keepalived (VRRPv3, advert 0.1 s) in
 #                                  one lab: whole-server crash to the client's first answer through the VIP (root)
+#   examples/bench/run.sh replicated [N]  kill -9 of the PostgreSQL primary's machine, sync mode: N trials (20), (root)
 #   examples/bench/run.sh faults [--faults N] [--seed S] [--cluster web|db|both]  the fault lab (root)
 #   examples/bench/run.sh server      a standalone node (bin/tandem run) idle: rss, CPU, threads, startup, a CLI call
 #   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 500 groups
@@ -38,7 +39,7 @@ case "$what" in
     # Every benchmark's standard output goes to the terminal and to a file; its figure lines ("name: figures")
     # are gathered into one table at the end, with the machine's load average when each benchmark ended.
     out="$(mktemp -d /tmp/tandem-bench-all.XXXXXX)"
-    list="${BENCH_ALL:-core heartbeat scsi ip db server failover daemon-crash keepalived zookeeper}"
+    list="${BENCH_ALL:-core heartbeat scsi ip db server failover daemon-crash keepalived replicated zookeeper}"
     for b in $list; do
       [ -f "$here/$b.sh" ] || continue
       echo "== bench $b ($(date -u +%H:%M:%S), load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2

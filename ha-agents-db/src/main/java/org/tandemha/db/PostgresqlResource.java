@@ -422,6 +422,22 @@ final class PostgresqlResource implements Resource, Checker {
                 : WireProbe.postgres(s.host(), s.port(), context, what);
     }
 
+    /**
+     * The quick check without the primary's role: the postmaster alive and not stopped, and a connection answered. A
+     * replicated standby's liveness (its role is checked by the promotable side, {@code replicationState}).
+     */
+    CheckResult liveCheck(ActionContext context) {
+        long pid = runningPid();
+        if (pid <= 0) {
+            return processCheck();
+        }
+        if (Procs.stopped(pid)) {
+            return CheckResult.failed(what + ": the postmaster (pid " + pid + ") is stopped (SIGSTOP or traced) and cannot serve");
+        }
+        return s.quickCheckJdbc() ? probe.run(context, "connection check", JdbcProbe.IS_VALID)
+                : WireProbe.postgres(s.host(), s.port(), context, what);
+    }
+
     private static final String IN_RECOVERY = "in recovery (pg_is_in_recovery)";
 
     @Override

@@ -150,8 +150,17 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
     }
 
     private String conninfo(Primary p) {
+        return conninfo(p, node.nodeId());
+    }
+
+    /**
+     * {@code application_name} is what {@code synchronous_standby_names} lists: only a standby's WAL receiver may use
+     * the node's id. A clone's WAL stream (pg_basebackup -X stream) reports flushes too, and under the node's id it
+     * would count as the synchronous standby: commits acknowledged while the only other copy is an unfinished clone.
+     */
+    private String conninfo(Primary p, String applicationName) {
         StringBuilder b = new StringBuilder("host=").append(p.host()).append(" port=").append(p.port())
-                .append(" user=").append(repl.user()).append(" application_name=").append(node.nodeId());
+                .append(" user=").append(repl.user()).append(" application_name=").append(applicationName);
         try {
             String pw = repl.credentials().password();
             if (pw != null) {
@@ -189,48 +198,103 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
             steps.add("stopped the server (it was " + st.role().name().toLowerCase(Locale.ROOT)
                     + (sender.isEmpty() ? "" : ", " + sender) + ")");
         }
+        boolean cloned = false;
         if (!Files.exists(dir.resolve("PG_VERSION"))) {
-            ActionResult cloned = basebackup(p, context);
-            if (!cloned.isDone()) {
-                return cloned;
+            ActionResult clone = basebackup(p, context);
+            if (!clone.isDone()) {
+                return clone;
             }
-            steps.add(cloned.reason());
+            steps.add(clone.reason());
+            cloned = true;
         } else {
             ActionResult rewound = rewind(p, context);
             if (!rewound.isDone()) {
-                LOG.warn("{}: {}; cloning again from {}", what, rewound.reason(), p.describe());
-                node.note(context.group(), context.resource(), rewound.reason() + "; cloning the copy again from "
-                        + p.describe());
-                Path aside = dir.resolveSibling(dir.getFileName() + ".diverged-" + System.currentTimeMillis());
-                try {
-                    Files.move(dir, aside);
-                } catch (IOException e) {
-                    return ActionResult.failed(Severity.HARD, what + ": " + rewound.reason() + "; and the diverged copy"
-                            + " cannot be moved aside to clone again (" + e + "): rebuild " + dir + " by hand")
-                            .withOutput(rewound.output());
+                ActionResult again = cloneAgain(p, context, rewound.reason(), steps);
+                if (again != null) {
+                    return again.withOutput(rewound.output());
                 }
-                steps.add(rewound.reason() + "; old copy moved to " + aside);
-                ActionResult cloned = basebackup(p, context);
-                if (!cloned.isDone()) {
-                    return cloned.withReason(cloned.reason() + " (after: " + String.join("; ", steps) + ")");
-                }
-                steps.add(cloned.reason());
+                cloned = true;
             } else {
                 steps.add(rewound.reason());
             }
         }
+        String problem = startAndStream(p, context, steps);
+        if (problem == null) {
+            return ActionResult.done("standby of " + p.describe() + ": " + String.join("; ", steps)).withDuration(since(t0));
+        }
+        if (cloned) {
+            return ActionResult.failed(what + ": " + problem + " (after: " + String.join("; ", steps) + ")").withDuration(since(t0));
+        }
+        // The copy cannot follow the primary although the rewind found nothing to do (pg_rewind's own crash recovery
+        // of a copy killed at the fork point can write past it): it diverged after all; clone it again.
+        if (pg.runningPid() > 0) {
+            ActionResult stopped = pg.stop(context);
+            if (!stopped.isDone()) {
+                return stopped.withReason(what + ": " + problem + "; and it cannot be stopped to clone it again: " + stopped.reason());
+            }
+        }
+        ActionResult again = cloneAgain(p, context, problem, steps);
+        if (again != null) {
+            return again;
+        }
+        String still = startAndStream(p, context, steps);
+        if (still != null) {
+            return ActionResult.failed(what + ": " + still + " (after: " + String.join("; ", steps) + ")").withDuration(since(t0));
+        }
+        return ActionResult.done("standby of " + p.describe() + ": " + String.join("; ", steps)).withDuration(since(t0));
+    }
+
+    /** How long a started standby has to stream from its primary before its copy is taken as diverged. */
+    private static final Duration STREAM_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Points the copy at {@code p}, starts it and waits until it streams from {@code p} (at most {@link #STREAM_WAIT},
+     * within the action's deadline): null when it does, else why not.
+     */
+    private String startAndStream(Primary p, ActionContext context, List<String> steps) {
         try {
             followOnly(p);
         } catch (IOException e) {
-            return ActionResult.failed(Severity.HARD, what + ": cannot write the standby configuration in " + dir + ": " + e);
+            return "cannot write the standby configuration in " + s.dataDirectory() + ": " + e;
         }
         ActionResult started = pg.startServer(context, false);
         if (!started.isDone()) {
-            return started.withReason(what + ": the standby of " + p.describe() + " did not start: " + started.reason()
-                    + " (after: " + String.join("; ", steps) + ")");
+            return "the standby of " + p.describe() + " did not start: " + started.reason();
         }
         steps.add(started.reason());
-        return ActionResult.done("standby of " + p.describe() + ": " + String.join("; ", steps)).withDuration(since(t0));
+        long end = System.nanoTime() + Math.min(STREAM_WAIT.toNanos(), Math.max(0, context.remaining().toNanos() / 2));
+        ReplicationState st = replicationState(context);
+        while (!(st.role() == ReplicationRole.STANDBY && st.detail().contains("streaming from " + p.host() + ":" + p.port()))) {
+            if (System.nanoTime() > end) {
+                return "the standby does not stream from " + p.describe() + " within "
+                        + Durations.format(STREAM_WAIT) + ": " + st.role().name().toLowerCase(Locale.ROOT) + ", " + st.detail();
+            }
+            Procs.sleepQuietly(100);
+            st = replicationState(context);
+        }
+        steps.add("streaming");
+        return null;
+    }
+
+    /** Moves the copy aside and clones it from {@code p}; null when done (the steps say so), else the failed result. */
+    private ActionResult cloneAgain(Primary p, ActionContext context, String why, List<String> steps) {
+        Path dir = s.dataDirectory();
+        LOG.warn("{}: {}; cloning again from {}", what, why, p.describe());
+        node.note(context.group(), context.resource(), why + "; cloning the copy again from " + p.describe());
+        Path aside = dir.resolveSibling(dir.getFileName() + ".diverged-" + System.currentTimeMillis());
+        try {
+            Files.move(dir, aside);
+        } catch (IOException e) {
+            return ActionResult.failed(Severity.HARD, what + ": " + why + "; and the diverged copy cannot be moved aside to"
+                    + " clone again (" + e + "): rebuild " + dir + " by hand");
+        }
+        steps.add(why + "; old copy moved to " + aside);
+        ActionResult clone = basebackup(p, context);
+        if (!clone.isDone()) {
+            return clone.withReason(clone.reason() + " (after: " + String.join("; ", steps) + ")");
+        }
+        steps.add(clone.reason());
+        return null;
     }
 
     /** standby.signal, and primary_conninfo pointing at {@code p} (replacing what a rewind or clone wrote). */
@@ -250,10 +314,32 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         }
     }
 
+    /**
+     * The settings a server run that Tandem does not start (pg_rewind's crash recovery) needs, written into the copy's
+     * postgresql.auto.conf: {@code wal_log_hints} (else the rewind refuses) and {@code wal_keep_size} (else that run's
+     * checkpoint removes the WAL the rewind must read back to the last common checkpoint: "could not find previous WAL
+     * record").
+     */
+    private void walLogHintsInDataDirectory() throws IOException {
+        Path auto = s.dataDirectory().resolve("postgresql.auto.conf");
+        List<String> lines = Files.exists(auto) ? new ArrayList<>(Files.readAllLines(auto, StandardCharsets.UTF_8)) : new ArrayList<>();
+        List<String> want = List.of("wal_log_hints = 'on'", "wal_keep_size = '256MB'");
+        if (lines.containsAll(want)) {
+            return;
+        }
+        lines.removeIf(l -> l.strip().startsWith("wal_log_hints") || l.strip().startsWith("wal_keep_size"));
+        lines.addAll(want);
+        Files.write(auto, lines, StandardCharsets.UTF_8);
+        if (runAs() != null) {
+            FileOwner.chown(List.of(auto), runAs());
+        }
+    }
+
     private ActionResult basebackup(Primary p, ActionContext context) {
         long t0 = System.nanoTime();
         Path dir = s.dataDirectory();
-        List<String> argv = List.of(bin("pg_basebackup").toString(), "-D", dir.toString(), "-d", conninfo(p), "-X", "stream",
+        List<String> argv = List.of(bin("pg_basebackup").toString(), "-D", dir.toString(), "-d",
+                conninfo(p, node.nodeId() + "_clone"), "-X", "stream",
                 "-c", "fast", "-R");
         Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
         if (!ex.ok()) {
@@ -271,6 +357,26 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     private ActionResult rewind(Primary p, ActionContext context) {
         long t0 = System.nanoTime();
+        try {
+            // pg_rewind first finishes the crash recovery of a copy that was not shut down cleanly (postgres --single,
+            // which reads the data directory's files, not the settings Tandem passes at start): without wal_log_hints
+            // there, that run records it off and the rewind refuses ("needs data checksums or wal_log_hints = on")
+            walLogHintsInDataDirectory();
+        } catch (IOException e) {
+            return ActionResult.failed(what + ": cannot write wal_log_hints into " + s.dataDirectory().resolve("postgresql.auto.conf")
+                    + " before pg_rewind: " + e).withDuration(since(t0));
+        }
+        // A primary promoted moments ago still has the old timeline in its control file until its first checkpoint,
+        // and pg_rewind reads the source's timeline there: it would find "no rewind required" for a copy that forked
+        // (which then cannot stream: "new timeline forked off current database system timeline before current recovery
+        // point"), or rewind to a wrong point. pg_rewind's documentation asks for a CHECKPOINT on a recently promoted source.
+        Execution checkpoint = CommandRunner.run(Command.of(bin("psql").toString(), "-X", "-q", "-d",
+                conninfo(p, node.nodeId() + "_rewind") + " dbname=" + s.database(), "-c", "CHECKPOINT")
+                .withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
+        if (!checkpoint.ok()) {
+            LOG.warn("{}: CHECKPOINT on {} before pg_rewind failed ({}); rewinding anyway", what, p.describe(),
+                    redact(checkpoint.describe()));
+        }
         List<String> argv = List.of(bin("pg_rewind").toString(), "-D", s.dataDirectory().toString(),
                 "--source-server=" + conninfo(p) + " dbname=" + s.database());
         Execution ex = CommandRunner.run(Command.of(argv).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
@@ -429,10 +535,43 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         }
     }
 
+    /**
+     * A copy with {@code standby.signal} is a standby: alive, answering, and streaming from its primary (not
+     * streaming for longer than {@link #NOT_STREAMING_GRACE} fails: never a quiet "running") is its quick check (the
+     * engine's standby check asks {@link #replicationState} for the role); otherwise the primary's check, which also
+     * requires the role. (The primary's check on a standby failed every standby check: an alarm, then "running"
+     * again 10 s later.)
+     */
     @Override
     public CheckResult quickCheck(ActionContext context) {
-        return pg.quickCheck(context);
+        if (!Files.exists(s.dataDirectory().resolve("standby.signal"))) {
+            notStreamingSince = 0;
+            return pg.quickCheck(context);
+        }
+        CheckResult live = pg.liveCheck(context);
+        if (!live.healthy()) {
+            return live;
+        }
+        ReplicationState st = replicationState(context);
+        if (st.role() != ReplicationRole.STANDBY || st.detail().startsWith("streaming")) {
+            notStreamingSince = 0;               // (another role: the engine's role-aware check says so)
+            return live;
+        }
+        long now = System.nanoTime();
+        if (notStreamingSince == 0) {
+            notStreamingSince = now;
+        }
+        if (now - notStreamingSince > NOT_STREAMING_GRACE.toNanos()) {
+            return CheckResult.failed(what + ": a standby that has not streamed for "
+                    + Durations.format(Duration.ofNanos(now - notStreamingSince)) + " (" + st.detail() + "): it cannot be"
+                    + " promoted without loss and is rebuilt (rewound, or cloned again) when it is started again");
+        }
+        return live;
     }
+
+    /** How long a standby may go without streaming (its primary restarting, a short cut) before its check fails. */
+    private static final Duration NOT_STREAMING_GRACE = Duration.ofSeconds(5);
+    private volatile long notStreamingSince;
 
     @Override
     public CheckResult deepCheck(ActionContext context) {

@@ -157,6 +157,9 @@ class ReplicatedPostgresqlTest {
         assertThat(standby.isDone()).as("%s %s", standby, standby.output()).isTrue();
         assertThat(standby.reason()).contains("pg_basebackup").contains("standby of n1");
         assertThat(p.r2.start(ctx("n2", 1, 10)).reason()).as("idempotent").contains("already a standby of n1");
+        assertThat(p.r2.quickCheck(ctx("n2", 1, 5)).healthy()).as("a standby's quick check: alive, not 'not a primary'")
+                .isTrue();
+        assertThat(p.r1.quickCheck(ctx("n1", 1, 5)).healthy()).as("the primary's quick check").isTrue();
         exec(p.p1, "INSERT INTO t SELECT g, 'streamed' FROM generate_series(101, 200) g");
         assertThat(within(Duration.ofSeconds(20), () -> {
             ReplicationState s1 = p.r1.replicationState(ctx("n1", 1, 5));

@@ -51,6 +51,8 @@ public final class SharedArrayCluster implements AutoCloseable {
     /** The file in a node's private folder (LAB_DB) where its gate writes {@code <node> <generation>} at start. */
     public static final String STAMP = "stamp";
     static final String VIP2 = "192.0.2.12";
+    /** The replicated layout's floating address: it follows the primary. */
+    public static final String VIP_DB = "192.0.2.10";
     static final String GATEWAY = "192.0.2.254";
     static final String PORTAL = "203.0.113.254:3260";
     /** The VIP_WITNESS layout's floating addresses, witness and responder port. */
@@ -94,15 +96,23 @@ public final class SharedArrayCluster implements AutoCloseable {
          * on the node. Group "vip" holds VIP4 alone; two configurations, chosen with {@link #useConfig}: "witness"
          * (tiebreaker + witness) and "scsi" (tiebreaker + scsi). Nodes without private PID namespaces.
          */
-        VERSUS;
+        VERSUS,
+        /**
+         * The replicated cluster (issue 19, {@code examples/replicated/}): no array; each node its own PostgreSQL
+         * data directory ({@code <run>/pg/<node>/data}, one configuration file with {@code ${node}} in the paths);
+         * promotable group "db" (pg replicated in sync mode, then {@link #VIP_DB}); arbiters tiebreaker + witness;
+         * nodes without private PID namespaces (a kill of the JVM alone leaves its PostgreSQL running, a kill of the
+         * node kills everything in its network namespace).
+         */
+        REPLICATED;
 
         /** Whether the nodes run in their network namespace only (a kill of the JVM leaves its addresses). */
         boolean sharedPids() {
-            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS;
+            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS || this == REPLICATED;
         }
 
         boolean witness() {
-            return this == VIP_WITNESS || this == LAB_WEB;
+            return this == VIP_WITNESS || this == LAB_WEB || this == REPLICATED;
         }
     }
 
@@ -213,6 +223,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         }
         say("witness up on " + WITNESS + " (pid " + witness.pid() + ")"
                 + (responders.isEmpty() ? "" : ", responders on port " + RESPONDER_PORT));
+        if (layout == Layout.REPLICATED) {
+            initPostgres();
+        }
         writeConfig();
     }
 
@@ -424,6 +437,32 @@ public final class SharedArrayCluster implements AutoCloseable {
         }
     }
 
+    /** The replicated layout's folder for a node's PostgreSQL: data directory, socket, log. */
+    public Path pgDir(String node) {
+        return dir.resolve("pg").resolve(node);
+    }
+
+    /**
+     * The replicated layout: a folder per node owned by postgres, and a first copy of the data (initdb) on node1
+     * only; node2's copy is cloned from node1's primary by the postgresql resource (pg_basebackup).
+     */
+    private void initPostgres() throws IOException {
+        ok("chmod", "755", dir.toString());
+        for (String n : List.of("node1", "node2")) {
+            Path d = Files.createDirectories(pgDir(n));
+            ok("chown", "postgres:postgres", d.toString(), d.getParent().toString());
+        }
+        Path logs = Files.createDirectories(dir.resolve("pglog")); // the servers' logs, kept after the run
+        ok("chown", "postgres:postgres", logs.toString());
+        Path data = pgDir("node1").resolve("data");
+        say("initdb of node1's copy in " + data + " (node2's is cloned from it when node2 starts as a standby)");
+        check(CommandRunner.run(Command.of(pgBin("initdb"), "-D", data.toString(), "-U", "postgres", "--auth=trust", "-N",
+                "-E", "UTF8", "--locale=C").withUser("postgres").withDirectory(Path.of("/")), Duration.ofSeconds(120)));
+        // the lab's network is the run's own namespaces: trust, for clients and for replication (pg_basebackup copies it)
+        Files.writeString(data.resolve("pg_hba.conf"), "local all all trust\nlocal replication all trust\n"
+                + "host all all 0.0.0.0/0 trust\nhost replication all 0.0.0.0/0 trust\n");
+    }
+
     public static String pgBin(String name) {
         try (Stream<Path> s = Files.list(Path.of("/usr/lib/postgresql"))) {
             return s.map(p -> p.resolve("bin").resolve(name)).filter(Files::isExecutable)
@@ -495,6 +534,37 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("        params: {interface: pub0, address: ").append(VIP4).append("/24}\n");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
             Files.writeString(dir.resolve("cluster.yaml"), y.toString());
+            return;
+        }
+        if (layout == Layout.REPLICATED) {
+            y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
+            y.append("  - {type: witness, params: {address: \"").append(WITNESS).append("\", timeout: 1s}}\n");
+            y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
+            String pg = dir.resolve("pg").toString() + "/${node}";
+            y.append("groups:\n");
+            y.append("  - id: db\n");
+            y.append("    nodes: [node1, node2]\n");
+            y.append("    promotable: true\n");
+            y.append("    recovery: {maxAttempts: 1, window: 1m}\n");
+            y.append("    resources:\n");
+            y.append("      - id: pg\n        type: postgresql\n");
+            y.append("        params:\n");
+            y.append("          dataDirectory: \"").append(pg).append("/data\"\n");
+            y.append("          socketDirectory: \"").append(pg).append("\"\n");
+            y.append("          logFile: \"").append(dir.resolve("pglog")).append("/${node}.log\"\n");
+            y.append("          port: 5432\n          listenAddresses: \"*\"\n          stopGrace: 5s\n          immediateGrace: 3s\n");
+            y.append("          settings: [\"cluster_name=${node}\", \"shared_buffers=16MB\", \"max_connections=200\", \"wal_sender_timeout=2s\", \"wal_receiver_timeout=2s\"]\n");
+            y.append("          replication: {mode: ").append(System.getProperty("replicated.mode", "sync"))
+                    .append(", addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"}, user: postgres}\n");
+            y.append("        start: {timeout: 60s}\n        stop: {timeout: 15s}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            y.append("        deepCheck: {interval: 10s, timeout: 5s}\n");
+            y.append("      - id: vip\n        type: ip\n        dependsOn: [pg]\n");
+            y.append("        params: {interface: pub0, address: ").append(VIP_DB).append("/24}\n");
+            y.append("        start: {timeout: 5s}\n");
+            y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            config = dir.resolve("cluster.yaml");
+            Files.writeString(config, y.toString());
             return;
         }
         if (layout == Layout.VIP_WITNESS) {
@@ -1132,8 +1202,8 @@ public final class SharedArrayCluster implements AutoCloseable {
         for (String n : namespaces) {
             CommandRunner.run(Command.of("ip", "netns", "del", n), Duration.ofSeconds(10));
         }
-        CommandRunner.run(Command.of("rm", "-rf", dir.resolve("lun1.img").toString(), dir.resolve("volume.img").toString()),
-                Duration.ofSeconds(30));
+        CommandRunner.run(Command.of("rm", "-rf", dir.resolve("lun1.img").toString(), dir.resolve("volume.img").toString(),
+                dir.resolve("pg").toString()), Duration.ofSeconds(30));
         say("cleaned up: namespaces, tgtd, loop device, images removed (logs kept in " + dir + ")");
     }
 

@@ -183,6 +183,10 @@ final class GroupsReader extends ConfigFields {
                 type = t.asText();
             }
             Map<String, Object> params = freeMap(n.get("params"), at + ".params");
+            for (String[] miss : NodeParams.nearMisses(params, at + ".params")) {
+                problem(miss[0], "'" + miss[1] + "' is not a placeholder Tandem knows",
+                        "write " + NodeParams.NODE + " (replaced by the id of the node that runs the resource)");
+            }
             List<String> deps = new ArrayList<>();
             List<JsonNode> ds = list(n.get("dependsOn"), at + ".dependsOn", false, 0, null);
             for (int j = 0; j < ds.size(); j++) {

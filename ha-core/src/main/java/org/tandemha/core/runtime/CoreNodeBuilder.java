@@ -30,6 +30,7 @@ import org.tandemha.api.ResourceType;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.ConfigLoader;
 import org.tandemha.core.config.GroupSpec;
+import org.tandemha.core.config.NodeParams;
 import org.tandemha.core.config.PluginSpec;
 import org.tandemha.core.config.ResourceSpec;
 import org.tandemha.core.agents.AdvisedTimeouts;
@@ -220,7 +221,8 @@ public final class CoreNodeBuilder implements NodeBuilder {
                 ResourceType t = allTypes.get(r.type());
                 ResourceSpec eff = r;
                 try {
-                    ResourceParts built = t.create(new PluginConfig(r.id(), r.type(), r.path(), r.params()), resourceContext);
+                    ResourceParts built = t.create(new PluginConfig(r.id(), r.type(), r.path(),
+                            NodeParams.expand(r.params(), localNode)), resourceContext);
                     if (r.id().equals(g.promotableResource())
                             && !(built.resource() instanceof org.tandemha.api.PromotableResource)) {
                         problems.add(new Problem(r.path(), "group " + g.id() + " is promotable, but its first resource '"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The replicated example cluster (issue 19, pure-software mode): two nodes in network namespaces, each with its own
+# PostgreSQL 15 copy (no shared disk), group db promotable (pg replicated in sync mode, then the floating address
+# 192.0.2.10 that follows the primary), a witness and a client in a third namespace that writes through the floating
+# address all the time and records every commit PostgreSQL acknowledged. Needs root (namespaces, PostgreSQL run as
+# the postgres user).
+#
+#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|all] [--runs N] [--bench]
+#
+#   kill         kill -9 of the primary's machine (its Tandem JVM and its PostgreSQL): the standby is promoted (the
+#                PROMOTED event says the data at risk), the address follows; the old primary's machine comes back
+#                and must rejoin as a standby (rewound with pg_rewind, or cloned again), never as a primary
+#   kill-tandem  kill -9 of Tandem alone on the primary: its PostgreSQL runs on as a primary (its commits wait for
+#                the standby that left it); the standby is promoted; Tandem restarted turns the old one into a standby
+#   heartbeat    every heartbeat path cut (link down, public path off): the witness hears both nodes, nothing moves
+#   switchover   a planned switchover to the standby: demote, then promote; the old primary streams from the new one
+#   all          every scenario above, one after the other (the default is kill)
+# Every run checks: never two servers acknowledging writes as primaries, 0 acknowledged writes lost (read back from
+# the new primary). With --runs N every scenario runs N times and a table is printed; --bench adds the figure line
+# "replicated failover ms: p50=... p99=... lost_acknowledged=..." over the kill runs (examples/bench/run.sh replicated).
+# REPLICATED_MODE=async runs the cluster in async mode instead (losses are then allowed, and reported).
+# Ctrl-C stops everything: the nodes, their PostgreSQL servers, the witness, the client; namespaces and data removed.
+set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+here="$(cd "$(dirname "$0")" && pwd)"
+root="${ROOT:-$(cd "$here/../.." && pwd)}"
+if [ "$(id -u)" != 0 ]; then
+  echo "replicated: needs root (network namespaces, PostgreSQL run as the postgres user); run it with sudo" >&2
+  exit 2
+fi
+command -v ip >/dev/null || { echo "replicated: ip not found; install iproute2" >&2; exit 2; }
+ls /usr/lib/postgresql/*/bin/pg_rewind >/dev/null 2>&1 || { echo "replicated: PostgreSQL not installed (apt-get install postgresql)" >&2; exit 2; }
+id postgres >/dev/null 2>&1 || { echo "replicated: no postgres user (apt-get install postgresql creates it)" >&2; exit 2; }
+cd "$root"
+. "$here/../shared-array/lib.sh"
+run_driver org.tandemha.examples.replicated.ReplicatedMain --mode "${REPLICATED_MODE:-sync}" "$@"

@@ -1,0 +1,467 @@
+package org.tandemha.examples.replicated;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tandemha.core.exec.Posix;
+import org.tandemha.examples.sharedarray.SharedArrayCluster;
+import org.tandemha.examples.sharedarray.SharedArrayCluster.Line;
+import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
+
+/**
+ * Runs the replicated example cluster and its faults ({@code examples/replicated/run.sh}): two nodes in network
+ * namespaces, each with its own PostgreSQL 15 copy, group db promotable (pg replicated, then the floating address
+ * {@value SharedArrayCluster#VIP_DB} that follows the primary), a client in a third namespace writing through the
+ * floating address all the time.
+ *
+ * <pre>
+ * java -cp ... org.tandemha.examples.replicated.ReplicatedMain --scenario kill|kill-tandem|heartbeat|switchover|all
+ *      [--runs N] [--mode sync|async] [--classpath CP] [--bench]
+ * </pre>
+ *
+ * Every scenario starts from "both nodes up, one primary, one streaming standby" and leaves the cluster so; the
+ * node it hits is whichever is the primary then. With {@code --runs N} each scenario runs N times and a table is
+ * printed; {@code --bench} prints the figure line {@code replicated failover ms: p50=... p99=... lost_acknowledged=...}
+ * over the kill runs. Exit status 0 when every run passed its checks, 1 otherwise, 2 for bad usage or a set-up
+ * failure.
+ */
+public final class ReplicatedMain {
+    static final List<String> SCENARIOS = List.of("kill", "kill-tandem", "heartbeat", "switchover");
+    /** The bound for the primary to answer through the floating address again. */
+    static final Duration FAILOVER_BOUND = Duration.ofSeconds(30);
+    /** The bound for a restarted old primary to stream as a standby again (rewind or clone included). */
+    static final Duration REJOIN_BOUND = Duration.ofSeconds(90);
+    static final String N1 = "192.0.2.1";
+    static final String N2 = "192.0.2.2";
+
+    private ReplicatedMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> a = Arrays.asList(args);
+        if (a.contains("--help") || a.contains("-h")) {
+            System.out.println("usage: ReplicatedMain --scenario " + String.join("|", SCENARIOS) + "|all [--runs N] [--bench]"
+                    + " [--classpath CP]\nThe replicated PostgreSQL cluster and its fault scenarios (root; examples/replicated/run.sh runs it).");
+            return;
+        }
+        String scenario = "kill";
+        int runs = 1;
+        boolean bench = false;
+        String cp = System.getProperty("java.class.path");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--scenario" -> scenario = args[++i];
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--classpath" -> cp = args[++i];
+                case "--bench" -> bench = true;
+                case "--mode" -> System.setProperty("replicated.mode", args[++i]); // the group's replication mode
+                default -> {
+                    System.err.println("unknown option " + args[i] + "; use --scenario " + String.join("|", SCENARIOS)
+                            + "|all [--runs N] [--bench]");
+                    System.exit(2);
+                }
+            }
+        }
+        List<String> which = scenario.equals("all") ? SCENARIOS : List.of(scenario.split(","));
+        for (String s : which) {
+            if (!SCENARIOS.contains(s)) {
+                System.err.println("unknown scenario '" + s + "'; choose from " + String.join(", ", SCENARIOS) + " or all");
+                System.exit(2);
+            }
+        }
+        if (!Posix.isRoot()) {
+            System.err.println("the replicated cluster needs root (network namespaces, PostgreSQL as the postgres user); run it with sudo");
+            System.exit(2);
+        }
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        Suite suite = new Suite(cp, out);
+        boolean ok = suite.run(which, runs);
+        if (bench) {
+            suite.printBench();
+        }
+        System.exit(ok ? 0 : suite.setUpFailed ? 2 : 1);
+    }
+
+    /**
+     * One run of one fault, as checked.
+     *
+     * @param failoverMs  kill to the new primary answering through the floating address (-1: not measured)
+     * @param writesBackMs the fault to the first write acknowledged again through the floating address
+     * @param rejoined    whether the old primary came back as a streaming standby (true when not applicable)
+     */
+    record Run(String fault, boolean failedOver, int splitBrains, long lostWrites, long failoverMs, long writesBackMs,
+               boolean rejoined, boolean passed, String note) {
+    }
+
+    /** The cluster, the runs, the table. */
+    static final class Suite {
+        private final String classpath;
+        private final PrintStream out;
+        final List<Run> results = new ArrayList<>();
+        boolean setUpFailed;
+        private SharedArrayCluster c;
+        private NodeProc client;
+
+        Suite(String classpath, PrintStream out) {
+            this.classpath = classpath;
+            this.out = out;
+        }
+
+        boolean run(List<String> scenarios, int runs) throws Exception {
+            try (SharedArrayCluster cluster = new SharedArrayCluster(SharedArrayCluster.Layout.REPLICATED, classpath, out)) {
+                c = cluster;
+                try {
+                    up();
+                } catch (IOException e) {
+                    c.say("SET-UP FAILED: " + e.getMessage());
+                    setUpFailed = true;
+                    return false;
+                }
+                client.send("watch " + N1 + " " + N2);
+                try {
+                    for (int i = 1; i <= runs; i++) {
+                        for (String s : scenarios) {
+                            out.println();
+                            c.say("=== scenario " + s + (runs > 1 ? " (run " + i + " of " + runs + ")" : "") + " ===");
+                            Run r;
+                            try {
+                                r = switch (s) {
+                                    case "kill" -> kill(false);
+                                    case "kill-tandem" -> kill(true);
+                                    case "heartbeat" -> heartbeatCut();
+                                    case "switchover" -> switchover();
+                                    default -> throw new IllegalArgumentException(s);
+                                };
+                            } catch (IOException | RuntimeException e) {
+                                r = new Run(s, false, 0, 0, -1, -1, false, false, "error: " + e);
+                            }
+                            results.add(r);
+                            c.say((r.passed ? "PASS " : "FAIL ") + s + ": " + r.note);
+                            if (!healthy()) {
+                                c.say("the cluster is not back to one primary and one streaming standby; stopping here (logs in " + c.dir + ")");
+                                printTable();
+                                return false;
+                            }
+                        }
+                    }
+                } finally {
+                    client.send("watch stop");
+                }
+                printTable();
+                return results.stream().allMatch(Run::passed);
+            }
+        }
+
+        // ------------------------------------------------------------ cluster
+
+        private void up() throws Exception {
+            c.setUp();
+            c.say("configuration: " + c.config() + " (one file; ${node} in the PostgreSQL paths gives each node its own copy)");
+            c.startNodes("node1", "node2");
+            client = c.startJava("client", "client", ReplicaClient.class.getName(), "CLIENT-READY");
+            if (!c.awaitOnline("node1", "db", Duration.ofSeconds(90))) {
+                throw new IOException("group db did not come online on node1 within 90 s; see " + c.dir.resolve("node1.log"));
+            }
+            c.say("group db primary on node1: PostgreSQL promoted on its own copy, floating address " + SharedArrayCluster.VIP_DB);
+            if (!awaitRole("node2", "standby streaming", REJOIN_BOUND)) {
+                throw new IOException("node2 did not become a streaming standby within " + REJOIN_BOUND.toSeconds() + " s; see "
+                        + c.dir.resolve("node2.log") + " and " + c.dir.resolve("pglog/node2.log"));
+            }
+            c.say("node2 is a streaming standby of node1 (cloned with pg_basebackup)");
+            Line init = send("init " + SharedArrayCluster.VIP_DB, "INIT", Duration.ofSeconds(40));
+            if (init == null || !init.text().endsWith(" ok")) {
+                throw new IOException("the client could not create its tables through " + SharedArrayCluster.VIP_DB + ": "
+                        + (init == null ? "no answer" : init.text()));
+            }
+        }
+
+        private Line send(String command, String answer, Duration wait) throws InterruptedException {
+            long from = System.nanoTime();
+            client.send(command);
+            return client.await(from, l -> l.startsWith(answer + " "), wait);
+        }
+
+        private static String host(String node) {
+            return node.equals("node1") ? N1 : N2;
+        }
+
+        private static String other(String node) {
+            return node.equals("node1") ? "node2" : "node1";
+        }
+
+        private String role(String node) throws InterruptedException {
+            Line l = send("role " + host(node), "ROLE", Duration.ofSeconds(10));
+            return l == null ? "no answer" : l.text().split(" ", 4)[3];
+        }
+
+        private boolean awaitRole(String node, String role, Duration wait) throws InterruptedException {
+            long end = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < end) {
+                if (role(node).equals(role)) {
+                    return true;
+                }
+                Thread.sleep(250);
+            }
+            return false;
+        }
+
+        private String primary() throws InterruptedException {
+            for (int i = 0; i < 40; i++) {
+                for (String n : List.of("node1", "node2")) {
+                    if (role(n).equals("primary")) {
+                        return n;
+                    }
+                }
+                Thread.sleep(250);
+            }
+            return null;
+        }
+
+        /** One primary and one streaming standby (waiting for the standby a while). */
+        private boolean healthy() throws InterruptedException {
+            String p = primary();
+            return p != null && awaitRole(other(p), "standby streaming", REJOIN_BOUND);
+        }
+
+        private int splits(long from) {
+            return (int) client.linesSince(from).stream().filter(l -> l.text().startsWith("SPLIT ")).count();
+        }
+
+        private void startWrites() throws InterruptedException {
+            client.send("writes " + SharedArrayCluster.VIP_DB);
+            Thread.sleep(500);
+        }
+
+        private long arm() throws InterruptedException {
+            Line a = send("arm", "ARMED", Duration.ofSeconds(5));
+            return a == null ? System.nanoTime() : Long.parseLong(a.text().split(" ")[1]);
+        }
+
+        /** Stops the writes and reads every acknowledged id back from the primary; returns how many are missing. */
+        private long stopWritesAndVerify() throws InterruptedException {
+            Line w = send("writes stop", "WRITES", Duration.ofSeconds(30));
+            Line v = send("verify " + SharedArrayCluster.VIP_DB, "VERIFY", Duration.ofSeconds(40));
+            c.say("client: " + (w == null ? "(no answer)" : w.text().replaceFirst("WRITES \\d+ ", "writes "))
+                    + "; read back from the primary: " + (v == null ? "(no answer)" : v.text().replaceFirst("VERIFY \\d+ ", "")));
+            if (v == null) {
+                return -1;
+            }
+            String lost = v.text().replaceFirst(".*lost=(-?\\d+).*", "$1");
+            return Long.parseLong(lost);
+        }
+
+        /** ms from {@code since} to the first write acknowledged after {@code armed}; -1 if none within the wait. */
+        private long writesBack(long armed, long since, Duration wait) throws InterruptedException {
+            Line up = client.await(armed, l -> l.startsWith("UP "), wait);
+            return up == null ? -1 : (Long.parseLong(up.text().split(" ")[1]) - since) / 1_000_000;
+        }
+
+        private List<String> events(String node, long from, String... kinds) {
+            NodeProc n = c.node(node);
+            List<String> o = new ArrayList<>();
+            if (n == null) {
+                return o;
+            }
+            for (Line l : n.linesSince(from)) {
+                String t = l.text();
+                if (!t.startsWith("EVENT ")) {
+                    continue;
+                }
+                for (String k : kinds) {
+                    if (t.contains(" " + k + " ")) {
+                        String[] f = t.split(" ", 5);
+                        o.add(f.length == 5 ? f[4] : t);
+                        break;
+                    }
+                }
+            }
+            return o;
+        }
+
+        /**
+         * Kill -9 of the primary's machine (its JVM and its PostgreSQL: every process in its namespace), or with
+         * {@code tandemOnly} of its Tandem JVM alone (its PostgreSQL runs on as a primary, its kernel keeps the floating
+         * address). The standby is promoted and the floating address follows; then the old primary's Tandem is
+         * started again: it must come back as a standby of the new primary (stopped, rewound, or cloned again), never
+         * as a primary; no acknowledged write may be lost, and never may both servers acknowledge writes as primaries.
+         */
+        private Run kill(boolean tandemOnly) throws Exception {
+            String name = tandemOnly ? "kill-tandem" : "kill";
+            String p = primary();
+            if (p == null) {
+                return new Run(name, false, 0, 0, -1, -1, false, false, "no primary before the fault");
+            }
+            String s = other(p);
+            startWrites();
+            long from = System.nanoTime();
+            long killedAt = System.nanoTime();
+            String what;
+            java.util.Set<Long> machinePids = java.util.Set.of();
+            if (tandemOnly) {
+                long pid = c.killJvm(p);
+                what = "kill -9 of " + p + "'s Tandem JVM alone (pid " + pid + "; its PostgreSQL runs on as a primary)";
+            } else {
+                machinePids = c.pids(p);
+                int n = c.kill(p);
+                what = "kill -9 of " + p + "'s whole machine (" + n + " processes: Tandem JVM, PostgreSQL)";
+            }
+            long armed = arm();
+            c.say(what);
+            Line prim = send("primary " + SharedArrayCluster.VIP_DB + " " + s + " " + FAILOVER_BOUND.toMillis(), "PRIMARY",
+                    FAILOVER_BOUND.plusSeconds(5));
+            boolean moved = prim != null && prim.text().contains(" ok ");
+            long failover = moved ? (prim.nanos() - killedAt) / 1_000_000 : -1;
+            for (String e : events(s, from, "PROMOTED", "SAFETY_CHECK", "FAILOVER_STARTED", "FAILOVER_FINISHED")) {
+                c.say("  " + s + ": " + e);
+            }
+            c.say(moved ? s + "'s server answers as the primary through " + SharedArrayCluster.VIP_DB + " " + failover
+                    + " ms after the kill" : s + " did NOT answer as the primary through the floating address: "
+                    + (prim == null ? "no answer" : prim.text()));
+            // the old primary's machine (or daemon) comes back. A machine that died has no process left: wait until
+            // this container's init has reaped the killed ones (a dead postmaster's zombie would hold its lock file)
+            for (int i = 0; i < 100 && machinePids.stream().anyMatch(x -> java.nio.file.Files.exists(java.nio.file.Path.of("/proc", Long.toString(x)))); i++) {
+                Thread.sleep(50);
+            }
+            long back = System.nanoTime();
+            c.startNode(p);
+            boolean rejoined = awaitRole(p, "standby streaming", REJOIN_BOUND);
+            for (String e : events(p, back, "STANDBY_STATE", "RESOURCE_STARTED", "RESOURCE_START_FAILED", "RESOURCE_STOPPED",
+                    "DEMOTED", "PROMOTED", "NOTE")) {
+                c.say("  " + p + ": " + e);
+            }
+            c.say(p + (rejoined ? " came back as a streaming standby of " + s + " in "
+                    + (System.nanoTime() - back) / 1_000_000 + " ms" : " did NOT come back as a streaming standby: " + role(p)));
+            long writes = writesBack(armed, killedAt, Duration.ofSeconds(30));
+            c.say("first write acknowledged through the floating address " + writes + " ms after the kill"
+                    + " (sync mode: the new primary's commits wait for a standby, here the returning one)");
+            Thread.sleep(1000);
+            long lost = stopWritesAndVerify();
+            int split = splits(from);
+            boolean promotedOnce = events(p, back, "PROMOTED").isEmpty();
+            boolean pass = moved && rejoined && lost == 0 && split == 0 && promotedOnce;
+            return new Run(name, moved, split, lost, failover, writes, rejoined, pass, "primary moved " + p + " -> " + s + ": "
+                    + moved + ", " + p + " back as standby: " + rejoined + ", lost acknowledged writes " + lost
+                    + ", rounds with two primaries " + split + (promotedOnce ? "" : ", " + p + " WAS PROMOTED on its return"));
+        }
+
+        /**
+         * The heartbeat link cut and the public heartbeat path off on both nodes: no heartbeat path is left, but the
+         * witness still hears both nodes, so nothing may move (and writes go on through the floating address).
+         */
+        private Run heartbeatCut() throws Exception {
+            String p = primary();
+            if (p == null) {
+                return new Run("heartbeat", false, 0, 0, -1, -1, true, false, "no primary before the fault");
+            }
+            startWrites();
+            long from = System.nanoTime();
+            c.link("hb", false);
+            c.node("node1").command("path public off", Duration.ofSeconds(5));
+            c.node("node2").command("path public off", Duration.ofSeconds(5));
+            c.say("every heartbeat path cut: heartbeat link down, public path off on both nodes");
+            Thread.sleep(6000);
+            for (String n : List.of("node1", "node2")) {
+                for (String e : events(n, from, "PATH_DOWN", "SAFETY_CHECK", "STAND_DOWN", "FAILOVER_STARTED", "PROMOTED")) {
+                    c.say("  " + n + ": " + e);
+                }
+            }
+            String after = role(p);
+            c.say("after 6 s: " + p + " is " + after + ", " + other(p) + " is " + role(other(p)));
+            c.link("hb", true);
+            c.node("node1").command("path public on", Duration.ofSeconds(5));
+            c.node("node2").command("path public on", Duration.ofSeconds(5));
+            c.say("heartbeat paths restored");
+            Thread.sleep(2000);
+            long lost = stopWritesAndVerify();
+            int split = splits(from);
+            boolean moved = !after.equals("primary") || !events(other(p), from, "PROMOTED").isEmpty();
+            boolean pass = !moved && lost == 0 && split == 0;
+            return new Run("heartbeat", moved, split, lost, -1, -1, true, pass, "primary stayed on " + p + ": " + !moved
+                    + ", lost acknowledged writes " + lost + ", rounds with two primaries " + split);
+        }
+
+        /** A planned switchover to the standby: the primary is demoted first, then the standby promoted. */
+        private Run switchover() throws Exception {
+            String p = primary();
+            if (p == null) {
+                return new Run("switchover", false, 0, 0, -1, -1, false, false, "no primary before the switchover");
+            }
+            String s = other(p);
+            startWrites();
+            long from = System.nanoTime();
+            long armed = arm();
+            String r = c.node(p).command("switchover db " + s, Duration.ofSeconds(90));
+            c.say("switchover db to " + s + ": " + r);
+            Line prim = send("primary " + SharedArrayCluster.VIP_DB + " " + s + " " + FAILOVER_BOUND.toMillis(), "PRIMARY",
+                    FAILOVER_BOUND.plusSeconds(5));
+            boolean moved = prim != null && prim.text().contains(" ok ");
+            long ms = moved ? (prim.nanos() - from) / 1_000_000 : -1;
+            boolean rejoined = awaitRole(p, "standby streaming", REJOIN_BOUND);
+            for (String n : List.of(p, s)) {
+                for (String e : events(n, from, "DEMOTED", "PROMOTED", "STANDBY_STATE", "SWITCHOVER_FINISHED")) {
+                    c.say("  " + n + ": " + e);
+                }
+            }
+            long writes = writesBack(armed, from, Duration.ofSeconds(30));
+            c.say(s + " primary through the floating address " + ms + " ms after the command; " + p + " a streaming standby: "
+                    + rejoined + "; first write acknowledged again after " + writes + " ms");
+            Thread.sleep(1000);
+            long lost = stopWritesAndVerify();
+            int split = splits(from);
+            boolean pass = r.startsWith("accepted") && moved && rejoined && lost == 0 && split == 0;
+            return new Run("switchover", moved, split, lost, ms, writes, rejoined, pass, "primary " + p + " -> " + s + ": "
+                    + moved + ", " + p + " standby: " + rejoined + ", lost acknowledged writes " + lost
+                    + ", rounds with two primaries " + split);
+        }
+
+        void printTable() {
+            Map<String, List<Run>> by = new LinkedHashMap<>();
+            for (Run r : results) {
+                by.computeIfAbsent(r.fault, k -> new ArrayList<>()).add(r);
+            }
+            out.println();
+            out.printf("%-12s %5s %10s %13s %13s %22s %22s %9s %7s%n", "fault", "runs", "failovers", "two primaries",
+                    "lost acked", "primary back p50/max", "writes back p50/max", "rejoined", "passed");
+            for (Map.Entry<String, List<Run>> e : by.entrySet()) {
+                List<Run> rs = e.getValue();
+                out.printf("%-12s %5d %10d %13d %13d %22s %22s %9s %7s%n", e.getKey(), rs.size(),
+                        rs.stream().filter(Run::failedOver).count(), rs.stream().mapToInt(Run::splitBrains).sum(),
+                        rs.stream().mapToLong(r -> Math.max(0, r.lostWrites)).sum(),
+                        p50max(rs.stream().map(Run::failoverMs).toList()), p50max(rs.stream().map(Run::writesBackMs).toList()),
+                        rs.stream().filter(Run::rejoined).count() + "/" + rs.size(),
+                        rs.stream().filter(Run::passed).count() + "/" + rs.size());
+            }
+        }
+
+        private static String p50max(List<Long> values) {
+            List<Long> v = values.stream().filter(x -> x >= 0).sorted().toList();
+            return v.isEmpty() ? "n/a" : v.get((v.size() - 1) / 2) + " / " + v.get(v.size() - 1) + " ms";
+        }
+
+        /** The benchmark's figure line over the kill runs. */
+        void printBench() {
+            List<Run> kills = results.stream().filter(r -> r.fault.equals("kill")).toList();
+            List<Long> v = kills.stream().map(Run::failoverMs).filter(x -> x >= 0).sorted().toList();
+            long lost = kills.stream().mapToLong(r -> Math.max(0, r.lostWrites)).sum();
+            if (v.isEmpty()) {
+                out.println("replicated failover ms: no kill run measured");
+                return;
+            }
+            long p50 = v.get((v.size() - 1) / 2);
+            long p99 = v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.99) - 1));
+            List<Long> w = kills.stream().map(Run::writesBackMs).filter(x -> x >= 0).sorted().toList();
+            out.printf("replicated failover ms: p50=%d p99=%d lost_acknowledged=%d (trials=%d, measured=%d, mode=%s)%n", p50, p99,
+                    lost, kills.size(), v.size(), System.getProperty("replicated.mode", "sync"));
+            if (!w.isEmpty()) {
+                out.printf("replicated writes acknowledged again ms: p50=%d max=%d (sync: include the old primary's return as"
+                        + " a standby)%n", w.get((w.size() - 1) / 2), w.get(w.size() - 1));
+            }
+        }
+    }
+}

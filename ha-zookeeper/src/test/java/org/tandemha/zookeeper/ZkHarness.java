@@ -63,6 +63,16 @@ final class ZkHarness implements AutoCloseable {
         List<InstanceSpec> specs = FreePorts.ensemble(servers, tickMs);
         TestingCluster zk = new TestingCluster(specs);
         zk.start();
+        // Serving before the nodes start: a node whose first connection finds no quorum yet gets its session seconds
+        // later (the client's back-off), and its groups' places are taken meanwhile (a flake on a fast machine).
+        try (org.apache.curator.framework.CuratorFramework probe = org.apache.curator.framework.CuratorFrameworkFactory
+                .newClient(zk.getConnectString(), 3000, 3000, new org.apache.curator.retry.RetryNTimes(60, 250))) {
+            probe.start();
+            if (!probe.blockUntilConnected(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test ensemble did not serve within 30 s: " + zk.getConnectString());
+            }
+            probe.checkExists().forPath("/"); // a read the quorum answers
+        }
         return zk;
     }
 

@@ -300,9 +300,9 @@ public final class Engine {
         }
         String lost = s.ownership.lostRight(g);
         if (lost != null) {
-            // a lease lost while the group was in maintenance (left running then): stop it now that it is managed
-            s.emit(EventKind.STAND_DOWN, Level.ERROR, g.id(), null, "node " + s.self + " " + lost + " (lost while "
-                    + g.id() + " was in maintenance): stopping it here at once", Map.of());
+            // a lease lost without the loss reaching this group (e.g. while it was in maintenance, left running then)
+            s.emit(EventKind.STAND_DOWN, Level.ERROR, g.id(), null, "node " + s.self + " " + lost + ": stopping "
+                    + g.id() + " here at once", Map.of());
             s.sequencer.beginStop(g, StopReason.LEASE_LOST);
             return true;
         }

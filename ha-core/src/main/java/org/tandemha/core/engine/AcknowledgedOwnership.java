@@ -31,7 +31,7 @@ final class AcknowledgedOwnership implements Ownership {
 
     @Override
     public long knownGeneration(GroupRecord g) {
-        long k = Math.max(Math.max(Math.max(g.gen, g.claimGen), g.ackGen), g.floor);
+        long k = Math.max(Math.max(Math.max(g.gen, g.claimGen), Math.max(g.ackGen, g.heldSeen)), g.floor);
         for (PeerRecord p : s.peers.values()) {
             GroupAnn a = s.ann(p, g);
             if (a != null) {
@@ -43,7 +43,7 @@ final class AcknowledgedOwnership implements Ownership {
 
     @Override
     public long heldGeneration(GroupRecord g) {
-        long k = Math.max(g.gen, g.floor);
+        long k = Math.max(Math.max(g.gen, g.floor), g.heldSeen);
         for (PeerRecord p : s.peers.values()) {
             GroupAnn a = s.ann(p, g);
             if (a != null && a.state() != LocalState.CLAIMING) {
@@ -65,6 +65,7 @@ final class AcknowledgedOwnership implements Ownership {
         g.prevGen = Math.max(heldGeneration(g), g.ackGen);
         g.ackNode = null;
         g.ackGen = 0;
+        g.conflictSince = -1;
         s.setState(g, LocalState.CLAIMING, "claiming generation " + g.claimGen);
         s.emit(EventKind.GROUP_CLAIMED, Level.INFO, g.id(), null, s.self + " claims group " + g.id() + " for generation "
                 + g.claimGen, Map.of("generation", String.valueOf(g.claimGen)));
@@ -157,11 +158,54 @@ final class AcknowledgedOwnership implements Ownership {
             if (a.active()) {
                 return n + " holds it (" + a.state() + ")";
             }
-            if (a.state() == LocalState.CLAIMING && s.placement.precedence(g, n, handoff) < s.placement.precedence(g, s.self, handoff)) {
-                return n + " claims it with precedence";
+            if (a.state() == LocalState.CLAIMING) {
+                if (s.placement.precedence(g, n, handoff) < s.placement.precedence(g, s.self, handoff)) {
+                    return n + " claims it with precedence";
+                }
+                if (n.equals(g.yieldTo) && a.gen() == g.yieldGen) {
+                    return n + " claims it for generation " + a.gen() + " and this node gave way to that claim";
+                }
+                if (outlastedConflict(g, n, a.gen())) {
+                    g.yieldTo = n;
+                    g.yieldGen = a.gen();
+                    return n + " claims it too (generation " + a.gen() + ") and neither claim gave way within "
+                            + Durations.format(conflictPatience()) + ": the higher generation goes first";
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * How long two claims may each see precedence for themselves before the one of lower generation (at equal
+     * generations, of the later node name) gives way. Views of the latest hand-over can differ for good (a node
+     * announcing a claim does not announce what it held before), so precedence alone can leave both claims open for
+     * ever; the order by generation and name is the same on both nodes. Safety does not rest on it: a claim still
+     * needs every acknowledgement.
+     */
+    Duration conflictPatience() {
+        return s.spec.timing().safetyRetryMin().multipliedBy(2);
+    }
+
+    /** Whether this node's open claim has met the claim of {@code n} long enough and ranks below it. */
+    private boolean outlastedConflict(GroupRecord g, String n, long theirGen) {
+        if (g.state != LocalState.CLAIMING) {
+            return false;
+        }
+        if (g.conflictSince < 0) {
+            g.conflictSince = s.now;
+            return false;
+        }
+        if (s.now - g.conflictSince < conflictPatience().toMillis()) {
+            return false;
+        }
+        return theirGen > g.claimGen || theirGen == g.claimGen && n.compareTo(s.self) < 0;
+    }
+
+    /** When an open claim's conflict is decided (see {@link #conflictPatience}), or -1. */
+    @Override
+    public long decidesAt(GroupRecord g) {
+        return g.state == LocalState.CLAIMING && g.conflictSince >= 0 ? g.conflictSince + conflictPatience().toMillis() : -1;
     }
 
     private boolean anyFatal(GroupRecord g) {
@@ -241,6 +285,17 @@ final class AcknowledgedOwnership implements Ownership {
                 // no acknowledgement from here.
                 return;
             }
+        }
+        if (g.yieldTo != null) {
+            PeerRecord y = s.peers.get(g.yieldTo);
+            GroupAnn a = y == null ? null : s.ann(y, g);
+            if (y != null && y.reachable && !y.deadOrFenced && a != null && a.state() == LocalState.CLAIMING
+                    && a.gen() == g.yieldGen) {
+                g.ackNode = y.id; // the claim this node gave way to, whatever its own view of precedence
+                g.ackGen = a.gen();
+                return;
+            }
+            g.yieldTo = null;
         }
         String handoff = s.placement.latestHandoff(g);
         boolean handoffValid = handoff != null && s.placement.eligible(g, handoff);

@@ -370,6 +370,8 @@ public final class Engine {
         for (GroupRecord g : s.groups.values()) {
             if (g.state == LocalState.ONLINE) {
                 t.add(s.placement.switchbackAt(g));
+            } else if (g.state == LocalState.CLAIMING) {
+                t.add(s.ownership.decidesAt(g));
             }
         }
         s.commands.wakeups(t);

@@ -45,6 +45,12 @@ final class GroupRecord {
     /** The highest generation known from before this node's last start (persisted by the runtime). */
     long floor;
     long claimGen;
+    /**
+     * The highest generation a peer announced for the group while not claiming it. Remembered because a peer that
+     * claims announces only the generation it asks for: without this, a node could forget that a generation was held
+     * since the latest hand-over and see that hand-over as still valid, where the claimer does not.
+     */
+    long heldSeen;
     /** The token of the lease this node holds for the group (0: none); lease ownership only. */
     long leaseToken;
     /** Whether this node asked for the group's lease and has not released it; lease ownership only. */
@@ -52,6 +58,16 @@ final class GroupRecord {
     long prevGen;
     String ackNode;
     long ackGen;
+    /**
+     * When this node's open claim first met another claim that has no precedence over it in this node's view (-1:
+     * none yet). Views of the latest hand-over can differ between nodes (one knows of a generation held since, the
+     * other does not), so both claimers may see precedence for themselves; such a conflict is ended after
+     * {@link AcknowledgedOwnership#conflictPatience} by an order both agree on (see {@code yieldTo}).
+     */
+    long conflictSince = -1;
+    /** The claim this node withdrew in favour of after such a conflict (node, generation); null: none. */
+    String yieldTo;
+    long yieldGen;
     String handoff;
     boolean blocked;
     String blockedReason;

@@ -32,6 +32,11 @@ interface Ownership {
         return null;
     }
 
+    /** A time at which this group's open claim is decided without any new input (-1: none). */
+    default long decidesAt(GroupRecord g) {
+        return -1;
+    }
+
     /** Gives up an open claim of this node. */
     void withdraw(GroupRecord g, String why);
 

@@ -107,6 +107,9 @@ final class PeerTracker {
         for (GroupRecord g : s.groups.values()) {
             GroupAnn ga = p.annGroup(g.id());
             if (ga != null) {
+                if (ga.state() != LocalState.CLAIMING && ga.gen() > g.heldSeen) {
+                    g.heldSeen = ga.gen(); // a claim announces the generation asked for, not the one held before
+                }
                 if (ga.state() == LocalState.FAILED) {
                     p.failed.add(g.id());
                 } else {

@@ -412,14 +412,15 @@ class FaultProperties {
     }
 
     /**
-     * Open (liveness), found by a random run on 2026-12-06; the properties' seeds are fixed meanwhile: two nodes claim
-     * app at once (node5 for generation 6 after an operator's switchover to it, node3 for 7 after its own earlier
-     * switchover to itself, both behind second copies, cuts and array resets) and both stay CLAIMING for good, each
-     * apparently seeing the other's claim without precedence over its own (their views of the latest hand-over
-     * differ). A claim conflict must end with one claim withdrawn.
+     * Liveness bug found by a random run on 2026-12-06: node5 held app at generation 5, crashed and booted again;
+     * node3 booted with it and heard node5 only while node5 claimed generation 6. A claim announces the generation
+     * asked for, not the one held before, so node3 knew of no generation held since node4's hand-over to node3 at
+     * generation 2 and claimed as the hand-over's target, while node5 (knowing of 5) claimed by priority: each saw
+     * precedence for itself and both stayed CLAIMING for good. Now a node remembers the highest generation a peer
+     * announced while not claiming, and a conflict where both claims see precedence for themselves is ended after
+     * a while by an order both agree on (the higher generation goes first).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("open: two claims wait for each other for good (see the comment)")
     void claimsDeadlock() {
         checkBackOnline(parse("""
                 nodes=5 switchback=AUTOMATIC arbiter=TRUTH fencing=false seed=132

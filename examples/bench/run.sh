@@ -11,6 +11,7 @@
 #   examples/bench/run.sh keepalived [--trials N]  Tandem (witness; SCSI) against keepalived (VRRPv3, advert 0.1 s) in
 #                                  one lab: whole-server crash to the client's first answer through the VIP (root)
 #   examples/bench/run.sh replicated [N]  kill -9 of the PostgreSQL primary's machine, sync mode: N trials (20), (root)
+#   examples/bench/run.sh properties [ROUNDS]  the engine's simulation properties with random seeds (3 rounds)
 #   examples/bench/run.sh faults [--faults N] [--seed S] [--cluster web|db|both]  the fault lab (root)
 #   examples/bench/run.sh server      a standalone node (bin/tandem run) idle: rss, CPU, threads, startup, a CLI call
 #   examples/bench/run.sh zookeeper [faults] [failovers]  200 faults on a real ensemble + 5 nodes, owner failover, 9 nodes x 500 groups

@@ -166,7 +166,7 @@ class EngineProperties {
      * Safety: whatever the faults and whatever the arbiter says, a group never runs on two live nodes that are
      * not fenced. (The harness checks it after every single step.)
      */
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, seed = "20261206") // seeds fixed: see the closing note of 2026-12-06
+    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, seed = "20261206") // fixed for CI; random seeds: examples/bench/run.sh properties
     void neverOnTwoNodes(@ForAll("faultSchedules") Scenario s) {
         SimCluster c = play(s);
         c.runFor(30_000);
@@ -174,7 +174,7 @@ class EngineProperties {
     }
 
     /** Liveness: once the faults stop, every group is online on exactly one node within 60 s of simulated time. */
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, seed = "20261206") // seeds fixed: see the closing note of 2026-12-06
+    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, seed = "20261206") // fixed for CI; random seeds: examples/bench/run.sh properties
     void onlineAgainAfterFaultsStop(@ForAll("faultSchedules") Scenario s) {
         SimCluster c = play(s);
         heal(c, s);
@@ -184,7 +184,7 @@ class EngineProperties {
     }
 
     /** Switchover, switchback and maintenance never leave a group on two nodes, and never lose it. */
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, seed = "20261206") // seeds fixed: see the closing note of 2026-12-06
+    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, seed = "20261206") // fixed for CI; random seeds: examples/bench/run.sh properties
     void adminCommandsNeverDuplicateOrLose(@ForAll("adminSchedules") Scenario s) {
         SimCluster c = play(s);
         heal(c, s);

@@ -144,7 +144,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         this.log = log;
         this.prefix = "sa" + Long.toString(ProcessHandle.current().pid() % 100000, 36)
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
-        this.dir = Files.createDirectories(Path.of("/tmp", "tandem-" + prefix));
+        // the run directories stay for their logs: the last 3 of them, the older ones go now
+        RunDirs.prune(Path.of("/tmp"), 3);
+        this.dir = RunDirs.create(Path.of("/tmp"), "tandem-" + prefix);
         byte[] key = new byte[24];
         ThreadLocalRandom.current().nextBytes(key);
         StringBuilder hex = new StringBuilder();

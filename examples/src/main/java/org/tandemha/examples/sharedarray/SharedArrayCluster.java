@@ -494,6 +494,8 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("  - {name: disk, transport: disk, priority: 3, interval: 200ms, misses: 5, options: {device: \"")
                     .append(lunUrl).append("\"}}\n");
         }
+        // the heartbeat threads at SCHED_FIFO 10: a busy node still sends and watches heartbeats on time
+        y.append("realtime: {priority: 10, policy: fifo}\n");
         y.append("arbiters:\n");
         if (layout == Layout.LAB_WEB) {
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
@@ -823,7 +825,6 @@ public final class SharedArrayCluster implements AutoCloseable {
         String mount = layout.sharedPids() ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
-                + " -Dtandem.heartbeat.rtPriority=10"
                 // its listener writes every event to stdout, the node's record: the event logger would repeat them
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.tandemha.events=off"
                 + " -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"

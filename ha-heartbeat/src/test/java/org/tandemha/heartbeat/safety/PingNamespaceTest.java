@@ -22,11 +22,6 @@ import org.tandemha.heartbeat.NetnsLab;
 @Timeout(180)
 class PingNamespaceTest {
     static final TwoNodesAndHub NET = new TwoNodesAndHub("tp");
-    static final String P = NET.prefix;
-    static final String NS1 = NET.ns1;
-    static final String NS2 = NET.ns2;
-    static final String NSG = NET.hub;
-    static final String HB1 = NET.hb1;
     static final String KEY = "hex:50696e674e616d65737061636554657374212122232425262728292a2b2c2d2e";
     static NetnsLab lab;
 
@@ -73,10 +68,10 @@ class PingNamespaceTest {
         }
         SafetyNamespaceTest.deleteTree(dir.resolve("state-node1"));
         SafetyNamespaceTest.deleteTree(dir.resolve("state-node2"));
-        try (Child n1 = SafetyNamespaceTest.node("node1", NS1, dir)) {
+        try (Child n1 = SafetyNamespaceTest.node("node1", NET.ns1, dir)) {
             n1.await(s -> s.startsWith("READY"), 0, 30_000, "node1 ready");
             n1.await(s -> s.startsWith("EVENT RESOURCE_STARTED") && s.contains("web/svc"), 0, 30_000, "web started on node1");
-            try (Child n2 = SafetyNamespaceTest.node("node2", NS2, dir)) {
+            try (Child n2 = SafetyNamespaceTest.node("node2", NET.ns2, dir)) {
                 n2.await(s -> s.startsWith("READY"), 0, 30_000, "node2 ready");
                 SafetyNamespaceTest.awaitSeenOnline(n2, "node1");
                 Thread.sleep(1500); // (both counts announced and settled: nothing moves while both reach the gateway)
@@ -85,9 +80,9 @@ class PingNamespaceTest {
                 assertThat(n1.since(0)).noneMatch(s -> s.startsWith("EVENT SWITCHOVER_STARTED"));
 
                 long cutAt = System.nanoTime();
-                lab.nft(NS1, "add table inet " + P);
-                lab.nft(NS1, "add chain inet " + P + " out { type filter hook output priority 0 ; }");
-                lab.nft(NS1, "add rule inet " + P + " out ip daddr 192.0.2.100 drop");
+                lab.nft(NET.ns1, "add table inet " + NET.prefix);
+                lab.nft(NET.ns1, "add chain inet " + NET.prefix + " out { type filter hook output priority 0 ; }");
+                lab.nft(NET.ns1, "add rule inet " + NET.prefix + " out ip daddr 192.0.2.100 drop");
 
                 String move = n1.await(s -> s.startsWith("EVENT SWITCHOVER_STARTED") && s.contains("web"), m1, 30_000,
                         "web leaving node1");

@@ -30,18 +30,9 @@ class NamespaceMembershipTest {
 
     @BeforeAll
     static void namespaces() {
-        lab = NetnsLab.open(P, "skipped: network namespace tests need root (CI runs them as root)", List.of(NS1, NS2), () -> {
-            must("-n", NS1, "link", "set", "lo", "up");
-            must("-n", NS2, "link", "set", "lo", "up");
-            must("link", "add", HB1, "netns", NS1, "type", "veth", "peer", "name", HB2, "netns", NS2);
-            must("link", "add", PUB1, "netns", NS1, "type", "veth", "peer", "name", PUB2, "netns", NS2);
-            must("-n", NS1, "addr", "add", "198.51.100.1/24", "dev", HB1);
-            must("-n", NS2, "addr", "add", "198.51.100.2/24", "dev", HB2);
-            must("-n", NS1, "addr", "add", "192.0.2.1/24", "dev", PUB1);
-            must("-n", NS2, "addr", "add", "192.0.2.2/24", "dev", PUB2);
-            for (String[] nd : new String[][] {{NS1, HB1}, {NS1, PUB1}, {NS2, HB2}, {NS2, PUB2}}) {
-                must("-n", nd[0], "link", "set", nd[1], "up");
-            }
+        lab = NetnsLab.open(P, "skipped: network namespace tests need root (CI runs them as root)", List.of(NS1, NS2), l -> {
+            l.veth(NS1, HB1, "198.51.100.1/24", NS2, HB2, "198.51.100.2/24");
+            l.veth(NS1, PUB1, "192.0.2.1/24", NS2, PUB2, "192.0.2.2/24");
         });
     }
 

@@ -10,15 +10,18 @@ import org.tandemha.core.exec.Execution;
 import org.tandemha.core.exec.Posix;
 
 /**
- * Network namespaces for one namespace test class: created in {@code @BeforeAll} through {@link #open}, deleted in
- * {@code @AfterAll} through {@link #close}, and by a shutdown hook should the JVM end first. Skips the test (JUnit
- * assumption) unless run as root with a usable {@code ip netns}.
+ * Network namespaces for one namespace test class: created in {@code @BeforeAll} through {@link #open}, each with its
+ * loopback up, linked by veth pairs ({@link #veth}) and bridges ({@link #bridge}, {@link #bridgePort}) with
+ * documentation addresses only (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24), changed by commands run inside them
+ * ({@link #exec}, {@link #nft}); deleted in {@code @AfterAll} through {@link #close}, and by a shutdown hook should
+ * the JVM end first. Skips the test (JUnit assumption) unless run as root with a usable {@code ip netns}. Namespace
+ * and interface names start with a per-run prefix ({@link #prefix}); interface names must stay within 15 characters.
  */
 public final class NetnsLab implements AutoCloseable {
     /** What the test's links, addresses and routes are made of; runs after the namespaces exist. */
     @FunctionalInterface
     public interface Setup {
-        void run();
+        void run(NetnsLab lab);
     }
 
     private final List<String> namespaces;
@@ -35,8 +38,9 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     /**
-     * Skips with {@code skipWhenNotRoot} unless root; registers the shutdown hook; adds {@code namespaces} in order,
-     * then runs {@code setup}. If anything fails, every namespace is deleted again before the failure is rethrown.
+     * Skips with {@code skipWhenNotRoot} unless root; registers the shutdown hook; adds {@code namespaces} in order
+     * and sets their loopback up, then runs {@code setup}. If anything fails, every namespace is deleted again before
+     * the failure is rethrown.
      */
     public static NetnsLab open(String prefix, String skipWhenNotRoot, List<String> namespaces, Setup setup) {
         Assumptions.assumeTrue(Posix.isRoot(), skipWhenNotRoot);
@@ -46,13 +50,60 @@ public final class NetnsLab implements AutoCloseable {
         try {
             for (String ns : lab.namespaces) {
                 must("netns", "add", ns);
+                must("-n", ns, "link", "set", "lo", "up");
             }
-            setup.run();
+            setup.run(lab);
         } catch (RuntimeException e) {
             lab.close();
             throw e;
         }
         return lab;
+    }
+
+    /**
+     * A veth pair from {@code devA} in {@code nsA} to {@code devB} in {@code nsB}, each end with its address
+     * ({@code cidr}, e.g. {@code 198.51.100.1/24}; null: none) and up.
+     */
+    public void veth(String nsA, String devA, String cidrA, String nsB, String devB, String cidrB) {
+        must("link", "add", devA, "netns", nsA, "type", "veth", "peer", "name", devB, "netns", nsB);
+        up(nsA, devA, cidrA);
+        up(nsB, devB, cidrB);
+    }
+
+    /** A bridge {@code name} in {@code ns}, with the address {@code cidr} (null: none), up. */
+    public void bridge(String ns, String name, String cidr) {
+        must("-n", ns, "link", "add", name, "type", "bridge");
+        up(ns, name, cidr);
+    }
+
+    /**
+     * Plugs {@code ns} into {@code bridge} (in {@code bridgeNs}): a veth pair from {@code dev} in {@code ns}, with the
+     * address {@code cidr}, to the bridge port {@code port}.
+     */
+    public void bridgePort(String ns, String dev, String cidr, String bridgeNs, String bridge, String port) {
+        must("link", "add", dev, "netns", ns, "type", "veth", "peer", "name", port, "netns", bridgeNs);
+        must("-n", bridgeNs, "link", "set", port, "master", bridge);
+        up(bridgeNs, port, null);
+        up(ns, dev, cidr);
+    }
+
+    /** Runs {@code argv} inside {@code ns} ({@code ip netns exec}); throws naming the command if it fails. */
+    public void exec(String ns, String... argv) {
+        List<String> args = new ArrayList<>(List.of("netns", "exec", ns));
+        args.addAll(List.of(argv));
+        must(args.toArray(String[]::new));
+    }
+
+    /** One nftables command inside {@code ns}, e.g. {@code add rule inet t out ip daddr 192.0.2.100 drop}. */
+    public void nft(String ns, String command) {
+        exec(ns, "nft", command);
+    }
+
+    private static void up(String ns, String dev, String cidr) {
+        if (cidr != null) {
+            must("-n", ns, "addr", "add", cidr, "dev", dev);
+        }
+        must("-n", ns, "link", "set", dev, "up");
     }
 
     /** Runs {@code ip args...} with a 10 s deadline. */

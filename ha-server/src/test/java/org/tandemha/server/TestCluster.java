@@ -10,32 +10,14 @@ import org.tandemha.api.GroupState;
 import org.tandemha.api.GroupStatus;
 import org.tandemha.api.Tandem;
 import org.tandemha.core.sim.InMemoryNetwork;
+import org.tandemha.core.testing.TwoNodeConfig;
 
 /**
  * Two real nodes in one JVM over ha-core's in-memory network, protecting group {@code svc} (one resource of
  * ha-core's test type {@code test-service}); svc starts on node1.
  */
 public final class TestCluster implements AutoCloseable {
-    public static final String CONFIG = """
-            cluster: web
-            key: "hex:000102030405060708090a0b0c0d0e0f"
-            nodes:
-              - {id: node1}
-              - {id: node2}
-            paths:
-              - {name: memory, transport: memory, interval: 100ms, misses: 3}
-            quorum: {twoNodeWithoutArbiter: true}
-            timing: {startupWait: 1s}
-            groups:
-              - id: svc
-                nodes: [node1, node2]
-                resources:
-                  - id: api
-                    type: test-service
-                    params: {greeting: hi}
-                    quickCheck: {interval: 100ms, timeout: 1s}
-                    deepCheck: {interval: 1s, timeout: 1s}
-            """;
+    public static final String CONFIG = TwoNodeConfig.service("web");
 
     private final InMemoryNetwork net = new InMemoryNetwork();
     private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();

@@ -144,7 +144,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         this.log = log;
         this.prefix = "sa" + Long.toString(ProcessHandle.current().pid() % 100000, 36)
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
-        this.dir = Files.createDirectories(Path.of("/tmp", "tandem-" + prefix));
+        // the run directories stay for their logs: the last 3 of them, the older ones go now
+        RunDirs.prune(Path.of("/tmp"), 3);
+        this.dir = RunDirs.create(Path.of("/tmp"), "tandem-" + prefix);
         byte[] key = new byte[24];
         ThreadLocalRandom.current().nextBytes(key);
         StringBuilder hex = new StringBuilder();
@@ -492,6 +494,8 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("  - {name: disk, transport: disk, priority: 3, interval: 200ms, misses: 5, options: {device: \"")
                     .append(lunUrl).append("\"}}\n");
         }
+        // the heartbeat threads at SCHED_FIFO 10: a busy node still sends and watches heartbeats on time
+        y.append("realtime: {priority: 10, policy: fifo}\n");
         y.append("arbiters:\n");
         if (layout == Layout.LAB_WEB) {
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
@@ -821,7 +825,6 @@ public final class SharedArrayCluster implements AutoCloseable {
         String mount = layout.sharedPids() ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
-                + " -Dtandem.heartbeat.rtPriority=10"
                 // its listener writes every event to stdout, the node's record: the event logger would repeat them
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.tandemha.events=off"
                 + " -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"

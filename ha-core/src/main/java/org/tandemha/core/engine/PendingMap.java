@@ -4,14 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
 /**
  * The actions in flight by id (iterated in id order, as before), with an index by deadline: the engine looks for
  * the expired ones and for the next deadline after every input, and with thousands of checks in flight a scan of
- * every one per input was most of its time. Only the mutators the engine uses keep the index.
+ * every one per input was most of its time. A wrapper, not a map: every change goes through a method here, which
+ * keeps the index.
  */
-final class PendingMap extends TreeMap<Long, EngineState.Pending> {
+final class PendingMap {
     private record Due(long deadline, long id) implements Comparable<Due> {
         @Override
         public int compareTo(Due o) {
@@ -20,11 +22,12 @@ final class PendingMap extends TreeMap<Long, EngineState.Pending> {
         }
     }
 
+    private final TreeMap<Long, EngineState.Pending> byId = new TreeMap<>();
     private final TreeSet<Due> byDeadline = new TreeSet<>();
 
-    @Override
-    public EngineState.Pending put(Long id, EngineState.Pending p) {
-        EngineState.Pending old = super.put(id, p);
+    /** Adds or replaces the action {@code id}; returns the one replaced, or null. */
+    EngineState.Pending put(long id, EngineState.Pending p) {
+        EngineState.Pending old = byId.put(id, p);
         if (old != null) {
             byDeadline.remove(new Due(old.deadline(), id));
         }
@@ -32,26 +35,30 @@ final class PendingMap extends TreeMap<Long, EngineState.Pending> {
         return old;
     }
 
-    @Override
-    public EngineState.Pending remove(Object id) {
-        EngineState.Pending old = super.remove(id);
+    /** The action {@code id}, or null. */
+    EngineState.Pending get(long id) {
+        return byId.get(id);
+    }
+
+    /** Removes the action {@code id}; returns it, or null if it was not in flight. */
+    EngineState.Pending remove(long id) {
+        EngineState.Pending old = byId.remove(id);
         if (old != null) {
-            byDeadline.remove(new Due(old.deadline(), (Long) id));
+            byDeadline.remove(new Due(old.deadline(), id));
         }
         return old;
     }
 
-    @Override
-    public void replaceAll(BiFunction<? super Long, ? super EngineState.Pending, ? extends EngineState.Pending> f) {
-        super.replaceAll(f);
+    /** Replaces every action by {@code f}'s answer (e.g. its deadline moved by a pause), in id order. */
+    void replaceAll(BiFunction<Long, EngineState.Pending, EngineState.Pending> f) {
+        byId.replaceAll(f);
         byDeadline.clear();
-        forEach((id, p) -> byDeadline.add(new Due(p.deadline(), id)));
+        byId.forEach((id, p) -> byDeadline.add(new Due(p.deadline(), id)));
     }
 
-    @Override
-    public void clear() {
-        super.clear();
-        byDeadline.clear();
+    /** Each action in flight, in id order. */
+    void forEach(BiConsumer<Long, EngineState.Pending> f) {
+        byId.forEach(f);
     }
 
     /** The ids whose deadline is at or before {@code now}, in id order. */

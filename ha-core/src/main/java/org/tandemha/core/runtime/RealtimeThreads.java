@@ -1,13 +1,11 @@
 package org.tandemha.core.runtime;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandemha.core.config.RealtimeSpec;
+import org.tandemha.core.exec.RealtimeScheduling;
 
 /**
  * {@code realtime.checkPriority} (keepalived's {@code checker_rt_priority}): the engine's thread, the check threads
@@ -19,25 +17,11 @@ import org.tandemha.core.config.RealtimeSpec;
  */
 final class RealtimeThreads {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
-    private static final int SCHED_FIFO = 1;
-    private static final int SCHED_RR = 2;
-    private static final int SCHED_RESET_ON_FORK = 0x40000000;
-    private static final int RLIMIT_RTPRIO = 14;
 
     private final String self;
     private final RealtimeSpec spec;
     /** One error line per node, not one per thread. */
     private final AtomicBoolean reported = new AtomicBoolean();
-
-    private interface C extends Library {
-        int gettid();
-
-        int geteuid();
-
-        int getrlimit(int resource, long[] rlim) throws LastErrorException;
-
-        int sched_setscheduler(int pid, int policy, int[] param) throws LastErrorException;
-    }
 
     RealtimeThreads(String self, RealtimeSpec spec) {
         this.self = self;
@@ -64,38 +48,15 @@ final class RealtimeThreads {
         if (!enabled()) {
             return null;
         }
-        int policy = "fifo".equals(spec.policy()) ? SCHED_FIFO : SCHED_RR;
-        String name = policy == SCHED_FIFO ? "SCHED_FIFO" : "SCHED_RR";
-        String why;
-        try {
-            C c = Native.load("c", C.class);
-            try {
-                c.sched_setscheduler(c.gettid(), policy | SCHED_RESET_ON_FORK, new int[] {spec.checkPriority()});
-                if (reported.compareAndSet(false, true)) {
-                    LOG.info("node {}: engine and check threads run with real-time priority {} {}", self, name,
-                            spec.checkPriority());
-                }
-                return null;
-            } catch (LastErrorException e) {
-                int uid = c.geteuid();
-                String limit;
-                try {
-                    long[] r = new long[2];
-                    c.getrlimit(RLIMIT_RTPRIO, r);
-                    limit = "soft " + (r[0] == -1 ? "unlimited" : r[0]) + ", hard " + (r[1] == -1 ? "unlimited" : r[1]);
-                } catch (Throwable t) {
-                    limit = "unknown";
-                }
-                why = "node " + self + ": realtime.checkPriority: " + name + " " + spec.checkPriority() + " for thread "
-                        + Thread.currentThread().getName() + " not permitted (errno " + e.getErrorCode() + "; "
-                        + (uid == 0 ? "running as root" : "running as uid " + uid + ", not root") + ", RLIMIT_RTPRIO " + limit
-                        + "): run the node as root, or give it CAP_SYS_NICE or RLIMIT_RTPRIO >= " + spec.checkPriority()
-                        + " (systemd: LimitRTPRIO=" + spec.checkPriority() + "; shell: ulimit -r " + spec.checkPriority()
-                        + "); in a container also allow real-time scheduling; or remove realtime.checkPriority";
+        int policy = RealtimeScheduling.policy(spec.policy());
+        String why = RealtimeScheduling.setCurrentThread(self, "realtime.checkPriority",
+                policy | RealtimeScheduling.SCHED_RESET_ON_FORK, spec.checkPriority());
+        if (why == null) {
+            if (reported.compareAndSet(false, true)) {
+                LOG.info("node {}: engine and check threads run with real-time priority {} {}", self,
+                        RealtimeScheduling.policyName(policy), spec.checkPriority());
             }
-        } catch (Throwable t) {
-            why = "node " + self + ": realtime.checkPriority: real-time scheduling unavailable (" + t.getMessage()
-                    + "); it needs Linux. Remove realtime.checkPriority on this platform";
+            return null;
         }
         if (reported.compareAndSet(false, true)) {
             LOG.error("{}; running at normal priority", why);

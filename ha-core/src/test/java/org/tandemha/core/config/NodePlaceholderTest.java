@@ -3,11 +3,13 @@ package org.tandemha.core.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tandemha.api.ActionContext;
 import org.tandemha.api.ActionResult;
 import org.tandemha.api.CheckResult;
@@ -82,7 +84,7 @@ class NodePlaceholderTest {
     }
 
     @Test
-    void theBuilderHandsEachNodeItsExpandedParameters() throws Exception {
+    void theBuilderHandsEachNodeItsExpandedParameters(@TempDir Path dir) throws Exception {
         Map<String, Object> seen = new ConcurrentHashMap<>();
         ResourceType capture = new ResourceType() {
             @Override
@@ -122,7 +124,7 @@ class NodePlaceholderTest {
             for (String node : List.of("node1", "node2")) {
                 ClusterNode n = Tandem.builder().configText(config("/srv/pg/${node}"), true).localNode(node)
                         .membership(net.member(node)).resourceType(capture)
-                        .stateDirectory(java.nio.file.Files.createTempDirectory("tandem-placeholder")).build();
+                        .stateDirectory(dir.resolve(node)).build();
                 n.close();
             }
         }

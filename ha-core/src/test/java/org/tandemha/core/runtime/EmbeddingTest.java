@@ -15,33 +15,14 @@ import org.tandemha.api.EventKind;
 import org.tandemha.api.GroupState;
 import org.tandemha.api.Tandem;
 import org.tandemha.core.sim.InMemoryNetwork;
+import org.tandemha.core.testing.TwoNodeConfig;
 
 /**
  * Two nodes embedded in one JVM, joined by an in-memory network, protect a user-defined resource found through
  * ServiceLoader: a failed check is recovered locally; failures past the limit move the group to the next node.
  */
 class EmbeddingTest {
-    static final String CONFIG = """
-            cluster: embed
-            key: "hex:000102030405060708090a0b0c0d0e0f"
-            nodes:
-              - {id: node1}
-              - {id: node2}
-            paths:
-              - {name: memory, transport: memory, interval: 100ms, misses: 3}
-            quorum: {twoNodeWithoutArbiter: true}
-            timing: {startupWait: 1s}
-            groups:
-              - id: svc
-                nodes: [node1, node2]
-                recovery: {maxAttempts: 1, window: 1m}
-                resources:
-                  - id: api
-                    type: test-service
-                    params: {greeting: hi}
-                    quickCheck: {interval: 100ms, timeout: 1s}
-                    deepCheck: {interval: 1s, timeout: 1s}
-            """;
+    static final String CONFIG = TwoNodeConfig.service("embed", "recovery: {maxAttempts: 1, window: 1m}");
 
     private final InMemoryNetwork net = new InMemoryNetwork();
     private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();

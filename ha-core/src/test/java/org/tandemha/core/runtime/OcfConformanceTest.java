@@ -26,6 +26,7 @@ import org.tandemha.api.ClusterNode;
 import org.tandemha.api.Tandem;
 import org.tandemha.core.config.ResourceSpec;
 import org.tandemha.core.sim.InMemoryNetwork;
+import org.tandemha.core.testing.TwoNodeConfig;
 
 /**
  * OCF conformance of a whole node against Debian's resource-agents ({@code ocf:heartbeat:Dummy}): the agent's
@@ -57,15 +58,7 @@ class OcfConformanceTest {
 
     @Test
     void advisedTimeoutsApplyWhereTheConfigurationSetsNone() throws Exception {
-        String config = """
-                cluster: ocf
-                key: "hex:000102030405060708090a0b0c0d0e0f"
-                nodes:
-                  - {id: node1}
-                  - {id: node2}
-                paths:
-                  - {name: memory, transport: memory, interval: 100ms, misses: 3}
-                quorum: {twoNodeWithoutArbiter: true}
+        String config = TwoNodeConfig.head("ocf") + """
                 groups:
                   - id: svc
                     nodes: [node1, node2]

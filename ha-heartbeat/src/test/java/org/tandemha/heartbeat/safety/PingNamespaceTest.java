@@ -1,7 +1,6 @@
 package org.tandemha.heartbeat.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.tandemha.heartbeat.NetnsLab.must;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,42 +21,13 @@ import org.tandemha.heartbeat.NetnsLab;
  */
 @Timeout(180)
 class PingNamespaceTest {
-    static final String P = NetnsLab.prefix("tp");
-    static final String NS1 = P + "-1";
-    static final String NS2 = P + "-2";
-    static final String NSG = P + "-g";
-    static final String HB1 = P + "h1";
-    static final String HB2 = P + "h2";
-    static final String PUB1 = P + "p1";
-    static final String PUB2 = P + "p2";
-    static final String BR1 = P + "b1";
-    static final String BR2 = P + "b2";
-    static final String BRIDGE = P + "br";
+    static final TwoNodesAndHub NET = new TwoNodesAndHub("tp");
     static final String KEY = "hex:50696e674e616d65737061636554657374212122232425262728292a2b2c2d2e";
     static NetnsLab lab;
 
     @BeforeAll
     static void namespaces() {
-        lab = NetnsLab.open(P, "skipped: the namespace ping test needs root (CI runs it as root)", List.of(NS1, NS2, NSG), () -> {
-            for (String ns : List.of(NS1, NS2, NSG)) {
-                must("-n", ns, "link", "set", "lo", "up");
-            }
-            must("link", "add", HB1, "netns", NS1, "type", "veth", "peer", "name", HB2, "netns", NS2);
-            must("-n", NS1, "addr", "add", "198.51.100.1/24", "dev", HB1);
-            must("-n", NS2, "addr", "add", "198.51.100.2/24", "dev", HB2);
-            must("-n", NSG, "link", "add", BRIDGE, "type", "bridge");
-            must("link", "add", PUB1, "netns", NS1, "type", "veth", "peer", "name", BR1, "netns", NSG);
-            must("link", "add", PUB2, "netns", NS2, "type", "veth", "peer", "name", BR2, "netns", NSG);
-            must("-n", NSG, "link", "set", BR1, "master", BRIDGE);
-            must("-n", NSG, "link", "set", BR2, "master", BRIDGE);
-            must("-n", NS1, "addr", "add", "192.0.2.1/24", "dev", PUB1);
-            must("-n", NS2, "addr", "add", "192.0.2.2/24", "dev", PUB2);
-            must("-n", NSG, "addr", "add", "192.0.2.100/24", "dev", BRIDGE);
-            for (String[] nd : new String[][] {{NS1, HB1}, {NS1, PUB1}, {NS2, HB2}, {NS2, PUB2}, {NSG, BR1}, {NSG, BR2},
-                    {NSG, BRIDGE}}) {
-                must("-n", nd[0], "link", "set", nd[1], "up");
-            }
-        });
+        lab = NET.open("skipped: the namespace ping test needs root (CI runs it as root)");
     }
 
     @AfterAll
@@ -98,10 +68,10 @@ class PingNamespaceTest {
         }
         SafetyNamespaceTest.deleteTree(dir.resolve("state-node1"));
         SafetyNamespaceTest.deleteTree(dir.resolve("state-node2"));
-        try (Child n1 = SafetyNamespaceTest.node("node1", NS1, dir)) {
+        try (Child n1 = SafetyNamespaceTest.node("node1", NET.ns1, dir)) {
             n1.await(s -> s.startsWith("READY"), 0, 30_000, "node1 ready");
             n1.await(s -> s.startsWith("EVENT RESOURCE_STARTED") && s.contains("web/svc"), 0, 30_000, "web started on node1");
-            try (Child n2 = SafetyNamespaceTest.node("node2", NS2, dir)) {
+            try (Child n2 = SafetyNamespaceTest.node("node2", NET.ns2, dir)) {
                 n2.await(s -> s.startsWith("READY"), 0, 30_000, "node2 ready");
                 SafetyNamespaceTest.awaitSeenOnline(n2, "node1");
                 Thread.sleep(1500); // (both counts announced and settled: nothing moves while both reach the gateway)
@@ -110,9 +80,9 @@ class PingNamespaceTest {
                 assertThat(n1.since(0)).noneMatch(s -> s.startsWith("EVENT SWITCHOVER_STARTED"));
 
                 long cutAt = System.nanoTime();
-                nft(NS1, "add table inet " + P);
-                nft(NS1, "add chain inet " + P + " out { type filter hook output priority 0 ; }");
-                nft(NS1, "add rule inet " + P + " out ip daddr 192.0.2.100 drop");
+                lab.nft(NET.ns1, "add table inet " + NET.prefix);
+                lab.nft(NET.ns1, "add chain inet " + NET.prefix + " out { type filter hook output priority 0 ; }");
+                lab.nft(NET.ns1, "add rule inet " + NET.prefix + " out ip daddr 192.0.2.100 drop");
 
                 String move = n1.await(s -> s.startsWith("EVENT SWITCHOVER_STARTED") && s.contains("web"), m1, 30_000,
                         "web leaving node1");
@@ -124,9 +94,5 @@ class PingNamespaceTest {
                 assertThat(n1.since(m1)).anyMatch(s -> s.startsWith("EVENT RESOURCE_STOPPED") && s.contains("web/svc"));
             }
         }
-    }
-
-    static void nft(String ns, String rule) {
-        must("netns", "exec", ns, "nft", rule);
     }
 }

@@ -36,44 +36,18 @@ import org.tandemha.heartbeat.witness.WitnessMain;
  */
 @Timeout(240)
 class SafetyNamespaceTest {
-    static final String P = NetnsLab.prefix("ts");
-    static final String NS1 = P + "-1";
-    static final String NS2 = P + "-2";
-    static final String NSW = P + "-w";
-    static final String HB1 = P + "h1";
-    static final String HB2 = P + "h2";
-    static final String PUB1 = P + "p1";
-    static final String PUB2 = P + "p2";
-    static final String BR1 = P + "b1";
-    static final String BR2 = P + "b2";
-    static final String BRIDGE = P + "br";
+    static final TwoNodesAndHub NET = new TwoNodesAndHub("ts");
+    static final String P = NET.prefix;
+    static final String NS1 = NET.ns1;
+    static final String NS2 = NET.ns2;
+    static final String NSW = NET.hub;
+    static final String HB1 = NET.hb1;
     static final String KEY = "hex:5361666574794e616d65737061636554657374212122232425262728292a2b";
     static NetnsLab lab;
 
     @BeforeAll
     static void namespaces() {
-        lab = NetnsLab.open(P, "skipped: the namespace safety test needs root (CI runs it as root)", List.of(NS1, NS2, NSW), () -> {
-            for (String ns : List.of(NS1, NS2, NSW)) {
-                must("-n", ns, "link", "set", "lo", "up");
-            }
-            // the dedicated heartbeat link
-            must("link", "add", HB1, "netns", NS1, "type", "veth", "peer", "name", HB2, "netns", NS2);
-            must("-n", NS1, "addr", "add", "198.51.100.1/24", "dev", HB1);
-            must("-n", NS2, "addr", "add", "198.51.100.2/24", "dev", HB2);
-            // the public network: a bridge in the witness's namespace
-            must("-n", NSW, "link", "add", BRIDGE, "type", "bridge");
-            must("link", "add", PUB1, "netns", NS1, "type", "veth", "peer", "name", BR1, "netns", NSW);
-            must("link", "add", PUB2, "netns", NS2, "type", "veth", "peer", "name", BR2, "netns", NSW);
-            must("-n", NSW, "link", "set", BR1, "master", BRIDGE);
-            must("-n", NSW, "link", "set", BR2, "master", BRIDGE);
-            must("-n", NS1, "addr", "add", "192.0.2.1/24", "dev", PUB1);
-            must("-n", NS2, "addr", "add", "192.0.2.2/24", "dev", PUB2);
-            must("-n", NSW, "addr", "add", "192.0.2.100/24", "dev", BRIDGE);
-            for (String[] nd : new String[][] {{NS1, HB1}, {NS1, PUB1}, {NS2, HB2}, {NS2, PUB2}, {NSW, BR1}, {NSW, BR2},
-                    {NSW, BRIDGE}}) {
-                must("-n", nd[0], "link", "set", nd[1], "up");
-            }
-        });
+        lab = NET.open("skipped: the namespace safety test needs root (CI runs it as root)");
     }
 
     @AfterAll

@@ -34,14 +34,8 @@ class TieBreakerNamespaceTest {
 
     @BeforeAll
     static void namespaces() {
-        lab = NetnsLab.open(P, "skipped: the tie-breaker namespace test needs root (CI runs it as root)", List.of(NODE, GW), () -> {
-            must("link", "add", LINK_N, "netns", NODE, "type", "veth", "peer", "name", LINK_G, "netns", GW);
-            must("-n", NODE, "addr", "add", "192.0.2.1/24", "dev", LINK_N);
-            must("-n", GW, "addr", "add", "192.0.2.254/24", "dev", LINK_G);
-            must("-n", NODE, "link", "set", LINK_N, "up");
-            must("-n", GW, "link", "set", LINK_G, "up");
-            must("-n", NODE, "link", "set", "lo", "up");
-        });
+        lab = NetnsLab.open(P, "skipped: the tie-breaker namespace test needs root (CI runs it as root)", List.of(NODE, GW),
+                l -> l.veth(NODE, LINK_N, "192.0.2.1/24", GW, LINK_G, "192.0.2.254/24"));
     }
 
     @AfterAll

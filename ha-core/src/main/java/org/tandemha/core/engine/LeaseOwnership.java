@@ -92,6 +92,12 @@ final class LeaseOwnership implements Ownership {
         }
         long held = Math.max(heldGeneration(g), g.prevGen);
         if (g.leaseToken <= held) {
+            if (g.leaseToken == held && held == Math.max(g.gen, g.floor)) {
+                // This node's own earlier lease, granted back (its session kept the lease node): not a new one.
+                withdraw(g, "the lease granted (token " + g.leaseToken + ") is the one this node held last, not a new"
+                        + " one; asking for a fresh lease");
+                return true;
+            }
             // Cannot happen with one ensemble (zxids only grow); it can after moving the cluster to a new ensemble.
             withdraw(g, "its lease token " + g.leaseToken + " is not above generation " + held + ", already held: the"
                     + " coordination service is not the one that granted the earlier generations (a new ensemble?);"

@@ -151,6 +151,25 @@ final class ExitCodes {
         };
     }
 
+    /**
+     * An OCF monitor of a promotable resource (a Tandem promotable group's OCF agent): 8 (running promoted) is
+     * healthy, 191 (degraded promoted) degraded, 9 (failed promoted) a soft failure; the rest as {@link #ocfCheck}.
+     */
+    static CheckResult ocfPromotableCheck(String what, Execution e) {
+        CheckResult pre = preCheck(what, e);
+        if (pre != null) {
+            return pre;
+        }
+        return switch (e.exitCode()) {
+            case OCF_RUNNING_PROMOTED -> CheckResult.ok(what + ": running (promoted)").withDuration(e.duration());
+            case OCF_DEGRADED_PROMOTED -> CheckResult.degraded(what + ": " + ocfName(OCF_DEGRADED_PROMOTED) + last(e.tail()))
+                    .withDuration(e.duration()).withOutput(e.tail());
+            case OCF_FAILED_PROMOTED -> checkFailed(Severity.SOFT, what + ": exit 9 (" + ocfName(OCF_FAILED_PROMOTED)
+                    + "): the promoted instance failed" + last(e.tail()), e);
+            default -> ocfCheck(what, e);
+        };
+    }
+
     // ---- LSB ---------------------------------------------------------------------------------------------------
 
     /** An LSB start or stop: codes 0-7 mean what they mean for OCF (LSB defined them first). */

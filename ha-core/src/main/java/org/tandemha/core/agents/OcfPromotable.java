@@ -39,8 +39,11 @@ import org.tandemha.core.exec.Execution;
  *       role is a fact, {@code ocf.role/<resource>}); peers' pre notifications are not delivered (Tandem's nodes act
  *       without a cluster-wide transition).</li>
  *   <li>The replication position is the promotion score the agent set on this node ({@code crm_attribute -p},
- *       {@code master-<resource>}): the engine promotes the eligible node with the highest score; a node whose
- *       score is {@code -INFINITY} refuses promotion.</li>
+ *       {@code master-<resource>}), carried as the position's timeline ({@code score + 1,000,000}, offset 0) so
+ *       that the engine promotes the eligible node with the highest score and invents no byte count for the data
+ *       at risk (positions on different "timelines" are 0 bytes apart); no score is {@link ReplicationPosition#NONE}.
+ *       A score of {@code -INFINITY} holds promote (monitor keeps running, as under Pacemaker) and, if it stays,
+ *       refuses it.</li>
  * </ul>
  */
 final class OcfPromotable extends OcfResource implements PromotableResource {
@@ -340,20 +343,57 @@ final class OcfPromotable extends OcfResource implements PromotableResource {
             if (c == ExitCodes.OCF_RUNNING_PROMOTED) {
                 return ActionResult.done(what("promote") + ": already promoted");
             }
-            Long score = score(ctx);
-            if (score != null && score <= -INFINITY) {
-                return ActionResult.failed(Severity.SOFT, what("promote") + ": refused: the agent set this node's"
-                        + " promotion score (master-" + id() + ") to -INFINITY, it says its copy must not be promoted");
-            }
             if (c != ExitCodes.OCF_SUCCESS && c != ExitCodes.OCF_DEGRADED) {
                 ActionResult s = step(ctx, "start", "unpromoted", () -> super.start(ctx));
                 if (!s.isDone()) {
                     return s.withReason("start before promote: " + s.reason());
                 }
             }
+            ActionResult refused = awaitScore(ctx);
+            if (refused != null) {
+                return refused;
+            }
             return step(ctx, "promote", "promoted", () -> ExitCodes.ocfAction(what("promote"), "promote",
                     runAction("promote", ctx, null, true, null)));
         }
+    }
+
+    /**
+     * Pacemaker promotes an instance only once its promotion score allows it, and keeps monitoring it meanwhile
+     * (pgsql raises the score after a few monitors that compare the nodes' WAL positions). A score of
+     * {@code -INFINITY} therefore makes promote wait, running monitor every second, for at most half the time left
+     * to the action; still {@code -INFINITY} then, promotion is refused (null: it may go on).
+     */
+    private ActionResult awaitScore(ActionContext ctx) {
+        Long score = score(ctx);
+        if (score == null || score > -INFINITY) {
+            return null;
+        }
+        long start = System.nanoTime();
+        long until = start + ctx.remaining().toNanos() / 2;
+        int monitors = 0;
+        while (System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(1000, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            int c = monitorCode(ctx.withTimeout(Duration.ofNanos(Math.max(1, until - System.nanoTime()))));
+            monitors++;
+            if (c != ExitCodes.OCF_SUCCESS && c != ExitCodes.OCF_DEGRADED) {
+                break;
+            }
+            score = score(ctx);
+            if (score == null || score > -INFINITY) {
+                LOG.info("resource {} on node {}: promotion score {} after {} monitor(s): promoting", id(), self(ctx),
+                        score, monitors);
+                return null;
+            }
+        }
+        return ActionResult.failed(Severity.SOFT, what("promote") + ": refused: the agent keeps this node's promotion"
+                + " score (master-" + id() + ") at -INFINITY (" + monitors + " monitor(s) in "
+                + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s): it says its copy must not be promoted");
     }
 
     @Override
@@ -410,7 +450,7 @@ final class OcfPromotable extends OcfResource implements PromotableResource {
             int c = monitorCode(ctx);
             Long score = score(ctx);
             ReplicationPosition pos = score == null ? ReplicationPosition.NONE
-                    : new ReplicationPosition(0, Math.max(0, Math.min(2 * INFINITY, score + INFINITY)));
+                    : new ReplicationPosition(Math.max(0, Math.min(2 * INFINITY, score + INFINITY)), 0);
             String s = "promotion score " + (score == null ? "unset" : score);
             return switch (c) {
                 case ExitCodes.OCF_SUCCESS, ExitCodes.OCF_DEGRADED -> new ReplicationState(ReplicationRole.STANDBY, pos, Duration.ZERO, "unpromoted; " + s);

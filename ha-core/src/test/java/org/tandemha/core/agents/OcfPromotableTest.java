@@ -97,7 +97,8 @@ class OcfPromotableTest {
         assertThat(r.promote(ctx("node1")).isDone()).isTrue();
         ReplicationState st = r.replicationState(ctx("node1"));
         assertThat(st.role()).isEqualTo(ReplicationRole.PRIMARY);
-        assertThat(st.position().offset()).isEqualTo(OcfPromotable.INFINITY + 10); // crm_master -v 10
+        assertThat(st.position().timeline()).isEqualTo(OcfPromotable.INFINITY + 10); // crm_master -v 10
+        assertThat(st.position().offset()).isZero();
         assertThat(node1.published).containsEntry("ocf.role/db", "promoted");
         assertThat(r.demote(ctx("node1")).isDone()).isTrue();
         assertThat(r.stop(ctx("node1")).isDone()).isTrue();
@@ -180,16 +181,18 @@ class OcfPromotableTest {
     }
 
     @Test
-    void aScoreOfMinusInfinityRefusesPromotion() throws Exception {
+    void aScoreOfMinusInfinityHoldsThenRefusesPromotion() throws Exception {
         GroupContext node1 = new GroupContext("node1", dir.resolve("s1"));
         OcfPromotable r = build(node1);
         assertThat(r.start(ctx("node1")).isDone()).isTrue();
         Execution e = shim(dir.resolve("s1"), "node1", "crm_attribute", "-N", "node1", "-n", "master-db", "-l", "reboot", "-v", "-INFINITY");
         assertThat(e.ok()).as(e.describe()).isTrue();
-        assertThat(r.replicationState(ctx("node1")).position().offset()).isZero();
-        var p = r.promote(ctx("node1"));
+        assertThat(r.replicationState(ctx("node1")).position().timeline()).isZero();
+        // promote waits (half its time, running monitor) for the agent to raise the score, then refuses
+        var p = r.promote(ActionContext.of("node1", "g", "db", Duration.ofSeconds(2)));
         assertThat(p.isDone()).isFalse();
-        assertThat(p.reason()).contains("-INFINITY", "must not be promoted");
+        assertThat(p.reason()).contains("-INFINITY", "monitor(s)", "must not be promoted");
+        assertThat(calls()).noneMatch(l -> l.startsWith("promote"));
     }
 
     @Test

@@ -31,6 +31,8 @@ import org.tandemha.core.sim.InMemoryNetwork;
 class OcfPgsqlTest {
     private static final Path PGSQL = Path.of("/usr/lib/ocf/resource.d/heartbeat/pgsql");
     private static final Path PG = Path.of("/usr/lib/postgresql/15/bin");
+    /** The last run's PostgreSQL logs, Tandem state directories and pgsql tmpdirs, kept for diagnosis. */
+    private static final Path LAST = Path.of("target/ocf-pgsql-last").toAbsolutePath();
 
     private Path base;
     private String prefix;
@@ -56,8 +58,8 @@ class OcfPgsqlTest {
         if (base != null) {
             // whatever the agent left running: stopped by the PID in its data directory
             sh("for n in node1 node2; do f=" + base + "/pg/$n/data/postmaster.pid; [ -f $f ] && kill -9 $(head -1 $f) 2>/dev/null; done;"
-                    + " rm -rf /tmp/tandem-ocfpg-last; mkdir -p /tmp/tandem-ocfpg-last; for n in node1 node2; do cp " + base + "/pg/$n/postgres.log /tmp/tandem-ocfpg-last/$n.log 2>/dev/null;"
-                    + " cp -r " + base + "/state-$n /tmp/tandem-ocfpg-last/state-$n 2>/dev/null; cp -r " + base + "/pg/$n/tmp /tmp/tandem-ocfpg-last/tmp-$n 2>/dev/null; done;"
+                    + " d=" + LAST + "; rm -rf $d; mkdir -p $d; for n in node1 node2; do cp " + base + "/pg/$n/postgres.log $d/$n.log 2>/dev/null;"
+                    + " cp -r " + base + "/state-$n $d/state-$n 2>/dev/null; cp -r " + base + "/pg/$n/tmp $d/tmp-$n 2>/dev/null; done;"
                     + " ip netns del " + prefix + "1 2>/dev/null; ip netns del " + prefix + "2 2>/dev/null; rm -rf " + base, 30);
         }
     }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project, as CI does. As root, it first installs from Debian's packages what the
-# tests of the outside world need (tgtd, libiscsi, PostgreSQL, MariaDB, resource-agents, iproute2, nftables), and
+# tests of the outside world need (tgtd, libiscsi, PostgreSQL, MariaDB, resource-agents incl. Pacemaker's, iproute2,
+# nftables), and
 # Chromium with its driver for the web console's browser tests.
 # Tests that need root (namespaces, tgtd, mounts) skip with a clear message when run as another user.
 set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
-need=(tgt libiscsi7 libiscsi-bin sg3-utils postgresql mariadb-server resource-agents kmod iproute2 nftables e2fsprogs util-linux procps chromium chromium-driver)
+need=(tgt libiscsi7 libiscsi-bin sg3-utils postgresql mariadb-server resource-agents pacemaker-resource-agents kmod iproute2 nftables e2fsprogs util-linux procps chromium chromium-driver)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -19,6 +19,19 @@ public interface NodeContext {
         return java.util.List.of();
     }
 
+    /**
+     * The nodes of the group that holds this resource, in the group's priority order (empty when unknown). A
+     * resource that replicates can size itself by it (an OCF agent's {@code CRM_meta_clone_max}).
+     */
+    default java.util.List<String> groupNodes(String resource) {
+        return java.util.List.of();
+    }
+
+    /** Whether this resource is the replicated resource of a promotable group (primary here, standby elsewhere). */
+    default boolean promotable(String resource) {
+        return false;
+    }
+
     /** A directory for this node's own files (pid files, logs, scratch), created on demand. */
     Path stateDirectory();
 

@@ -21,9 +21,11 @@ import org.tandemha.core.exec.Execution;
  *   <tr><td>script</td><td>checks</td><td>0 ok; 7 not running; anything else a soft failure</td></tr>
  *   <tr><td>ocf, lsb</td><td>start, stop, ...</td><td>0 done (stop: 7 too; start: 190 too, degraded);
  *       2, 3, 4 hard; 5 not installed (hard); 6 fatal; 1 and every other code soft</td></tr>
- *   <tr><td>ocf</td><td>monitor</td><td>0 ok; 7 not running; 190 degraded; 8, 9 and 191 (promoted roles: no
- *       Tandem resource is promotable, so the agent's answer is an error, as Pacemaker treats it) soft;
+ *   <tr><td>ocf</td><td>monitor</td><td>0 ok; 7 not running; 190 degraded; 8, 9 and 191 (promoted roles: the
+ *       resource is not in a promotable group, so the agent's answer is an error, as Pacemaker treats it) soft;
  *       2, 3, 4, 5 hard; 6 fatal; 1 and every other code soft</td></tr>
+ *   <tr><td>ocf, promotable</td><td>monitor</td><td>8 ok (promoted); 191 degraded (promoted); 9 soft (failed
+ *       promoted); the rest as for ocf</td></tr>
  *   <tr><td>lsb</td><td>status</td><td>0 ok; 1, 2 (dead, a pid or lock file left) and 3 not running (as
  *       Pacemaker maps them); 150 not installed and 151 insufficient privilege (hard); 4 (unknown) and every
  *       other code soft failures</td></tr>
@@ -145,9 +147,28 @@ final class ExitCodes {
             case OCF_DEGRADED -> CheckResult.degraded(what + ": " + ocfName(code) + last(e.tail()))
                     .withDuration(e.duration()).withOutput(e.tail());
             case OCF_RUNNING_PROMOTED, OCF_DEGRADED_PROMOTED -> checkFailed(Severity.SOFT, what + ": exit " + code + " ("
-                    + ocfName(code) + "): the agent reports a promoted role, but this resource is not promotable (Tandem"
-                    + " promotes nothing): an error, as in Pacemaker" + last(e.tail()), e);
+                    + ocfName(code) + "): the agent reports a promoted role, but this resource is not promotable (its group"
+                    + " has no promotable: true): an error, as in Pacemaker" + last(e.tail()), e);
             default -> checkFailed(ocfSeverity(code), what + ": exit " + code + " (" + ocfName(code) + ")" + last(e.tail()), e);
+        };
+    }
+
+    /**
+     * An OCF monitor of a promotable resource (a Tandem promotable group's OCF agent): 8 (running promoted) is
+     * healthy, 191 (degraded promoted) degraded, 9 (failed promoted) a soft failure; the rest as {@link #ocfCheck}.
+     */
+    static CheckResult ocfPromotableCheck(String what, Execution e) {
+        CheckResult pre = preCheck(what, e);
+        if (pre != null) {
+            return pre;
+        }
+        return switch (e.exitCode()) {
+            case OCF_RUNNING_PROMOTED -> CheckResult.ok(what + ": running (promoted)").withDuration(e.duration());
+            case OCF_DEGRADED_PROMOTED -> CheckResult.degraded(what + ": " + ocfName(OCF_DEGRADED_PROMOTED) + last(e.tail()))
+                    .withDuration(e.duration()).withOutput(e.tail());
+            case OCF_FAILED_PROMOTED -> checkFailed(Severity.SOFT, what + ": exit 9 (" + ocfName(OCF_FAILED_PROMOTED)
+                    + "): the promoted instance failed" + last(e.tail()), e);
+            default -> ocfCheck(what, e);
         };
     }
 

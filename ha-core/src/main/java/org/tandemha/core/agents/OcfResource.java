@@ -26,7 +26,7 @@ import org.tandemha.core.exec.Execution;
  * a regular check for a one-off probe; a probe, {@link #probe}, gets {@code OCF_RESKEY_CRM_meta_interval=0}). Exit
  * codes are mapped by {@link ExitCodes}.
  */
-final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatable, Probeable {
+class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatable, Probeable {
     private static final String STD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
@@ -38,11 +38,26 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
     private final Map<String, String> params;
     private final int quickLevel;
     private final int deepLevel;
-    private final OcfMetadata meta;
+    final OcfMetadata meta;
     private final Path log;
+    /** The node's context (facts, peers), or null where none is given (tools, tests). */
+    final org.tandemha.api.NodeContext node;
+    private final Path stateDir;
+    private volatile OcfShims shims;
+    private volatile boolean shimsTried;
+    /** The status crm_mon prints (written before each call). */
+    final Path crmMon;
 
     OcfResource(String id, String provider, String type, Path agent, Path root, Map<String, String> params,
                 int quickLevel, int deepLevel, OcfMetadata meta, Path stateDir) {
+        this(id, provider, type, agent, root, params, quickLevel, deepLevel, meta, stateDir, null);
+    }
+
+    OcfResource(String id, String provider, String type, Path agent, Path root, Map<String, String> params,
+                int quickLevel, int deepLevel, OcfMetadata meta, Path stateDir, org.tandemha.api.NodeContext node) {
+        this.node = node;
+        this.stateDir = stateDir;
+        this.crmMon = stateDir.resolve("ocf-bin").resolve(Params.fileName(id) + ".crm_mon.xml");
         this.id = id;
         this.provider = provider;
         this.type = type;
@@ -59,12 +74,36 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
         return id;
     }
 
+    /**
+     * The Pacemaker tool shims on the agent's PATH, written on the first agent call other than meta-data (so that a
+     * configuration rejected at load leaves nothing behind); null when they could not be written.
+     */
+    OcfShims shims() {
+        if (!shimsTried) {
+            try {
+                shims = OcfShims.of(stateDir);
+            } catch (IllegalStateException e) {
+                org.slf4j.LoggerFactory.getLogger(OcfResource.class).warn("resource {}: {}", id, e.getMessage());
+            }
+            shimsTried = true;
+        }
+        return shims;
+    }
+
+    int quickLevel() {
+        return quickLevel;
+    }
+
+    int deepLevel() {
+        return deepLevel;
+    }
+
     /** provider:type. */
     String name() {
         return provider + ":" + type;
     }
 
-    private String what(String action) {
+    String what(String action) {
         return id + " (ocf:" + provider + ":" + type + ") " + action;
     }
 
@@ -78,6 +117,10 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
         Map<String, String> env = new LinkedHashMap<>();
         String path = System.getenv().getOrDefault("PATH", "");
         Set<String> dirs = new LinkedHashSet<>();
+        OcfShims shims = action.equals("meta-data") ? null : shims();
+        if (shims != null) {
+            dirs.add(shims.bin.toString()); // crm_attribute, crm_node, ...: Tandem's shims, never Pacemaker's
+        }
         for (String d : (path + ":" + STD_PATH).split(":")) {
             if (!d.isEmpty()) {
                 dirs.add(d);
@@ -90,6 +133,9 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
         env.put("OCF_RESOURCE_INSTANCE", id);
         env.put("OCF_RESOURCE_TYPE", type);
         env.put("OCF_RESOURCE_PROVIDER", provider);
+        if (shims != null) {
+            env.putAll(shims.env(context.node() == null || context.node().isEmpty() ? "local" : context.node(), crmMon));
+        }
         params.forEach((k, v) -> env.put("OCF_RESKEY_" + k, v));
         env.put("OCF_RESKEY_CRM_meta_timeout", Long.toString(Math.max(1, context.timeout().toMillis())));
         if (context.node() != null && !context.node().isEmpty()) {
@@ -101,8 +147,70 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
             env.put("OCF_RESKEY_CRM_meta_interval", probe ? "0" : Long.toString((interval == null || interval.isZero()
                     ? DEFAULT_INTERVAL : interval).toMillis()));
         }
+        env.putAll(metaEnv(context, action));
         env.putAll(Params.actionEnv(context, action));
         return env;
+    }
+
+    /** Extra {@code OCF_RESKEY_CRM_meta_*} variables of this resource (a promotable one's clone settings). */
+    Map<String, String> metaEnv(ActionContext context, String action) {
+        return Map.of();
+    }
+
+    /** Before every agent call: what the shims need (a promotable resource also refreshes attributes and status). */
+    void beforeCall(ActionContext context) {
+        if (shims() != null && !java.nio.file.Files.exists(crmMon)) {
+            String self = node != null ? node.nodeId() : context.node();
+            writeStatus(self == null || self.isEmpty() ? java.util.List.of() : java.util.List.of(self), Map.of());
+        }
+    }
+
+    /** After every agent call: publishes the attributes the agent changed. */
+    void afterCall(ActionContext context) {
+        if (shims() != null && node != null) {
+            shims().publish(node);
+        }
+    }
+
+    /** Writes the XML crm_mon prints: the nodes, whether online, and this resource's role on each (null: stopped). */
+    void writeStatus(java.util.List<String> online, Map<String, String> roles) {
+        if (shims() == null) {
+            return;
+        }
+        java.util.List<String> all = new java.util.ArrayList<>();
+        if (node != null) {
+            all.add(node.nodeId());
+            all.addAll(node.peers());
+        }
+        for (String n : online) {
+            if (n != null && !all.contains(n)) {
+                all.add(n);
+            }
+        }
+        StringBuilder b = new StringBuilder("<?xml version=\"1.0\"?>\n<pacemaker-result api-version=\"2.25\" request=\"crm_mon -1 --output-as=xml\">\n");
+        b.append("  <summary>\n    <stack type=\"tandem\"/>\n    <nodes_configured number=\"").append(all.size()).append("\"/>\n  </summary>\n");
+        b.append("  <nodes>\n");
+        for (int i = 0; i < all.size(); i++) {
+            String n = all.get(i);
+            b.append("    <node name=\"").append(n).append("\" id=\"").append(i + 1).append("\" online=\"")
+                    .append(online.contains(n)).append("\" standby=\"false\" maintenance=\"false\" type=\"member\"/>\n");
+        }
+        b.append("  </nodes>\n  <resources>\n");
+        b.append("    <clone id=\"").append(id).append("-clone\" multi_state=\"").append(!roles.isEmpty()).append("\" unique=\"false\">\n");
+        for (Map.Entry<String, String> e : roles.entrySet()) {
+            b.append("      <resource id=\"").append(id).append("\" resource_agent=\"ocf:").append(provider).append(":").append(type)
+                    .append("\" role=\"").append(e.getValue()).append("\" active=\"true\" orphaned=\"false\" failed=\"false\" nodes_running_on=\"1\">\n");
+            b.append("        <node name=\"").append(e.getKey()).append("\" id=\"").append(all.indexOf(e.getKey()) + 1).append("\" cached=\"true\"/>\n");
+            b.append("      </resource>\n");
+        }
+        b.append("    </clone>\n  </resources>\n</pacemaker-result>\n");
+        try {
+            Path tmp = crmMon.resolveSibling(crmMon.getFileName() + ".tmp");
+            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
+            Files.move(tmp, crmMon, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // crm_mon then reports no status; the agent's call says what it missed
+        }
     }
 
     Execution runAction(String action, ActionContext context, Integer depth, boolean keepChildren, Path output) {
@@ -110,7 +218,27 @@ final class OcfResource implements Resource, Checker, AdvisedTimeouts, Validatab
     }
 
     Execution runAction(String action, ActionContext context, Integer depth, boolean probe, boolean keepChildren, Path output) {
-        Command c = new Command(java.util.List.of(agent.toString(), action), environment(context, action, depth, probe), null, null, output);
+        return runAction(action, context, depth, probe, keepChildren, output, Map.of());
+    }
+
+    Execution runAction(String action, ActionContext context, Integer depth, boolean probe, boolean keepChildren, Path output,
+                        Map<String, String> extra) {
+        Map<String, String> env = environment(context, action, depth, probe);
+        env.putAll(extra);
+        if (!action.equals("meta-data")) {
+            beforeCall(context);
+        }
+        try {
+            return runCommand(env, action, context, keepChildren, output);
+        } finally {
+            if (!action.equals("meta-data")) {
+                afterCall(context);
+            }
+        }
+    }
+
+    private Execution runCommand(Map<String, String> env, String action, ActionContext context, boolean keepChildren, Path output) {
+        Command c = new Command(java.util.List.of(agent.toString(), action), env, null, null, output);
         if (output != null) {
             try {
                 Files.createDirectories(output.toAbsolutePath().getParent());

@@ -20,7 +20,12 @@ import org.tandemha.api.ResourceType;
  * <p>Parameters: {@code agent} (required: {@code ocf:heartbeat:IPaddr2}, {@code heartbeat:IPaddr2}, or
  * {@code IPaddr2} for provider heartbeat), {@code agentParams} (a map, passed as {@code OCF_RESKEY_<name>}),
  * {@code ocfRoot} (default {@code /usr/lib/ocf}), {@code quickCheckLevel} and {@code deepCheckLevel} (the
- * {@code OCF_CHECK_LEVEL} of each check: 0, 10 or 20; default 0 and 20).
+ * {@code OCF_CHECK_LEVEL} of each check: 0, 10 or 20; default 0 and 20), {@code notify} (default true: for the
+ * replicated resource of a promotable group, whether the agent gets notify calls; see {@link OcfPromotable}).
+ *
+ * <p>As the first resource of a {@code promotable: true} group the agent runs as a promotable clone
+ * ({@link OcfPromotable}); it must then have promote and demote actions. Every agent finds Tandem's shims of
+ * {@code crm_attribute}, {@code crm_node} and friends first on its {@code PATH} ({@link OcfShims}).
  *
  * <p>{@link #create} runs the agent's {@code meta-data} (read-only) and rejects a missing required parameter, an
  * unknown one, or a value of the wrong type before anything starts.
@@ -45,6 +50,8 @@ public final class OcfType implements ResourceType {
         Path root = Params.path(r, "ocfRoot", DEFAULT_ROOT);
         int quick = level(r, "quickCheckLevel", 0);
         int deep = level(r, "deepCheckLevel", 20);
+        boolean promotable = context.promotable(config.id());
+        boolean notify = r.bool("notify", true);
         String provider = null;
         String type = null;
         if (spec != null) {
@@ -87,17 +94,30 @@ public final class OcfType implements ResourceType {
             }
         }
         boolean paramsOk = meta != null && validate(r, meta, provider + ":" + type, agentParams);
-        OcfResource res = meta == null ? null : new OcfResource(config.id(), provider, type, agent, root, agentParams,
-                quick, deep, meta, context.stateDirectory());
+        if (promotable && meta != null && (!meta.has("promote") || !meta.has("demote"))) {
+            r.problem("agent", "OCF agent " + provider + ":" + type + " has no promote or demote action, so it cannot be"
+                            + " the replicated resource of promotable group (resource " + config.id() + ")",
+                    "use an agent that supports promotable clones (its meta-data lists promote and demote), or remove"
+                            + " promotable: true from the group");
+        }
+        OcfResource res = meta == null ? null : build(config.id(), provider, type, agent, root, agentParams, quick, deep,
+                meta, context, promotable, notify);
         if (res != null && paramsOk && meta.has("validate-all")) {
             validateAtLoad(r, res, meta, root, agent, context);
         }
         r.finish();
         if (res == null) {
-            res = new OcfResource(config.id(), provider, type, agent, root, agentParams, quick, deep, meta,
-                    context.stateDirectory());
+            res = build(config.id(), provider, type, agent, root, agentParams, quick, deep, meta, context, promotable, notify);
         }
         return ResourceParts.of(res);
+    }
+
+    private static OcfResource build(String id, String provider, String type, Path agent, Path root, Map<String, String> params,
+                                     int quick, int deep, OcfMetadata meta, NodeContext context, boolean promotable,
+                                     boolean notify) {
+        return promotable
+                ? new OcfPromotable(id, provider, type, agent, root, params, quick, deep, meta, context.stateDirectory(), context, notify)
+                : new OcfResource(id, provider, type, agent, root, params, quick, deep, meta, context.stateDirectory(), context);
     }
 
     /**

@@ -39,6 +39,21 @@ abstract class NodeIdentityContext implements NodeContext {
     }
 
     @Override
+    public List<String> groupNodes(String resource) {
+        for (var g : spec.groups()) {
+            if (g.resources().stream().anyMatch(r -> r.id().equals(resource))) {
+                return g.nodes();
+            }
+        }
+        return List.of();
+    }
+
+    @Override
+    public boolean promotable(String resource) {
+        return spec.groups().stream().anyMatch(g -> resource.equals(g.promotableResource()));
+    }
+
+    @Override
     public Path stateDirectory() {
         try {
             Files.createDirectories(stateDir);

@@ -53,6 +53,10 @@ final class GroupRecord {
     String ackNode;
     long ackGen;
     String handoff;
+    /** Promotable groups: the refusal of maxLagOnFailover last reported (an alarm once per refusal), or null. */
+    String lagRefusal;
+    /** The held generation at the operator's clear: until a newer one is held, maxLagOnFailover is waived. */
+    long lagWaivedAt = -1;
     boolean blocked;
     String blockedReason;
     boolean fatal;

@@ -30,6 +30,13 @@ public record ReplicationState(ReplicationRole role, ReplicationPosition positio
      */
     public static final String MAX_LAG_FACT = "replication.maxLagOnFailoverBytes/";
 
+    /**
+     * The fact under which a node publishes how many copies a failover must hear from, followed by the group id: with
+     * quorum commit ({@code ANY k} of {@code n} standbys) every acknowledged commit is on at least {@code k} standbys,
+     * so only among {@code n-k+1} of them is the most advanced sure to have them all. Fewer eligible: no promotion.
+     */
+    public static final String QUORUM_FACT = "replication.copiesToKnow/";
+
     public ReplicationState {
         Objects.requireNonNull(role, "role");
         position = position == null ? ReplicationPosition.NONE : position;

@@ -83,8 +83,10 @@ final class Placement {
             if (refusal != null) {
                 if (!refusal.equals(g.lagRefusal)) {
                     g.lagRefusal = refusal;
-                    s.emit(EventKind.GROUP_STATE, Level.ERROR, g.id(), null, refusal, Map.of("candidate", best,
-                            "maxLagOnFailoverBytes", String.valueOf(maxLag(g, best))));
+                    if (s.self.equals(best)) { // (the candidate raises the alarm; the others only know)
+                        s.emit(EventKind.GROUP_STATE, Level.ERROR, g.id(), null, refusal, Map.of("candidate", best,
+                                "maxLagOnFailoverBytes", String.valueOf(maxLag(g, best))));
+                    }
                 }
                 return null;
             }
@@ -115,8 +117,25 @@ final class Placement {
      * the best copy is on a newer timeline). Waived once by the operator's clear, until a newer generation is held.
      */
     String lagRefusal(GroupRecord g, String candidate, org.tandemha.api.ReplicationPosition pos) {
+        if (g.lagWaivedAt == s.ownership.heldGeneration(g)) {
+            return null;
+        }
+        String q = s.standbys.fact(g, candidate, org.tandemha.api.ReplicationState.QUORUM_FACT);
+        if (q != null && q.strip().matches("\\d{1,4}")) {
+            int need = Integer.parseInt(q.strip());
+            int have = 0;
+            for (String n : g.spec.nodes()) {
+                have += eligible(g, n) ? 1 : 0;
+            }
+            if (have < need) {
+                return "group " + g.id() + " is not promoted on " + candidate + " (quorum commit): only " + have + " cop"
+                        + (have == 1 ? "y" : "ies") + " can be compared, and every acknowledged commit is known to be on the"
+                        + " most advanced only among " + need + "; bring another standby back, or clear the group (tandem"
+                        + " clear " + g.id() + ") to promote " + candidate + " anyway, accepting the loss";
+            }
+        }
         long max = maxLag(g, candidate);
-        if (max < 0 || g.lagWaivedAt == s.ownership.heldGeneration(g)) {
+        if (max < 0) {
             return null;
         }
         org.tandemha.api.ReplicationPosition best = pos;

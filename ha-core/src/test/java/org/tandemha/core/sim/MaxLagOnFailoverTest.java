@@ -35,7 +35,7 @@ class MaxLagOnFailoverTest {
 
     private static List<ClusterEvent> refusals(SimCluster c) {
         return c.events().stream().filter(e -> e.kind() == EventKind.GROUP_STATE && e.level() == ClusterEvent.Level.ERROR
-                && e.message().contains("maxLagOnFailover")).toList();
+                && e.message().contains("is not promoted on")).toList();
     }
 
     @Test
@@ -102,5 +102,37 @@ class MaxLagOnFailoverTest {
         free.boot("node2");
         free.runFor(15_000);
         assertThat(free.primaries("db")).containsExactly("node2");
+    }
+
+    @Test
+    void quorumCommitPromotesOnlyWhenEnoughCopiesAreKnown() {
+        List<String> three = List.of("node1", "node2", "node3");
+        GroupSpec g0 = Specs.group("db", three, SwitchbackPolicy.ADMINISTRATOR, "pg", "ip");
+        GroupSpec db = new GroupSpec(g0.id(), g0.nodes(), g0.switchback(), g0.settle(), g0.maxRecoveries(),
+                g0.recoveryWindow(), g0.resources(), true);
+        for (boolean bothLost : List.of(false, true)) {
+            // two more nodes outside the group keep the cluster quorate when two of the group's are lost
+            SimCluster c = new SimCluster(Specs.cluster(List.of("node1", "node2", "node3", "node4", "node5"), db), 11)
+                    .arbiter(SimCluster.ArbiterMode.TRUTH);
+            c.startAll();
+            for (String n : three) {
+                c.fact(n, ReplicationState.QUORUM_FACT + "db", "2"); // ANY 1 of 2 standbys: know 2 - 1 + 1 = 2 copies
+            }
+            c.runFor(5000);
+            assertThat(c.primaries("db")).containsExactly("node1");
+            c.crash("node1");
+            if (bothLost) {
+                c.crash("node2"); // the primary and the standby that may hold the last commits, lost together
+            }
+            c.runFor(10_000);
+            if (bothLost) {
+                assertThat(c.primaries("db")).as("node3 alone may lack commits acknowledged by node2").isEmpty();
+                assertThat(refusals(c)).singleElement().satisfies(e -> assertThat(e.message())
+                        .contains("not promoted on node3 (quorum commit): only 1 copy can be compared"));
+            } else {
+                assertThat(c.primaries("db")).hasSize(1).doesNotContain("node1");
+                assertThat(refusals(c)).isEmpty();
+            }
+        }
     }
 }

@@ -195,6 +195,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     @Override
     public ActionResult start(ActionContext context) {
+        publishLimits(context.group());
         long t0 = System.nanoTime();
         Primary p = primary(context.group());
         if (p == null) {
@@ -421,6 +422,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     @Override
     public ActionResult promote(ActionContext context) {
+        publishLimits(context.group());
         long t0 = System.nanoTime();
         List<String> steps = new ArrayList<>();
         if (pg.runningPid() <= 0) {
@@ -531,6 +533,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     @Override
     public ActionResult stop(ActionContext context) {
+        publishLimits(context.group());
         return pg.stop(context);
     }
 
@@ -561,13 +564,21 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     private volatile boolean limitsPublished;
 
-    @Override
-    public ReplicationState replicationState(ActionContext context) {
+    /**
+     * Publishes the limits once (facts are this node's, from its start): at the clean-up stop every node makes when
+     * it starts, so that a node that comes back alone has them before it could claim the group.
+     */
+    private void publishLimits(String group) {
         if (!limitsPublished) {
             limitsPublished = true;
             int standbys = (int) node.peers().stream().filter(n -> !n.equals(node.nodeId())).count();
-            limitFacts(repl, context.group(), standbys).forEach(node::publishFact);
+            limitFacts(repl, group, standbys).forEach(node::publishFact);
         }
+    }
+
+    @Override
+    public ReplicationState replicationState(ActionContext context) {
+        publishLimits(context.group());
         if (pg.runningPid() <= 0) {
             return new ReplicationState(ReplicationRole.STOPPED, null, null, "not running");
         }

@@ -506,7 +506,13 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         });
         double s = secs[0] >= 0 ? secs[0] : secs[1];
         if (s >= 0) {
-            node.publishFact(ReplicationState.LAG_FACT + context.group(), Long.toString((long) Math.ceil(s * 1000)));
+            long ms = (long) Math.ceil(s * 1000);
+            node.publishFact(ReplicationState.LAG_FACT + context.group(), Long.toString(ms));
+            node.note(context.group(), context.resource(), String.format(Locale.ROOT, "data at risk measured before"
+                    + " promotion: commits acknowledged in the last %.3f s (since %s) may be missing from this copy (%s)",
+                    ms / 1000.0, java.time.Instant.now().minusMillis(ms), secs[0] >= 0
+                    ? "the primary's end of WAL last reported to this standby, which had it all"
+                    : "the last commit this standby replayed"));
         }
     }
 

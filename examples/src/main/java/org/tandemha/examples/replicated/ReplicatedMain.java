@@ -452,23 +452,30 @@ public final class ReplicatedMain {
          * {@code promoted} reported (no acknowledged write older than that may be missing). Prints both.
          */
         private boolean lossWithinReported(String promoted, long from, long killedAt, long lost) {
+            // the failover's promotion (the first since the fault), and the candidate's note of when it measured
             List<String> ev = events(promoted, from, "PROMOTED");
-            java.util.regex.Matcher m = ev.isEmpty() ? null : AT_RISK.matcher(ev.get(ev.size() - 1));
-            if (m == null || !m.find()) {
-                c.say("async: no PROMOTED event with the data at risk on " + promoted);
-                riskReports.add("no PROMOTED event with the data at risk");
+            java.util.regex.Matcher m = ev.isEmpty() ? null : AT_RISK.matcher(ev.get(0));
+            NodeProc n = c.node(promoted);
+            Line note = n == null ? null : n.linesSince(from).stream().filter(l -> l.text().startsWith("EVENT ")
+                    && l.text().contains("data at risk measured before promotion")).findFirst().orElse(null);
+            if (m == null || !m.find() || note == null) {
+                c.say("async: no PROMOTED event with the data at risk, or no measurement note, on " + promoted);
+                riskReports.add("no PROMOTED event with the data at risk, or no measurement note");
                 return false;
             }
             long bytes = Long.parseLong(m.group(1));
             double secs = Double.parseDouble(m.group(2));
+            // the node's monotonic clock when it noted the measurement (same machine as the client's clock)
+            long measuredAt = Long.parseLong(note.text().split(" ")[1]);
             long firstLost = lastVerify == null ? -1
                     : Long.parseLong(lastVerify.text().replaceFirst(".*firstLostAckedAt=(-?\\d+).*", "$1"));
-            double oldest = lost > 0 && firstLost >= 0 ? (killedAt - firstLost) / 1e9 : 0;
+            // every lost write must have been acknowledged inside the window: no earlier than measuredAt - secs
+            double oldest = lost > 0 && firstLost >= 0 ? (measuredAt - firstLost) / 1e9 : 0;
             boolean ok = lost == 0 || (lost > 0 && firstLost >= 0 && oldest <= secs);
             String line = String.format(java.util.Locale.ROOT, "lost %d acknowledged writes%s; the promotion reported"
                     + " %d bytes, %.3f s at risk: %s", lost, lost > 0 ? String.format(java.util.Locale.ROOT,
-                    " (the oldest acknowledged %.3f s before the kill)", oldest) : "", bytes, secs,
-                    ok ? "within the report" : "MORE THAN REPORTED");
+                    " (the oldest acknowledged %.3f s before the measurement, %.3f s after the kill began)", oldest,
+                    (firstLost - killedAt) / 1e9) : "", bytes, secs, ok ? "within the report" : "MORE THAN REPORTED");
             c.say("async: " + line);
             riskReports.add(line);
             return ok;

@@ -5,7 +5,7 @@
 # address all the time and records every commit PostgreSQL acknowledged. Needs root (namespaces, PostgreSQL run as
 # the postgres user).
 #
-#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|all] [--runs N] [--bench]
+#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|all] [--runs N] [--bench]
 #
 #   kill         kill -9 of the primary's machine (its Tandem JVM and its PostgreSQL): the standby is promoted (the
 #                PROMOTED event says the data at risk), the address follows; the old primary's machine comes back
@@ -14,11 +14,16 @@
 #                the standby that left it); the standby is promoted; Tandem restarted turns the old one into a standby
 #   heartbeat    every heartbeat path cut (link down, public path off): the witness hears both nodes, nothing moves
 #   switchover   a planned switchover to the standby: demote, then promote; the old primary streams from the new one
+#   netcut       the primary's network cut (nftables drops every packet of its machine): it stands down, the standby
+#                is promoted; back on the network the old primary rejoins as a standby
+#   lost-together  (REPLICATED_MODE=async) the standby's machine killed, then the primary's: the old standby back
+#                alone is not promoted (maxLagOnFailover: its lag is unknown); clear on the old primary brings it back
 #   all          every scenario above, one after the other (the default is kill)
 # Every run checks: never two servers acknowledging writes as primaries, 0 acknowledged writes lost (read back from
 # the new primary). With --runs N every scenario runs N times and a table is printed; --bench adds the figure line
 # "replicated failover ms: p50=... p99=... lost_acknowledged=..." over the kill runs (examples/bench/run.sh replicated).
-# REPLICATED_MODE=async runs the cluster in async mode instead (losses are then allowed, and reported).
+# REPLICATED_MODE=async runs the cluster in async mode with maxLagOnFailover: 16MB instead (losses are then allowed,
+# and each kill run checks them against the seconds at risk the promotion reported).
 # Ctrl-C stops everything: the nodes, their PostgreSQL servers, the witness, the client; namespaces and data removed.
 set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;; esac

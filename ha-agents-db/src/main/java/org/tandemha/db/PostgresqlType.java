@@ -97,7 +97,8 @@ public final class PostgresqlType implements ResourceType {
             r.problem("database", "database is empty", "name a database, such as postgres");
         }
         DbSupport.requireDriver(r, driverClass, "jdbc:postgresql:");
-        ReplicatedPostgresql.Replication repl = replication(r, config, context.nodeId(), host, port, credentials);
+        ReplicatedPostgresql.Replication repl = replication(r, config, context.nodeId(), host, port, credentials,
+                (int) context.peers().stream().filter(n -> !n.equals(context.nodeId())).count());
         r.finish();
         if (repl != null) {
             settings = ReplicatedPostgresql.serverSettings(repl,
@@ -111,7 +112,7 @@ public final class PostgresqlType implements ResourceType {
     }
 
     private static final java.util.Set<String> REPLICATION_KEYS = java.util.Set.of("mode", "address", "addresses", "user",
-            "passwordFile");
+            "passwordFile", "quorumCommit", "maxLagOnFailover");
 
     /**
      * {@code replication: {mode: async|sync, address: host:port, user, passwordFile}}, or null without it. The
@@ -119,7 +120,8 @@ public final class PostgresqlType implements ResourceType {
      * {@code addresses: {node1: "192.0.2.1:5432", node2: ...}}; {@code address} is for a node's own file.
      */
     private static ReplicatedPostgresql.Replication replication(PluginConfig.Reader r, PluginConfig config, String self,
-                                                               String host, int port, Credentials checkCredentials) {
+                                                               String host, int port, Credentials checkCredentials,
+                                                               int standbys) {
         if (!r.has("replication")) {
             return null;
         }
@@ -142,14 +144,42 @@ public final class PostgresqlType implements ResourceType {
         }
         for (String k : m.keySet()) {
             if (!REPLICATION_KEYS.contains(k)) {
-                r.problem("replication", "unknown replication setting '" + k + "'", "use mode, address, user, passwordFile");
+                r.problem("replication", "unknown replication setting '" + k + "'", "use mode, address, user, passwordFile, quorumCommit, maxLagOnFailover");
             }
         }
         String mode = m.getOrDefault("mode", "").strip().toLowerCase(java.util.Locale.ROOT);
-        if (!mode.equals("async") && !mode.equals("sync")) {
+        if (!mode.equals("async") && !mode.equals("sync") && !mode.equals("quorum")) {
             r.problem("replication", mode.isEmpty() ? "replication needs a mode" : "unknown replication mode '" + mode + "'",
-                    "write mode: sync (no acknowledged commit is lost on failover; writes wait for the standbys) or"
+                    "write mode: sync (no acknowledged commit is lost on failover; writes wait for every standby),"
+                    + " mode: quorum with quorumCommit: k (writes wait for k standbys) or"
                     + " mode: async (commits do not wait; a failover may lose the last ones, reported in the promotion event)");
+        }
+        int quorumCommit = 0;
+        String qc = m.get("quorumCommit");
+        if (mode.equals("quorum")) {
+            if (qc == null || !qc.strip().matches("\\d{1,3}") || Integer.parseInt(qc.strip()) < 1
+                    || Integer.parseInt(qc.strip()) > Math.max(1, standbys)) {
+                r.problem("replication", qc == null ? "mode quorum needs quorumCommit" : "quorumCommit '" + qc
+                        + "' is not between 1 and the number of standbys (" + standbys + ")",
+                        "write quorumCommit: k, the number of standbys that must have a commit before it is acknowledged"
+                        + " (1 to " + Math.max(1, standbys) + ")");
+            } else {
+                quorumCommit = Integer.parseInt(qc.strip());
+            }
+        } else if (qc != null) {
+            r.problem("replication", "quorumCommit is for mode quorum, not " + mode, "remove quorumCommit or write mode: quorum");
+        }
+        long maxLag = -1;
+        String ml = m.get("maxLagOnFailover");
+        if (ml != null) {
+            if (!mode.equals("async")) {
+                r.problem("replication", "maxLagOnFailover is for mode async (" + mode + " loses no acknowledged commit)",
+                        "remove maxLagOnFailover or write mode: async");
+            }
+            maxLag = bytes(ml);
+            if (maxLag < 0) {
+                r.problem("replication", "maxLagOnFailover '" + ml + "' is not a size", "write a size such as 16MB, 512kB or 0");
+            }
         }
         String address = m.getOrDefault("address", host + ":" + port).strip();
         int colon = address.lastIndexOf(':');
@@ -167,6 +197,22 @@ public final class PostgresqlType implements ResourceType {
             }
             creds = new Credentials(user, java.nio.file.Path.of(pwFile), null, System::getenv);
         }
-        return new ReplicatedPostgresql.Replication(mode.isEmpty() ? "async" : mode, address, user, creds);
+        return new ReplicatedPostgresql.Replication(mode.isEmpty() ? "async" : mode, address, user, creds, quorumCommit,
+                maxLag);
+    }
+
+    /** A size: bytes, or with kB, MB, GB (1024-based, as PostgreSQL writes them); -1 when it is not one. */
+    static long bytes(String v) {
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("(\\d{1,12})\\s*(|B|kB|KB|MB|GB)").matcher(v.strip());
+        if (!x.matches()) {
+            return -1;
+        }
+        long n = Long.parseLong(x.group(1));
+        return switch (x.group(2)) {
+            case "kB", "KB" -> n << 10;
+            case "MB" -> n << 20;
+            case "GB" -> n << 30;
+            default -> n;
+        };
     }
 }

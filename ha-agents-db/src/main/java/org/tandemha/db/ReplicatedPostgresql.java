@@ -49,7 +49,11 @@ import org.tandemha.core.exec.Posix;
  *       {@code synchronous_commit = on}: a commit is acknowledged only once every standby has flushed it, so any
  *       standby may be promoted without losing an acknowledged commit; writes wait while a standby is missing.
  *       {@code mode: async}: commits do not wait; a promotion may lose what the standby had not received, which
- *       the promotion event reports (bytes, seconds).</li>
+ *       the promotion event reports (bytes, seconds); with {@code maxLagOnFailover} a standby further behind than
+ *       that is not promoted by a failover (the engine refuses it; the operator's clear forces it).
+ *       {@code mode: quorum} with {@code quorumCommit: k}: {@code ANY k (every other node)}: a commit is acknowledged
+ *       once k standbys flushed it, so writes go on while up to n-k standbys are missing; a failover promotes only when
+ *       n-k+1 standbys can be compared (the most advanced of them has every acknowledged commit).</li>
  * </ul>
  */
 final class ReplicatedPostgresql implements PromotableResource, Checker {
@@ -64,9 +68,23 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
      * @param address where the other nodes reach this node's server for replication ({@code host:port})
      * @param user    the replication user (a role with REPLICATION)
      */
-    record Replication(String mode, String address, String user, Credentials credentials) {
+    record Replication(String mode, String address, String user, Credentials credentials, int quorumCommit,
+                       long maxLagOnFailover) {
+        Replication(String mode, String address, String user, Credentials credentials) {
+            this(mode, address, user, credentials, 0, -1);
+        }
+
         boolean sync() {
             return mode.equals("sync");
+        }
+
+        boolean quorum() {
+            return mode.equals("quorum");
+        }
+
+        /** Whether a commit is acknowledged only once standbys have it (sync, quorum). */
+        boolean waits() {
+            return sync() || quorum();
         }
     }
 
@@ -88,12 +106,13 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
     static List<String> serverSettings(Replication repl, List<String> peers, List<String> configured) {
         List<String> o = new ArrayList<>(List.of("wal_level=replica", "hot_standby=on", "wal_log_hints=on",
                 "max_wal_senders=10", "wal_keep_size=256MB", "hot_standby_feedback=on"));
-        if (repl.sync() && !peers.isEmpty()) {
+        if (repl.waits() && !peers.isEmpty()) {
             StringBuilder names = new StringBuilder();
             for (String p : peers) {
                 names.append(names.length() == 0 ? "" : ",").append('"').append(p).append('"');
             }
-            o.add("synchronous_standby_names=ANY " + peers.size() + " (" + names + ")");
+            int k = repl.quorum() ? Math.min(Math.max(1, repl.quorumCommit()), peers.size()) : peers.size();
+            o.add("synchronous_standby_names=ANY " + k + " (" + names + ")");
             o.add("synchronous_commit=on");
         }
         o.addAll(configured);
@@ -176,6 +195,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     @Override
     public ActionResult start(ActionContext context) {
+        publishLimits(context.group());
         long t0 = System.nanoTime();
         Primary p = primary(context.group());
         if (p == null) {
@@ -402,6 +422,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     @Override
     public ActionResult promote(ActionContext context) {
+        publishLimits(context.group());
         long t0 = System.nanoTime();
         List<String> steps = new ArrayList<>();
         if (pg.runningPid() <= 0) {
@@ -418,6 +439,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         }
         ReplicationState before = replicationState(context);
         if (before.role() == ReplicationRole.STANDBY) {
+            publishAtRisk(context, before);
             long secs = Math.max(1, context.remaining().minusMillis(500).toSeconds());
             Execution ex = CommandRunner.run(Command.of(bin("pg_ctl").toString(), "promote", "-D", s.dataDirectory().toString(),
                     "-w", "-t", Long.toString(secs)).withUser(runAs()).withDirectory(Path.of("/")), context.remaining());
@@ -445,6 +467,55 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         return ActionResult.done(String.join("; ", steps)).withDuration(since(t0));
     }
 
+    /**
+     * How long ago the last commit this copy surely has was made on the primary (seconds): the primary's end of WAL
+     * as last reported to this standby's receiver, when the receiver had it all, else the last commit replayed. A
+     * commit the primary acknowledged after that moment may be missing here, none before: with {@code async} this is
+     * the window of acknowledged commits a promotion may lose (an upper bound: a primary that wrote nothing since
+     * loses nothing). Null when neither is known.
+     */
+    private static final String AT_RISK_SQL = "SELECT"
+            + " (SELECT extract(epoch FROM now() - latest_end_time) FROM pg_stat_wal_receiver"
+            + "   WHERE latest_end_lsn IS NOT NULL AND latest_end_lsn <= pg_last_wal_receive_lsn()),"
+            + " extract(epoch FROM now() - pg_last_xact_replay_timestamp())";
+
+    /**
+     * Publishes this copy's position and the seconds at risk just before {@code pg_ctl promote}, so that the
+     * promotion event reports what this copy had then, not at its last check: with {@code sync} every acknowledged
+     * commit is here (0 s); otherwise {@link #AT_RISK_SQL}.
+     */
+    private void publishAtRisk(ActionContext context, ReplicationState before) {
+        node.publishFact(ReplicationState.POSITION_FACT + context.group(), before.position().toFact());
+        if (repl.sync()) {
+            node.publishFact(ReplicationState.LAG_FACT + context.group(), "0");
+            return;
+        }
+        double[] secs = {-1, -1};
+        pg.probe().run(context, "data at risk", (c, q) -> {
+            try (Statement st = c.createStatement()) {
+                st.setQueryTimeout(q);
+                try (ResultSet rs = st.executeQuery(AT_RISK_SQL)) {
+                    rs.next();
+                    for (int i = 0; i < 2; i++) {
+                        String v = rs.getString(i + 1);
+                        secs[i] = v == null ? -1 : Double.parseDouble(v);
+                    }
+                }
+            }
+            return "";
+        });
+        double s = secs[0] >= 0 ? secs[0] : secs[1];
+        if (s >= 0) {
+            long ms = (long) Math.ceil(s * 1000);
+            node.publishFact(ReplicationState.LAG_FACT + context.group(), Long.toString(ms));
+            node.note(context.group(), context.resource(), String.format(Locale.ROOT, "data at risk measured before"
+                    + " promotion: commits acknowledged in the last %.3f s (since %s) may be missing from this copy (%s)",
+                    ms / 1000.0, java.time.Instant.now().minusMillis(ms), secs[0] >= 0
+                    ? "the primary's end of WAL last reported to this standby, which had it all"
+                    : "the last commit this standby replayed"));
+        }
+    }
+
     @Override
     public ActionResult demote(ActionContext context) {
         ActionResult stopped = pg.stop(context);
@@ -468,6 +539,7 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
 
     @Override
     public ActionResult stop(ActionContext context) {
+        publishLimits(context.group());
         return pg.stop(context);
     }
 
@@ -483,8 +555,36 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
             + " (SELECT extract(epoch FROM now() - last_msg_receipt_time) FROM pg_stat_wal_receiver),"
             + " (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming')";
 
+    /** The limits the engine applies to this group's failovers, as facts (published once per resource). */
+    static Map<String, String> limitFacts(Replication repl, String group, int standbys) {
+        Map<String, String> f = new java.util.LinkedHashMap<>();
+        if (!repl.waits() && repl.maxLagOnFailover() >= 0) {
+            f.put(ReplicationState.MAX_LAG_FACT + group, Long.toString(repl.maxLagOnFailover()));
+        }
+        if (repl.quorum() && standbys > 0) {
+            int k = Math.min(Math.max(1, repl.quorumCommit()), standbys);
+            f.put(ReplicationState.QUORUM_FACT + group, Integer.toString(standbys - k + 1));
+        }
+        return f;
+    }
+
+    private volatile boolean limitsPublished;
+
+    /**
+     * Publishes the limits once (facts are this node's, from its start): at the clean-up stop every node makes when
+     * it starts, so that a node that comes back alone has them before it could claim the group.
+     */
+    private void publishLimits(String group) {
+        if (!limitsPublished) {
+            limitsPublished = true;
+            int standbys = (int) node.peers().stream().filter(n -> !n.equals(node.nodeId())).count();
+            limitFacts(repl, group, standbys).forEach(node::publishFact);
+        }
+    }
+
     @Override
     public ReplicationState replicationState(ActionContext context) {
+        publishLimits(context.group());
         if (pg.runningPid() <= 0) {
             return new ReplicationState(ReplicationRole.STOPPED, null, null, "not running");
         }

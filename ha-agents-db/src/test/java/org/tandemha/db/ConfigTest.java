@@ -123,4 +123,55 @@ class ConfigTest {
                 "database", "app", "heartbeatWrite", true)), node)).isNotNull();
         assertThat(new JdbcType().create(PluginConfig.of("d", "jdbc", Map.of("url", "jdbc:postgresql://db/app")), node)).isNotNull();
     }
+
+    @Test
+    void durabilityModesGiveTheirSettingsAndLimits() throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put("dataDirectory", "/srv/pg");
+        node.peers.clear();
+        node.peers.addAll(List.of("cfg", "n2", "n3"));
+        Map<String, Object> addresses = Map.of("cfg", "192.0.2.1:5432", "n2", "192.0.2.2:5432", "n3", "192.0.2.3:5432");
+        // quorum: ANY k of the other nodes; a failover must compare n-k+1 copies
+        ReplicatedPostgresql.Replication q = new ReplicatedPostgresql.Replication("quorum", "h:1", "u", null, 1, -1);
+        assertThat(ReplicatedPostgresql.serverSettings(q, List.of("n2", "n3"), List.of()))
+                .contains("synchronous_standby_names=ANY 1 (\"n2\",\"n3\")", "synchronous_commit=on");
+        assertThat(ReplicatedPostgresql.limitFacts(q, "db", 2)).containsExactly(
+                Map.entry(org.tandemha.api.ReplicationState.QUORUM_FACT + "db", "2"));
+        ReplicatedPostgresql.Replication q2 = new ReplicatedPostgresql.Replication("quorum", "h:1", "u", null, 2, -1);
+        assertThat(ReplicatedPostgresql.serverSettings(q2, List.of("n2", "n3"), List.of()))
+                .contains("synchronous_standby_names=ANY 2 (\"n2\",\"n3\")");
+        assertThat(ReplicatedPostgresql.limitFacts(q2, "db", 2)).containsValue("1");
+        // async: nothing waits; maxLagOnFailover becomes the engine's limit
+        ReplicatedPostgresql.Replication a = new ReplicatedPostgresql.Replication("async", "h:1", "u", null, 0, 16 << 20);
+        assertThat(ReplicatedPostgresql.serverSettings(a, List.of("n2", "n3"), List.of()))
+                .noneMatch(s -> s.startsWith("synchronous_standby_names"));
+        assertThat(ReplicatedPostgresql.limitFacts(a, "db", 2)).containsExactly(
+                Map.entry(org.tandemha.api.ReplicationState.MAX_LAG_FACT + "db", String.valueOf(16 << 20)));
+        assertThat(ReplicatedPostgresql.limitFacts(new ReplicatedPostgresql.Replication("sync", "h:1", "u", null), "db", 2))
+                .isEmpty();
+        // read from the configuration
+        p.put("replication", Map.of("mode", "quorum", "quorumCommit", "1", "addresses", addresses));
+        assertThat(new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node).resource())
+                .isInstanceOf(org.tandemha.api.PromotableResource.class);
+        p.put("replication", Map.of("mode", "async", "maxLagOnFailover", "16MB", "addresses", addresses));
+        assertThat(new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node).resource())
+                .isInstanceOf(org.tandemha.api.PromotableResource.class);
+        assertThat(PostgresqlType.bytes("16MB")).isEqualTo(16L << 20);
+        assertThat(PostgresqlType.bytes("512kB")).isEqualTo(512L << 10);
+        assertThat(PostgresqlType.bytes("0")).isZero();
+        assertThat(PostgresqlType.bytes("lots")).isNegative();
+        // and its mistakes
+        p.put("replication", Map.of("mode", "quorum", "addresses", addresses));
+        assertThat(problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString())
+                .contains("mode quorum needs quorumCommit", "1 to 2");
+        p.put("replication", Map.of("mode", "quorum", "quorumCommit", "3", "addresses", addresses));
+        assertThat(problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString())
+                .contains("quorumCommit '3' is not between 1 and the number of standbys (2)");
+        p.put("replication", Map.of("mode", "sync", "quorumCommit", "1", "maxLagOnFailover", "1MB", "addresses", addresses));
+        assertThat(problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString())
+                .contains("quorumCommit is for mode quorum, not sync", "maxLagOnFailover is for mode async");
+        p.put("replication", Map.of("mode", "async", "maxLagOnFailover", "lots", "addresses", addresses));
+        assertThat(problems(() -> new PostgresqlType().create(PluginConfig.of("pg", "postgresql", p), node)).toString())
+                .contains("maxLagOnFailover 'lots' is not a size");
+    }
 }

@@ -23,6 +23,20 @@ public record ReplicationState(ReplicationRole role, ReplicationPosition positio
     /** The fact under which a node publishes its standby's lag in milliseconds for a group, followed by the group id. */
     public static final String LAG_FACT = "replication.lagMs/";
 
+    /**
+     * The fact under which a node publishes the group's {@code maxLagOnFailover} in bytes, followed by the group id: a
+     * copy further behind the best position known (or whose distance cannot be known) is not promoted by a failover;
+     * the group stays down with an alarm until an operator clears it (which accepts the loss). Absent: no limit.
+     */
+    public static final String MAX_LAG_FACT = "replication.maxLagOnFailoverBytes/";
+
+    /**
+     * The fact under which a node publishes how many copies a failover must hear from, followed by the group id: with
+     * quorum commit ({@code ANY k} of {@code n} standbys) every acknowledged commit is on at least {@code k} standbys,
+     * so only among {@code n-k+1} of them is the most advanced sure to have them all. Fewer eligible: no promotion.
+     */
+    public static final String QUORUM_FACT = "replication.copiesToKnow/";
+
     public ReplicationState {
         Objects.requireNonNull(role, "role");
         position = position == null ? ReplicationPosition.NONE : position;

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code WRITES acked=N failed=M};</li>
  *   <li>{@code arm}: prints {@code ARMED <ns>}; the next write acknowledged after it prints {@code UP <ns>};</li>
  *   <li>{@code verify HOST}: reads the ids back from the primary behind HOST and prints
- *       {@code VERIFY acked=N present=P lost=L};</li>
+ *       {@code VERIFY acked=N present=P lost=L firstLostAckedAt=<ns>} (-1: none lost);</li>
  *   <li>{@code watch HOST1 HOST2} / {@code watch stop}: every 250 ms asks each node's own server whether it is a
  *       primary and, if so, whether it acknowledges a write within 1 s; prints {@code PRIMARIES <ns> <list>} when the
  *       list of primaries accepting writes changes, and {@code SPLIT <ns> ...} for a round where both did;</li>
@@ -41,6 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReplicaClient {
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     private static final Set<Long> ACKED = ConcurrentHashMap.newKeySet();
+    /** When each acknowledged write was acknowledged (monotonic ns): the age of a lost one is checked against the
+     *  seconds at risk the promotion reported. */
+    private static final java.util.Map<Long, Long> ACKED_AT = new ConcurrentHashMap<>();
     private static final AtomicLong FAILED = new AtomicLong();
     private static final AtomicLong NEXT = new AtomicLong(1);
     private static volatile boolean writing;
@@ -75,6 +78,7 @@ public final class ReplicaClient {
                         OUT.println("WRITES " + System.nanoTime() + " acked=" + ACKED.size() + " failed=" + FAILED.get());
                     } else {
                         ACKED.clear();
+                        ACKED_AT.clear();
                         FAILED.set(0);
                         writing = true;
                         writer = thread("writes", () -> writes(w[1]));
@@ -159,8 +163,9 @@ public final class ReplicaClient {
                 try (Statement st = c.createStatement()) {
                     st.executeUpdate("INSERT INTO acked (id) VALUES (" + id + ")");
                 }
-                ACKED.add(id);
                 long now = System.nanoTime();
+                ACKED_AT.put(id, now);
+                ACKED.add(id);
                 if (!upReported && now > armedAt) {
                     upReported = true;
                     OUT.println("UP " + now);
@@ -186,7 +191,9 @@ public final class ReplicaClient {
                 }
                 long lost = ACKED.stream().filter(x -> !present.contains(x)).count();
                 long have = ACKED.stream().filter(present::contains).count();
-                return "acked=" + ACKED.size() + " present=" + have + " lost=" + lost;
+                long firstLost = ACKED.stream().filter(x -> !present.contains(x)).mapToLong(x -> ACKED_AT.getOrDefault(x, -1L))
+                        .filter(x -> x >= 0).min().orElse(-1);
+                return "acked=" + ACKED.size() + " present=" + have + " lost=" + lost + " firstLostAckedAt=" + firstLost;
             } catch (SQLException e) {
                 sleep(500);
             }

@@ -21,8 +21,8 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  * floating address all the time.
  *
  * <pre>
- * java -cp ... org.tandemha.examples.replicated.ReplicatedMain --scenario kill|kill-tandem|heartbeat|switchover|all
- *      [--runs N] [--mode sync|async] [--classpath CP] [--bench]
+ * java -cp ... org.tandemha.examples.replicated.ReplicatedMain --scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|all
+ *      [--runs N] [--mode sync|async|quorum] [--settings ", maxLagOnFailover: 16MB"] [--classpath CP] [--bench]
  * </pre>
  *
  * Every scenario starts from "both nodes up, one primary, one streaming standby" and leaves the cluster so; the
@@ -33,6 +33,11 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  */
 public final class ReplicatedMain {
     static final List<String> SCENARIOS = List.of("kill", "kill-tandem", "heartbeat", "switchover");
+    /** Durability scenarios (issue 19): {@code netcut} in sync mode; with {@code --mode async}, {@code kill} checks the
+     *  loss against the promotion's report and {@code lost-together} needs {@code maxLagOnFailover}. */
+    static final List<String> DURABILITY_SCENARIOS = List.of("netcut", "lost-together");
+    /** The async cluster's replication settings in the suite: any lag refused, so that only a known one passes. */
+    static final String ASYNC_SETTINGS = ", maxLagOnFailover: 16MB";
     /** The bound for the primary to answer through the floating address again. */
     static final Duration FAILOVER_BOUND = Duration.ofSeconds(30);
     /** The bound for a restarted old primary to stream as a standby again (rewind or clone included). */
@@ -61,6 +66,7 @@ public final class ReplicatedMain {
                 case "--classpath" -> cp = args[++i];
                 case "--bench" -> bench = true;
                 case "--mode" -> System.setProperty("replicated.mode", args[++i]); // the group's replication mode
+                case "--settings" -> System.setProperty("replicated.settings", args[++i]); // more replication settings
                 default -> {
                     System.err.println("unknown option " + args[i] + "; use --scenario " + String.join("|", SCENARIOS)
                             + "|all [--runs N] [--bench]");
@@ -68,9 +74,12 @@ public final class ReplicatedMain {
                 }
             }
         }
+        if (Suite.async() && System.getProperty("replicated.settings") == null) {
+            System.setProperty("replicated.settings", ASYNC_SETTINGS); // (lost-together needs maxLagOnFailover)
+        }
         List<String> which = scenario.equals("all") ? SCENARIOS : List.of(scenario.split(","));
         for (String s : which) {
-            if (!SCENARIOS.contains(s)) {
+            if (!SCENARIOS.contains(s) && !DURABILITY_SCENARIOS.contains(s)) {
                 System.err.println("unknown scenario '" + s + "'; choose from " + String.join(", ", SCENARIOS) + " or all");
                 System.exit(2);
             }
@@ -136,6 +145,8 @@ public final class ReplicatedMain {
                                     case "kill-tandem" -> kill(true);
                                     case "heartbeat" -> heartbeatCut();
                                     case "switchover" -> switchover();
+                                    case "netcut" -> networkCut();
+                                    case "lost-together" -> lostTogether();
                                     default -> throw new IllegalArgumentException(s);
                                 };
                             } catch (IOException | RuntimeException e) {
@@ -247,6 +258,7 @@ public final class ReplicatedMain {
         private long stopWritesAndVerify() throws InterruptedException {
             Line w = send("writes stop", "WRITES", Duration.ofSeconds(30));
             Line v = send("verify " + SharedArrayCluster.VIP_DB, "VERIFY", Duration.ofSeconds(40));
+            lastVerify = v;
             c.say("client: " + (w == null ? "(no answer)" : w.text().replaceFirst("WRITES \\d+ ", "writes "))
                     + "; read back from the primary: " + (v == null ? "(no answer)" : v.text().replaceFirst("VERIFY \\d+ ", "")));
             if (v == null) {
@@ -344,7 +356,8 @@ public final class ReplicatedMain {
             long lost = stopWritesAndVerify();
             int split = splits(from);
             boolean promotedOnce = events(p, back, "PROMOTED").isEmpty();
-            boolean pass = moved && rejoined && lost == 0 && split == 0 && promotedOnce;
+            boolean lossOk = async() ? lossWithinReported(s, from, killedAt, lost) : lost == 0;
+            boolean pass = moved && rejoined && lossOk && split == 0 && promotedOnce;
             return new Run(name, moved, split, lost, failover, writes, rejoined, pass, "primary moved " + p + " -> " + s + ": "
                     + moved + ", " + p + " back as standby: " + rejoined + ", lost acknowledged writes " + lost
                     + ", rounds with two primaries " + split + (promotedOnce ? "" : ", " + p + " WAS PROMOTED on its return"));
@@ -418,6 +431,186 @@ public final class ReplicatedMain {
             return new Run("switchover", moved, split, lost, ms, writes, rejoined, pass, "primary " + p + " -> " + s + ": "
                     + moved + ", " + p + " standby: " + rejoined + ", lost acknowledged writes " + lost
                     + ", rounds with two primaries " + split);
+        }
+
+        // ------------------------------------------------------------ durability (issue 19: async, netcut, lost-together)
+
+        /** The last {@code VERIFY} answer (its {@code firstLostAckedAt}: when the oldest lost write was acknowledged). */
+        private Line lastVerify;
+        /** One line per async promotion: what was lost against what the promotion reported. */
+        final List<String> riskReports = new ArrayList<>();
+
+        static boolean async() {
+            return System.getProperty("replicated.mode", "sync").equals("async");
+        }
+
+        private static final java.util.regex.Pattern AT_RISK = java.util.regex.Pattern.compile(
+                "data at risk: (\\d+) bytes, ([0-9.]+) s");
+
+        /**
+         * Async mode: the acknowledged writes lost must all be younger than the seconds at risk the promotion on
+         * {@code promoted} reported (no acknowledged write older than that may be missing). Prints both.
+         */
+        private boolean lossWithinReported(String promoted, long from, long killedAt, long lost) {
+            // the failover's promotion (the first since the fault), and the candidate's note of when it measured
+            List<String> ev = events(promoted, from, "PROMOTED");
+            java.util.regex.Matcher m = ev.isEmpty() ? null : AT_RISK.matcher(ev.get(0));
+            NodeProc n = c.node(promoted);
+            Line note = n == null ? null : n.linesSince(from).stream().filter(l -> l.text().startsWith("EVENT ")
+                    && l.text().contains("data at risk measured before promotion")).findFirst().orElse(null);
+            if (m == null || !m.find() || note == null) {
+                c.say("async: no PROMOTED event with the data at risk, or no measurement note, on " + promoted);
+                riskReports.add("no PROMOTED event with the data at risk, or no measurement note");
+                return false;
+            }
+            long bytes = Long.parseLong(m.group(1));
+            double secs = Double.parseDouble(m.group(2));
+            // the node's monotonic clock when it noted the measurement (same machine as the client's clock)
+            long measuredAt = Long.parseLong(note.text().split(" ")[1]);
+            long firstLost = lastVerify == null ? -1
+                    : Long.parseLong(lastVerify.text().replaceFirst(".*firstLostAckedAt=(-?\\d+).*", "$1"));
+            // every lost write must have been acknowledged inside the window: no earlier than measuredAt - secs
+            double oldest = lost > 0 && firstLost >= 0 ? (measuredAt - firstLost) / 1e9 : 0;
+            boolean ok = lost == 0 || (lost > 0 && firstLost >= 0 && oldest <= secs);
+            String line = String.format(java.util.Locale.ROOT, "lost %d acknowledged writes%s; the promotion reported"
+                    + " %d bytes, %.3f s at risk: %s", lost, lost > 0 ? String.format(java.util.Locale.ROOT,
+                    " (the oldest acknowledged %.3f s before the measurement, %.3f s after the kill began)", oldest,
+                    (firstLost - killedAt) / 1e9) : "", bytes, secs, ok ? "within the report" : "MORE THAN REPORTED");
+            c.say("async: " + line);
+            riskReports.add(line);
+            return ok;
+        }
+
+        /**
+         * The primary's network cut: every packet to or from its machine dropped (public link: clients, witness,
+         * gateway; heartbeat link). The cut node cannot reach the gateway: it stands down (its server stopped, the
+         * address removed); the other node's
+         * witness no longer hears it: the standby is promoted at a new generation (the old primary's token is stale),
+         * the address follows. The links come back: the old primary must return as a standby, never a primary; 0
+         * acknowledged writes lost (sync), never two primaries.
+         */
+        private static final String CUT_TABLE = "tandem_netcut";
+
+        private Run networkCut() throws Exception {
+            String p = primary();
+            if (p == null) {
+                return new Run("netcut", false, 0, 0, -1, -1, false, false, "no primary before the fault");
+            }
+            String s = other(p);
+            startWrites();
+            long from = System.nanoTime();
+            long armed = arm();
+            // nftables in the node's namespace: every packet in or out dropped but loopback's (its own checks); a link
+            // set down would also take the carrier from the address's interface, whose failed check blocks the group
+            // there (a resource failure, not a cut: the operator would have to clear it before it can be a standby)
+            c.nft(p, "table inet " + CUT_TABLE + " {\n"
+                    + "  chain in { type filter hook input priority -10; policy drop; iifname \"lo\" accept; }\n"
+                    + "  chain out { type filter hook output priority -10; policy drop; oifname \"lo\" accept; }\n}\n");
+            long cutAt = System.nanoTime();
+            c.say("network cut: every packet to and from " + p + " dropped (public and heartbeat links)");
+            Line prim = send("primary " + SharedArrayCluster.VIP_DB + " " + s + " " + FAILOVER_BOUND.toMillis(), "PRIMARY",
+                    FAILOVER_BOUND.plusSeconds(5));
+            boolean moved = prim != null && prim.text().contains(" ok ");
+            long failover = moved ? (prim.nanos() - cutAt) / 1_000_000 : -1;
+            // the cut node must let go of the primary by itself (it cannot be asked over the network)
+            NodeProc old = c.node(p);
+            Line down;
+            try {
+                down = old == null ? null : old.await(from, l -> l.startsWith("EVENT ") && l.contains(" RESOURCE_STOPPED ")
+                        && l.contains("db/pg"), Duration.ofSeconds(15));
+                Thread.sleep(2000); // the cut lasts a while after both sides decided
+            } finally {
+                c.nftQuiet(p, "delete", "table", "inet", CUT_TABLE);
+            }
+            for (String n : List.of(p, s)) {
+                for (String e : events(n, from, "STAND_DOWN", "SAFETY_CHECK", "RESOURCE_STOPPED", "PROMOTED", "FAILOVER_STARTED")) {
+                    c.say("  " + n + ": " + e);
+                }
+            }
+            c.say(moved ? s + " answers as the primary through " + SharedArrayCluster.VIP_DB + " " + failover + " ms after the cut"
+                    : s + " did NOT answer as the primary: " + (prim == null ? "no answer" : prim.text()));
+            c.say(p + (down != null ? " stopped its server while cut off, " + (down.nanos() - cutAt) / 1_000_000 + " ms after the cut"
+                    : " did NOT stop its server within 15 s of the cut"));
+            long back = System.nanoTime();
+            c.say("network restored");
+            boolean rejoined = awaitRole(p, "standby streaming", REJOIN_BOUND);
+            for (String e : events(p, back, "STANDBY_STATE", "DEMOTED", "PROMOTED", "NOTE")) {
+                c.say("  " + p + ": " + e);
+            }
+            c.say(p + (rejoined ? " back as a streaming standby of " + s + " in " + (System.nanoTime() - back) / 1_000_000
+                    + " ms" : " did NOT come back as a streaming standby: " + role(p)));
+            long writes = writesBack(armed, cutAt, Duration.ofSeconds(30));
+            Thread.sleep(1000);
+            long lost = stopWritesAndVerify();
+            int split = splits(from);
+            boolean promotedBack = !events(p, back, "PROMOTED").isEmpty();
+            boolean pass = moved && down != null && rejoined && lost == 0 && split == 0 && !promotedBack;
+            return new Run("netcut", moved, split, lost, failover, writes, rejoined, pass, "primary moved " + p + " -> " + s
+                    + ": " + moved + ", " + p + " let go while cut: " + (down != null) + ", back as standby: " + rejoined
+                    + ", lost acknowledged writes " + lost + ", rounds with two primaries " + split);
+        }
+
+        /**
+         * The primary and its standby lost together (async mode with {@code maxLagOnFailover}): kill -9 of the
+         * standby's machine, one second of writes the primary acknowledges alone, kill -9 of the primary's machine.
+         * The old standby's machine comes back alone: its copy lacks that second, and it cannot know by how much (it
+         * never heard the old primary since it started): it must NOT be promoted (the group stays down, an alarm says
+         * why). The operator's way back: the old primary's machine alone (it cannot know the other copy either: the
+         * same alarm), {@code clear db} there (promotes it: it has everything), then the old standby rejoins. 0
+         * acknowledged writes lost, never two primaries.
+         */
+        private Run lostTogether() throws Exception {
+            String p = primary();
+            if (p == null) {
+                return new Run("lost-together", false, 0, 0, -1, -1, false, false, "no primary before the fault");
+            }
+            String s = other(p);
+            startWrites();
+            long from = System.nanoTime();
+            java.util.Set<Long> gone = new java.util.HashSet<>(c.pids(s));
+            c.kill(s);
+            Thread.sleep(1000);
+            gone.addAll(c.pids(p));
+            c.kill(p);
+            c.say("kill -9 of " + s + "'s machine (the standby), 1 s of writes on " + p + " alone, kill -9 of " + p + "'s machine");
+            for (int i = 0; i < 100 && gone.stream().anyMatch(x -> java.nio.file.Files.exists(java.nio.file.Path.of("/proc", Long.toString(x)))); i++) {
+                Thread.sleep(50);
+            }
+            long back = System.nanoTime();
+            c.startNode(s);
+            Line alarm = c.node(s).await(back, l -> l.startsWith("EVENT ") && l.contains(" GROUP_STATE ")
+                    && l.contains("is not promoted on " + s), Duration.ofSeconds(20));
+            Thread.sleep(1500);
+            boolean stayedDown = alarm != null && events(s, back, "PROMOTED").isEmpty() && !role(s).equals("primary");
+            c.say(s + " back alone: " + (stayedDown ? "not promoted (the group stays down)" : "PROMOTED or no alarm") + "; "
+                    + (alarm == null ? "no alarm" : alarm.text().replaceFirst("^EVENT \\d+ ", "")));
+            // the operator's way back
+            c.killJvm(s);
+            Thread.sleep(300);
+            long back2 = System.nanoTime();
+            c.startNode(p);
+            Line alarm2 = c.node(p).await(back2, l -> l.startsWith("EVENT ") && l.contains(" GROUP_STATE ")
+                    && l.contains("is not promoted on " + p), Duration.ofSeconds(20));
+            String cleared = c.node(p).command("clear db", Duration.ofSeconds(10));
+            c.say(p + " back alone: " + (alarm2 == null ? "no alarm" : "the same alarm") + "; clear db: " + cleared);
+            Line prim = send("primary " + SharedArrayCluster.VIP_DB + " " + p + " " + FAILOVER_BOUND.toMillis(), "PRIMARY",
+                    FAILOVER_BOUND.plusSeconds(5));
+            boolean promoted = prim != null && prim.text().contains(" ok ");
+            for (String e : events(p, back2, "PROMOTED")) {
+                c.say("  " + p + ": " + e);
+            }
+            long back3 = System.nanoTime();
+            c.startNode(s);
+            boolean rejoined = awaitRole(s, "standby streaming", REJOIN_BOUND);
+            c.say(s + (rejoined ? " back as a streaming standby of " + p + " in " + (System.nanoTime() - back3) / 1_000_000
+                    + " ms" : " did NOT come back as a streaming standby: " + role(s)));
+            Thread.sleep(1000);
+            long lost = stopWritesAndVerify();
+            int split = splits(from);
+            boolean pass = stayedDown && promoted && rejoined && lost == 0 && split == 0;
+            return new Run("lost-together", promoted, split, lost, -1, -1, rejoined, pass, s + " alone not promoted: "
+                    + stayedDown + ", " + p + " promoted after clear: " + promoted + ", " + s + " back as standby: " + rejoined
+                    + ", lost acknowledged writes " + lost + ", rounds with two primaries " + split);
         }
 
         void printTable() {

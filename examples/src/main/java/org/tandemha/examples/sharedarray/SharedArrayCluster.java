@@ -559,6 +559,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("          port: 5432\n          listenAddresses: \"*\"\n          stopGrace: 5s\n          immediateGrace: 3s\n");
             y.append("          settings: [\"cluster_name=${node}\", \"shared_buffers=16MB\", \"max_connections=200\", \"wal_sender_timeout=2s\", \"wal_receiver_timeout=2s\"]\n");
             y.append("          replication: {mode: ").append(System.getProperty("replicated.mode", "sync"))
+                    .append(System.getProperty("replicated.settings", "")) // e.g. ", maxLagOnFailover: 1MB" (issue 19)
                     .append(", addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"}, user: postgres}\n");
             y.append("        start: {timeout: 60s}\n        stop: {timeout: 15s}\n");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");

@@ -161,6 +161,10 @@ final class Commands {
                 any = true; // ... and that what ran there in maintenance is stopped
             }
         }
+        if (g.lagRefusal != null) {
+            any = true;
+            g.lagWaivedAt = s.ownership.heldGeneration(g); // the operator accepts the loss maxLagOnFailover refused
+        }
         g.blocked = false;
         g.blockedReason = null;
         g.fatal = false;

@@ -69,6 +69,10 @@ final class GroupRecord {
     String yieldTo;
     long yieldGen;
     String handoff;
+    /** Promotable groups: the refusal of maxLagOnFailover last reported (an alarm once per refusal), or null. */
+    String lagRefusal;
+    /** The held generation at the operator's clear: until a newer one is held, maxLagOnFailover is waived. */
+    long lagWaivedAt = -1;
     boolean blocked;
     String blockedReason;
     boolean fatal;

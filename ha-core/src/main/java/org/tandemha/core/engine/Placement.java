@@ -78,7 +78,103 @@ final class Placement {
                 }
             }
         }
+        if (best != null) {
+            String refusal = lagRefusal(g, best, bestPos);
+            if (refusal != null) {
+                if (!refusal.equals(g.lagRefusal)) {
+                    g.lagRefusal = refusal;
+                    if (s.self.equals(best)) { // (the candidate raises the alarm; the others only know)
+                        s.emit(EventKind.GROUP_STATE, Level.ERROR, g.id(), null, refusal, Map.of("candidate", best,
+                                "maxLagOnFailoverBytes", String.valueOf(maxLag(g, best))));
+                    }
+                }
+                return null;
+            }
+        }
+        if (best != null) {
+            g.lagRefusal = null;
+        }
         return best;
+    }
+
+    /** The group's maxLagOnFailover in bytes, as the candidate (else this node) published it; -1 when none. */
+    private long maxLag(GroupRecord g, String candidate) {
+        String v = s.standbys.fact(g, candidate, org.tandemha.api.ReplicationState.MAX_LAG_FACT);
+        if (v == null) {
+            v = s.standbys.fact(g, s.self, org.tandemha.api.ReplicationState.MAX_LAG_FACT);
+        }
+        try {
+            return v == null ? -1 : Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Why the candidate may not be promoted by a failover under {@code maxLagOnFailover}, or null: its copy is further
+     * behind the best position known in the group (a dead primary's last report)
+     * than the limit, or that distance cannot be known (a node declared dead was never heard since this node started, or
+     * the best copy is on a newer timeline). Waived once by the operator's clear, until a newer generation is held.
+     */
+    String lagRefusal(GroupRecord g, String candidate, org.tandemha.api.ReplicationPosition pos) {
+        if (g.lagWaivedAt == s.ownership.heldGeneration(g)) {
+            return null;
+        }
+        String q = s.standbys.fact(g, candidate, org.tandemha.api.ReplicationState.QUORUM_FACT);
+        if (q != null && q.strip().matches("\\d{1,4}")) {
+            int need = Integer.parseInt(q.strip());
+            int have = 0;
+            for (String n : g.spec.nodes()) {
+                have += eligible(g, n) ? 1 : 0;
+            }
+            if (have < need) {
+                return "group " + g.id() + " is not promoted on " + candidate + " (quorum commit): only " + have + " cop"
+                        + (have == 1 ? "y" : "ies") + " can be compared, and every acknowledged commit is known to be on the"
+                        + " most advanced only among " + need + "; bring another standby back, or clear the group (tandem"
+                        + " clear " + g.id() + ") to promote " + candidate + " anyway, accepting the loss";
+            }
+        }
+        long max = maxLag(g, candidate);
+        if (max < 0) {
+            return null;
+        }
+        org.tandemha.api.ReplicationPosition best = pos;
+        String bestNode = candidate;
+        String unknown = null;
+        for (String n : g.spec.nodes()) {
+            if (n.equals(candidate)) {
+                continue;
+            }
+            if (s.standbys.fact(g, n, org.tandemha.api.ReplicationState.POSITION_FACT) == null) {
+                PeerRecord p = s.peers.get(n);
+                if (p != null && p.deadOrFenced) {
+                    unknown = n; // (a node merely not heard yet blocks the claim by itself: no alarm for it)
+                }
+                continue;
+            }
+            org.tandemha.api.ReplicationPosition p = s.standbys.position(g, n);
+            if (p.compareTo(best) > 0) {
+                best = p;
+                bestNode = n;
+            }
+        }
+        String fix = "; clear the group (tandem clear " + g.id() + ") to promote " + candidate + " anyway, accepting the loss,"
+                + " or bring the other copy back";
+        String head = "group " + g.id() + " is not promoted on " + candidate + " (maxLagOnFailover " + max + " bytes): ";
+        if (best.timeline() > pos.timeline()) {
+            return head + "its copy (" + pos + ") is on an older timeline than " + bestNode + "'s (" + best
+                    + "): how much it lacks is unknown" + fix;
+        }
+        long behind = best.bytesAhead(pos);
+        if (behind > max) {
+            return head + "its copy (" + pos + ") is " + behind + " bytes behind " + bestNode + "'s last known position ("
+                    + best + "), more than maxLagOnFailover " + max + " bytes" + fix;
+        }
+        if (unknown != null) {
+            return head + unknown + "'s position was never heard since " + s.self + " started: how far " + candidate
+                    + "'s copy is behind it is unknown" + fix;
+        }
+        return null;
     }
 
     /** Lower goes first: the handoff node, then the group's priority order. */

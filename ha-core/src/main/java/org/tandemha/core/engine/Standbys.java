@@ -229,6 +229,12 @@ final class Standbys {
         return parse(f.get(ReplicationState.POSITION_FACT + g.id()));
     }
 
+    /** A node's fact {@code prefix + group} as last published, or null. */
+    String fact(GroupRecord g, String node, String prefix) {
+        Map<String, String> f = node.equals(s.self) ? s.facts : factsOf(node);
+        return f.get(prefix + g.id());
+    }
+
     private Map<String, String> factsOf(String node) {
         PeerRecord p = s.peers.get(node);
         return p == null || p.facts == null ? Map.of() : p.facts;

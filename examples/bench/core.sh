@@ -12,4 +12,4 @@ cd "${ROOT:?}"
 . "$ROOT/examples/bench/lib.sh"
 cp="$(bench_cp ha-core)"
 [ "${1:-}" = core ] && shift
-exec java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$cp" org.tandemha.core.bench.CoreBench "$@"
+exec java -Xmx256m ${BENCH_SETTLE:+-Dbench.settle=$BENCH_SETTLE} -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$cp" org.tandemha.core.bench.CoreBench "$@"

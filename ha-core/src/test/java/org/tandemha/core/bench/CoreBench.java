@@ -102,7 +102,10 @@ public final class CoreBench {
                 Thread.sleep(100);
             }
             long online = System.nanoTime() - started;
-            Thread.sleep(10_000); // let the check rhythm settle and the JIT compile the hot paths (a node runs for months)
+            // let the check rhythm settle and the JIT compile the hot paths (a node runs for months): the C2 compiler
+            // still takes 1-11% of a core 10-25 s after the start (the hanging resource's recovery, deep checks and
+            // journal segments come round only every few seconds), ~0.4% after 40 s; -Dbench.settle=SECONDS
+            Thread.sleep(Long.getLong("bench.settle", 30) * 1000L);
             System.gc();
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             var threads = ManagementFactory.getThreadMXBean();
@@ -148,9 +151,10 @@ public final class CoreBench {
                     100.0 * (cpu - javaThreads) / wall);
             System.out.printf(Locale.ROOT, "%s detail: %d quick checks measured over %d s (%.0f%% of the rhythm), jitter"
                             + " p50=%.1f ms; the hanging resource's checks timed out %d times; all online in %d ms;"
-                            + " threads=%d; load average %.2f; scheduling of the engine's thread: %s%n",
+                            + " threads=%d; load average %.2f; scheduling of the engine's thread: %s; measured after %d s"
+                            + " of steady state%n",
                     label, j.length, seconds, 100.0 * j.length / expected, p50, HUNG.get(), online / 1_000_000, live,
-                    os.getSystemLoadAverage(), policyOf("tandem-engine"));
+                    os.getSystemLoadAverage(), policyOf("tandem-engine"), Long.getLong("bench.settle", 30));
             node.close();
             deleteTree(state);
         }

@@ -276,7 +276,7 @@ public final class Journal implements AutoCloseable {
      * any other input (or text that would need escaping), which takes the general way.
      */
     static byte[] fastLine(long nowMs, Input input, String digest) {
-        StringBuilder b = new StringBuilder(160).append("{\"t\":").append(nowMs).append(",\"in\":");
+        StringBuilder b = new StringBuilder(256).append("{\"t\":").append(nowMs).append(",\"in\":");
         if (input instanceof Input.Tick) {
             b.append("{\"kind\":\"tick\"}");
         } else if (input instanceof Input.CheckDone c && c.result() != null && c.result().output().isEmpty()

@@ -26,11 +26,35 @@ public final class ActionDigest {
     private ActionDigest() {
     }
 
+    /** SHA-256, cloned for each digest (cheaper than looking the algorithm up each time). */
+    private static final MessageDigest SHA256;
+    /** The digest of no actions: most inputs (a passing check that was passing, a quiet tick) return none. */
+    private static final String NONE;
+
+    static {
+        try {
+            SHA256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        NONE = compute(List.of());
+    }
+
     /** The digest of {@code actions}, in order. */
     public static String of(List<Action> actions) {
+        return actions.isEmpty() ? NONE : compute(actions);
+    }
+
+    private static String compute(List<Action> actions) {
         try {
             byte[] text = JSON.writeValueAsBytes(canonical(actions));
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text));
+            MessageDigest md;
+            try {
+                md = (MessageDigest) SHA256.clone();
+            } catch (CloneNotSupportedException e) {
+                md = MessageDigest.getInstance("SHA-256");
+            }
+            return HexFormat.of().formatHex(md.digest(text));
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot digest actions: " + e.getMessage(), e);
         }

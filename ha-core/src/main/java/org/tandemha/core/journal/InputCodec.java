@@ -371,6 +371,14 @@ public final class InputCodec {
         if (d == null) {
             return F.nullNode();
         }
+        long s = d.getSeconds();
+        if (s > -9_000_000_000L && s < 9_000_000_000L) {
+            // the common case (every check's duration) without BigInteger arithmetic: the same number, the same text
+            if (d.getNano() % 1_000_000 == 0) {
+                return F.numberNode(s * 1000 + d.getNano() / 1_000_000);
+            }
+            return F.numberNode(BigDecimal.valueOf(s * 1_000_000_000L + d.getNano(), 6).stripTrailingZeros());
+        }
         BigDecimal ms = new BigDecimal(BigInteger.valueOf(d.getSeconds()).multiply(BigInteger.valueOf(1_000_000_000L))
                 .add(BigInteger.valueOf(d.getNano())), 6);
         if (d.getNano() % 1_000_000 == 0) {

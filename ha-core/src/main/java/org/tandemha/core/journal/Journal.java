@@ -68,7 +68,8 @@ public final class Journal implements AutoCloseable {
     private sealed interface Item {
     }
 
-    private record Start(long sequence, byte[] header) implements Item {
+    /** A new segment: its header line, or (null header) the way to write it, on the writer's thread. */
+    private record Start(long sequence, byte[] header, Supplier<byte[]> deferred) implements Item {
     }
 
     private record Line(byte[] bytes) implements Item {
@@ -83,6 +84,8 @@ public final class Journal implements AutoCloseable {
     private final String fingerprint;
     private final long wallBase;
     private final Supplier<JsonNode> snapshots;
+    /** The engine's state as a value, taken on the engine's thread; written as JSON on the writer's (or null). */
+    private final Supplier<Supplier<JsonNode>> deferredSnapshots;
     private final Options options;
     private final BlockingQueue<Item> queue;
     private final Thread writer;
@@ -94,13 +97,15 @@ public final class Journal implements AutoCloseable {
     private volatile boolean closed;
 
     private Journal(Path dir, String cluster, String node, String fingerprint, long wallBase,
-                    Supplier<JsonNode> snapshots, Options options, long firstSequence, boolean broken) {
+                    Supplier<JsonNode> snapshots, Supplier<Supplier<JsonNode>> deferredSnapshots, Options options,
+                    long firstSequence, boolean broken) {
         this.dir = dir;
         this.cluster = cluster;
         this.node = node;
         this.fingerprint = fingerprint;
         this.wallBase = wallBase;
         this.snapshots = snapshots == null ? () -> null : snapshots;
+        this.deferredSnapshots = deferredSnapshots;
         this.options = options == null ? Options.defaults() : options;
         this.nextSequence = firstSequence;
         this.broken.set(broken);
@@ -127,6 +132,27 @@ public final class Journal implements AutoCloseable {
      */
     public static Journal open(Path dir, String cluster, String node, String fingerprint, long wallBase, long nowMs,
                                Supplier<JsonNode> snapshots, Options options) {
+        return openWith(dir, cluster, node, fingerprint, wallBase, nowMs, snapshots, null, options);
+    }
+
+    /**
+     * Like {@link #open(Path, String, String, String, long, long, Supplier, Options)}, but the engine's thread only
+     * takes the snapshot as an immutable value ({@code snapshots}, called there); turning it into JSON ({@code toJson},
+     * the costly part with thousands of resources) and writing the segment's header happen on the writer's thread.
+     * The header then does not count toward {@link Options#maxBytes} (the entries do).
+     */
+    public static <S> Journal open(Path dir, String cluster, String node, String fingerprint, long wallBase, long nowMs,
+                                   Supplier<S> snapshots, java.util.function.Function<? super S, JsonNode> toJson,
+                                   Options options) {
+        Supplier<Supplier<JsonNode>> deferred = () -> {
+            S snap = snapshots.get();
+            return snap == null ? () -> null : () -> toJson.apply(snap);
+        };
+        return openWith(dir, cluster, node, fingerprint, wallBase, nowMs, null, deferred, options);
+    }
+
+    private static Journal openWith(Path dir, String cluster, String node, String fingerprint, long wallBase, long nowMs,
+                                Supplier<JsonNode> snapshots, Supplier<Supplier<JsonNode>> deferred, Options options) {
         long first = 1;
         boolean broken = false;
         try {
@@ -139,7 +165,7 @@ public final class Journal implements AutoCloseable {
             broken = true;
             warn(node, dir, dir, e);
         }
-        Journal j = new Journal(dir, cluster, node, fingerprint, wallBase, snapshots, options, first, broken);
+        Journal j = new Journal(dir, cluster, node, fingerprint, wallBase, snapshots, deferred, options, first, broken);
         j.rotate(nowMs);
         return j;
     }
@@ -169,11 +195,7 @@ public final class Journal implements AutoCloseable {
             return;
         }
         try {
-            ObjectNode line = InputCodec.F.objectNode();
-            line.put("t", nowMs);
-            line.set("in", InputCodec.encode(input));
-            line.put("digest", ActionDigest.of(actions));
-            byte[] b = lineBytes(line);
+            byte[] b = line(nowMs, input, ActionDigest.of(actions));
             entries++;
             bytes += b.length;
             offer(new Line(b));
@@ -207,12 +229,100 @@ public final class Journal implements AutoCloseable {
     }
 
     private void startSegment(long nowMs) throws JsonProcessingException {
+        if (deferredSnapshots != null) {
+            Supplier<JsonNode> snap = deferredSnapshots.get(); // the state now, on the engine's thread
+            entries = 0;
+            bytes = 0;
+            offer(new Start(nextSequence++, null, () -> {
+                try {
+                    return lineBytes(new JournalHeader(JournalReader.FORMAT, cluster, node, nowMs, wallBase, fingerprint,
+                            snap.get()).toJson());
+                } catch (RuntimeException | JsonProcessingException e) {
+                    if (broken.compareAndSet(false, true)) {
+                        LOG.warn("journal of node {}: cannot write the engine snapshot of a new segment ({}); journaling "
+                                + "stops, the node carries on. This is a bug in Tandem: please report it with this message",
+                                node, e.toString());
+                    }
+                    return null;
+                }
+            }));
+            return;
+        }
         JournalHeader h = new JournalHeader(JournalReader.FORMAT, cluster, node, nowMs, wallBase, fingerprint,
                 snapshots.get());
         byte[] b = lineBytes(h.toJson());
         entries = 0;
         bytes = b.length;
-        offer(new Start(nextSequence++, b));
+        offer(new Start(nextSequence++, b, null));
+    }
+
+    /** One entry's line: what Jackson writes for {@code {"t":…,"in":…,"digest":…}}, byte for byte. */
+    static byte[] line(long nowMs, Input input, String digest) throws JsonProcessingException {
+        byte[] fast = fastLine(nowMs, input, digest);
+        return fast != null ? fast : jacksonLine(nowMs, input, digest);
+    }
+
+    static byte[] jacksonLine(long nowMs, Input input, String digest) throws JsonProcessingException {
+        ObjectNode line = InputCodec.F.objectNode();
+        line.put("t", nowMs);
+        line.set("in", InputCodec.encode(input));
+        line.put("digest", digest);
+        return lineBytes(line);
+    }
+
+    /**
+     * The line of the inputs a node handles thousands of times a second (a tick, a check result with a plain reason
+     * and no output), written directly: the same bytes as {@link #jacksonLine} without building a JSON tree; null for
+     * any other input (or text that would need escaping), which takes the general way.
+     */
+    static byte[] fastLine(long nowMs, Input input, String digest) {
+        StringBuilder b = new StringBuilder(256).append("{\"t\":").append(nowMs).append(",\"in\":");
+        if (input instanceof Input.Tick) {
+            b.append("{\"kind\":\"tick\"}");
+        } else if (input instanceof Input.CheckDone c && c.result() != null && c.result().output().isEmpty()
+                && c.result().duration() != null && c.result().health() != null && c.result().severity() != null
+                && plain(c.result().reason())) {
+            org.tandemha.api.CheckResult r = c.result();
+            java.time.Duration d = r.duration();
+            long sec = d.getSeconds();
+            if (sec <= -9_000_000_000L || sec >= 9_000_000_000L) {
+                return null;
+            }
+            b.append("{\"kind\":\"checkDone\",\"id\":").append(c.id()).append(",\"result\":{\"health\":\"")
+                    .append(r.health().name()).append("\",\"severity\":\"").append(r.severity().name())
+                    .append("\",\"reason\":\"").append(r.reason()).append("\",\"durationMs\":");
+            if (d.getNano() % 1_000_000 == 0) {
+                b.append(sec * 1000 + d.getNano() / 1_000_000);
+            } else {
+                b.append(java.math.BigDecimal.valueOf(sec * 1_000_000_000L + d.getNano(), 6).stripTrailingZeros());
+            }
+            b.append("}}");
+        } else {
+            return null;
+        }
+        if (!plain(digest)) {
+            return null;
+        }
+        b.append(",\"digest\":\"").append(digest).append("\"}\n");
+        byte[] out = new byte[b.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) b.charAt(i);
+        }
+        return out;
+    }
+
+    /** Printable ASCII that JSON writes as it is (no quote, no backslash, no control character). */
+    private static boolean plain(String s) {
+        if (s == null) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] lineBytes(JsonNode n) throws JsonProcessingException {
@@ -283,6 +393,12 @@ public final class Journal implements AutoCloseable {
                     continue;
                 }
                 if (item instanceof Start s) {
+                    byte[] header = s.header() != null ? s.header() : s.deferred().get();
+                    if (header == null) {
+                        out = closeQuietly(out, file); // (the snapshot could not be written: logged, journaling stopped)
+                        dirty = false;
+                        continue;
+                    }
                     if (out != null) {
                         out.close();
                     }
@@ -290,7 +406,7 @@ public final class Journal implements AutoCloseable {
                     file = dir.resolve(JournalReader.fileName(s.sequence()));
                     out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
                             StandardOpenOption.WRITE), 64 * 1024);
-                    out.write(s.header());
+                    out.write(header);
                     dirty = true;
                     prune();
                 } else if (item instanceof Line l && out != null) {

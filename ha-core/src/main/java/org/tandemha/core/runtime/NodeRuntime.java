@@ -167,7 +167,7 @@ public final class NodeRuntime implements ClusterNode, EngineView {
         try {
             // Before the first input, so that the journal replays from the boot (the engine is idle until then).
             journal = Journal.open(stateDir.resolve("journal"), spec.cluster(), self, spec.fingerprint(), clock.wallBase(),
-                    clock.now(), () -> SnapshotJson.toTree(engine.snapshot()), Journal.Options.defaults());
+                    clock.now(), engine::snapshot, SnapshotJson::toTree, Journal.Options.defaults());
             steps.journal(journal);
             if (!safety.hasArbiters() && spec.nodes().size() == 2) {
                 LOG.warn("node {}: two-node cluster without arbiter: a silent peer counts as dead, which risks split brain"

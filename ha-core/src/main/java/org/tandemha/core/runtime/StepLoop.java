@@ -57,6 +57,18 @@ final class StepLoop {
     private boolean engineKnowsNotDurable;
     private ScheduledFuture<?> wakeup;
     private long wakeupAt = Long.MAX_VALUE;
+    /** The peers (every node but this one), in the configuration's order. */
+    private final List<String> peers;
+    /**
+     * Inputs waiting for the engine's thread, in the order they came ({@link Input} or, from {@link #submitLatest},
+     * a {@code Supplier<Input>} asked when its turn comes). One task on the loop drains them: a burst of check results
+     * wakes the engine's thread once, not once per result.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Whether a drain task is queued on the loop or running. */
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+    /** At most this many inputs per drain task, so that other work on the loop (a status, a wake-up) is not held up. */
+    private static final int DRAIN_BATCH = 64;
     /** The journal of the engine's inputs (null: none); written on the engine's thread only. */
     private volatile org.tandemha.core.journal.Journal journal;
 
@@ -72,15 +84,51 @@ final class StepLoop {
         this.clock = clock;
         this.executor = executor;
         this.snapshot = engine.status(Instant.now());
+        this.peers = spec.nodeIds().stream().filter(n -> !n.equals(self)).toList();
     }
 
     /** Queues an input for the engine's thread; dropped once the node is closed. */
     void submit(Input in) {
         snapshotStale = true; // an input waits: the view may change (and a busy engine shows in status())
-        try {
-            loop.execute(() -> step(in));
-        } catch (RejectedExecutionException e) {
-            // closed: nothing more to decide
+        if (loop.isShutdown()) {
+            return; // closed: nothing more to decide
+        }
+        waiting.add(in);
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (draining.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                waiting.clear(); // closed: nothing more to decide
+            }
+        }
+    }
+
+    /** On the engine's thread: the waiting inputs, one step each, in the order they came. */
+    private void drain() {
+        for (int n = 0; n < DRAIN_BATCH; n++) {
+            Object o = waiting.poll();
+            if (o == null) {
+                break;
+            }
+            Input in;
+            if (o instanceof Input i) {
+                in = i;
+            } else {
+                @SuppressWarnings("unchecked")
+                java.util.function.Supplier<Input> latest = (java.util.function.Supplier<Input>) o;
+                in = latest.get();
+            }
+            if (in != null) {
+                step(in);
+            }
+        }
+        draining.set(false);
+        if (!waiting.isEmpty()) {
+            scheduleDrain();
         }
     }
 
@@ -90,16 +138,11 @@ final class StepLoop {
      */
     void submitLatest(java.util.function.Supplier<Input> latest) {
         snapshotStale = true;
-        try {
-            loop.execute(() -> {
-                Input in = latest.get();
-                if (in != null) {
-                    step(in);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // closed: nothing more to decide
+        if (loop.isShutdown()) {
+            return;
         }
+        waiting.add(latest);
+        scheduleDrain();
     }
 
     /** Whether a peer was declared dead or fenced, as of the last step (what plugins read). */
@@ -181,11 +224,9 @@ final class StepLoop {
         if (peerViewChanged()) {
             Map<String, Boolean> dof = new ConcurrentHashMap<>();
             Map<String, Map<String, String>> fs = new ConcurrentHashMap<>();
-            for (String n : spec.nodeIds()) {
-                if (!n.equals(self)) {
-                    dof.put(n, engine.peerDeadOrFenced(n));
-                    fs.put(n, engine.peerFacts(n));
-                }
+            for (String n : peers) {
+                dof.put(n, engine.peerDeadOrFenced(n));
+                fs.put(n, engine.peerFacts(n));
             }
             deadOrFenced = dof;
             facts = fs;
@@ -219,12 +260,10 @@ final class StepLoop {
     private boolean peerViewChanged() {
         Map<String, Boolean> dof = deadOrFenced;
         Map<String, Map<String, String>> fs = facts;
-        for (String n : spec.nodeIds()) {
-            if (!n.equals(self)) {
-                Boolean d = dof.get(n);
-                if (d == null || d != engine.peerDeadOrFenced(n) || fs.get(n) != engine.peerFacts(n)) {
-                    return true;
-                }
+        for (String n : peers) {
+            Boolean d = dof.get(n);
+            if (d == null || d != engine.peerDeadOrFenced(n) || fs.get(n) != engine.peerFacts(n)) {
+                return true;
             }
         }
         return false;

@@ -33,6 +33,8 @@ public final class CoreBench {
     private static final ConcurrentHashMap<String, Long> LAST = new ConcurrentHashMap<>();
     private static final ConcurrentLinkedQueue<Long> JITTER_US = new ConcurrentLinkedQueue<>();
     private static volatile boolean measuring;
+    /** How late a plain thread of this JVM wakes from a timed park (every 10 ms), in µs: the floor under load. */
+    private static final ConcurrentLinkedQueue<Long> WAKE_US = new ConcurrentLinkedQueue<>();
     private static final java.util.concurrent.atomic.AtomicInteger HUNG = new java.util.concurrent.atomic.AtomicInteger();
 
     public static void main(String[] args) throws Exception {
@@ -54,6 +56,7 @@ public final class CoreBench {
     private static void run(int seconds, int resources, String label) throws Exception {
         LAST.clear();
         JITTER_US.clear();
+        WAKE_US.clear();
         HUNG.set(0);
         int perGroup = 10;
         int groups = (resources + perGroup - 1) / perGroup;
@@ -102,7 +105,10 @@ public final class CoreBench {
                 Thread.sleep(100);
             }
             long online = System.nanoTime() - started;
-            Thread.sleep(10_000); // let the check rhythm settle and the JIT compile the hot paths (a node runs for months)
+            // let the check rhythm settle and the JIT compile the hot paths (a node runs for months): the C2 compiler
+            // still takes 1-11% of a core 10-25 s after the start (the hanging resource's recovery, deep checks and
+            // journal segments come round only every few seconds), ~0.4% after 40 s; -Dbench.settle=SECONDS
+            Thread.sleep(Long.getLong("bench.settle", 30) * 1000L);
             System.gc();
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             var threads = ManagementFactory.getThreadMXBean();
@@ -110,11 +116,34 @@ public final class CoreBench {
             for (long id : threads.getAllThreadIds()) {
                 threadCpu0.put(id, threads.getThreadCpuTime(id));
             }
+            Thread probe = new Thread(() -> {
+                long next = System.nanoTime();
+                while (!Thread.currentThread().isInterrupted()) {
+                    next += 10_000_000L;
+                    long w;
+                    while ((w = next - System.nanoTime()) > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(w);
+                        if (Thread.currentThread().isInterrupted()) {
+                            return;
+                        }
+                    }
+                    long late = System.nanoTime() - next;
+                    if (measuring) {
+                        WAKE_US.add(late / 1000);
+                    }
+                    if (late > 10_000_000L) {
+                        next = System.nanoTime(); // do not catch up in a burst
+                    }
+                }
+            }, "bench-wake-probe");
+            probe.setDaemon(true);
+            probe.start();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             measuring = true;
             Thread.sleep(seconds * 1000L);
             measuring = false;
+            probe.interrupt();
             long cpu = os.getProcessCpuTime() - cpu0;
             long wall = System.nanoTime() - t0;
             int live = threads.getThreadCount();
@@ -142,15 +171,23 @@ public final class CoreBench {
             double p50 = j.length == 0 ? Double.NaN : j[j.length / 2] / 1000.0;
             double max = j.length == 0 ? Double.NaN : j[j.length - 1] / 1000.0;
             double expected = (double) resources * seconds;
+            long[] wk = WAKE_US.stream().mapToLong(Long::longValue).sorted().toArray();
+            double wakeP99 = wk.length == 0 ? Double.NaN : wk[(int) Math.min(wk.length - 1, Math.ceil(wk.length * 0.99) - 1)] / 1000.0;
+            double wakeMax = wk.length == 0 ? Double.NaN : wk[wk.length - 1] / 1000.0;
             System.out.printf(Locale.ROOT, "%s: resources=%d jitter p99=%.1f ms max=%.1f ms cpu=%.1f%% heap=%.1f MB%n",
                     label, resources, p99, max, 100.0 * cpu / wall, heap / 1048576.0);
             System.out.printf(Locale.ROOT, "%s cpu by thread:%s jvm(gc,jit)=%.1f%%%n", label, where,
                     100.0 * (cpu - javaThreads) / wall);
             System.out.printf(Locale.ROOT, "%s detail: %d quick checks measured over %d s (%.0f%% of the rhythm), jitter"
                             + " p50=%.1f ms; the hanging resource's checks timed out %d times; all online in %d ms;"
-                            + " threads=%d; load average %.2f; scheduling of the engine's thread: %s%n",
+                            + " threads=%d; load average %.2f; scheduling of the engine's thread: %s; measured after %d s"
+                            + " of steady state%n",
                     label, j.length, seconds, 100.0 * j.length / expected, p50, HUNG.get(), online / 1_000_000, live,
-                    os.getSystemLoadAverage(), policyOf("tandem-engine"));
+                    os.getSystemLoadAverage(), policyOf("tandem-engine"), Long.getLong("bench.settle", 30));
+            // a check's rhythm crosses three thread wake-ups (the engine's timer, a check thread, the engine again);
+            // this is how late one plain timed wake-up of a normal-priority thread is on this machine right now
+            System.out.printf(Locale.ROOT, "%s wake-up floor: a plain thread parked 10 ms at a time wakes late p99=%.1f ms"
+                    + " max=%.1f ms (%d wake-ups, normal priority)%n", label, wakeP99, wakeMax, wk.length);
             node.close();
             deleteTree(state);
         }

@@ -57,6 +57,67 @@ class InputCodecProperties {
         assertThat(InputCodec.duration(Duration.ofNanos(1_500_001)).toString()).isEqualTo("1.500001");
     }
 
+    /** The duration's fast path (no BigInteger arithmetic) writes exactly the text the general one does. */
+    @Property(tries = 2000)
+    void durationTextIsThatOfTheGeneralArithmetic(@ForAll("durations") Duration d) {
+        java.math.BigDecimal ms = new java.math.BigDecimal(java.math.BigInteger.valueOf(d.getSeconds())
+                .multiply(java.math.BigInteger.valueOf(1_000_000_000L)).add(java.math.BigInteger.valueOf(d.getNano())), 6);
+        JsonNode general;
+        try {
+            general = d.getNano() % 1_000_000 == 0 ? InputCodec.F.numberNode(ms.setScale(0).longValueExact())
+                    : InputCodec.F.numberNode(ms.stripTrailingZeros());
+        } catch (ArithmeticException e) { // beyond a long of milliseconds: both ways refuse it alike
+            assertThatThrownBy(() -> InputCodec.duration(d)).isInstanceOf(ArithmeticException.class);
+            return;
+        }
+        assertThat(InputCodec.duration(d)).isEqualTo(general);
+        assertThat(InputCodec.duration(d).toString()).isEqualTo(general.toString());
+    }
+
+    /** The journal's direct line for ticks and check results is byte for byte what Jackson writes. */
+    @Property(tries = 3000)
+    void fastLineIsJacksonsLine(@ForAll("hotInputs") Input in, @ForAll long t, @ForAll("digests") String digest) throws Exception {
+        byte[] fast = Journal.fastLine(t, in, digest);
+        byte[] general = Journal.jacksonLine(t, in, digest);
+        if (fast != null) {
+            assertThat(new String(fast, java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(new String(general, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(Journal.line(t, in, digest)).isEqualTo(general);
+    }
+
+    @Example
+    void fastLineTakesThePassingCheck() throws Exception {
+        Input in = new Input.CheckDone(8888, new CheckResult(CheckResult.Health.OK, Severity.SOFT, "fine",
+                Duration.ofNanos(244), List.of()));
+        assertThat(Journal.fastLine(9944, in, "4f53")).isNotNull();
+        assertThat(new String(Journal.line(9944, in, "4f53"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(
+                "{\"t\":9944,\"in\":{\"kind\":\"checkDone\",\"id\":8888,\"result\":{\"health\":\"OK\",\"severity\":\"SOFT\","
+                        + "\"reason\":\"fine\",\"durationMs\":0.000244}},\"digest\":\"4f53\"}\n");
+    }
+
+    @Provide
+    Arbitrary<Input> hotInputs() {
+        return Arbitraries.oneOf(Arbitraries.just(new Input.Tick()),
+                Combinators.combine(Arbitraries.longs(), checkResult().injectNull(0.05)).as(Input.CheckDone::new),
+                Combinators.combine(Arbitraries.longs(), Combinators.combine(Arbitraries.of(CheckResult.Health.class),
+                        Arbitraries.of(Severity.class), Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(20),
+                        duration()).as((h, sv, r, d) -> new CheckResult(h, sv, r, d, List.of()))).as(Input.CheckDone::new),
+                Arbitraries.just(new Input.Shutdown()));
+    }
+
+    @Provide
+    Arbitrary<String> digests() {
+        return Arbitraries.oneOf(Arbitraries.strings().withChars("0123456789abcdef").ofLength(64),
+                Arbitraries.strings().withCharRange('\u0000', '\u00ff').ofMaxLength(8));
+    }
+
+    @Provide
+    Arbitrary<Duration> durations() {
+        return Arbitraries.oneOf(duration(), Combinators.combine(Arbitraries.longs(), Arbitraries.integers()
+                .between(0, 999_999_999)).as(Duration::ofSeconds));
+    }
+
     @Provide
     Arbitrary<Input> inputs() {
         return Arbitraries.oneOf(kinds());

@@ -23,6 +23,7 @@ import org.tandemha.server.http.Console;
 import org.tandemha.server.http.EventLog;
 import org.tandemha.server.http.HttpApi;
 import org.tandemha.server.http.JmxBeans;
+import org.tandemha.server.http.JmxOnDemand;
 import org.tandemha.server.http.NodeMetrics;
 import org.tandemha.server.http.Tokens;
 
@@ -139,7 +140,9 @@ public final class TandemServer implements AutoCloseable {
             parts.add(api);
             if (settings.jmx()) {
                 try {
-                    parts.add(JmxBeans.register(node, audit, limits.commandWait()));
+                    // in bin/tandem run, when a JMX client first asks (the JMX classes are not loaded before)
+                    parts.add(JmxOnDemand.active() ? JmxOnDemand.register(node, audit, limits.commandWait())
+                            : JmxBeans.register(node, audit, limits.commandWait()));
                 } catch (JMException e) {
                     throw new IOException("cannot register the JMX MXBeans of node " + id + ": " + e.getMessage()
                             + "; is this node served twice in one JVM? (set server.jmx: false for the second)", e);
@@ -157,7 +160,8 @@ public final class TandemServer implements AutoCloseable {
             }
             LOG.info("node {}: HTTP API on {} (tokens: {}{}), audit log {}{}{}", id, s.uri(), tokens.source(),
                     generated != null ? ", admin token generated" : "", settings.auditLog(),
-                    settings.metrics() ? ", metrics at /metrics" : "", settings.jmx() ? ", JMX MXBeans org.tandemha:*" : "");
+                    settings.metrics() ? ", metrics at /metrics" : "", settings.jmx() ? ", JMX MXBeans org.tandemha:*"
+                    + (JmxOnDemand.active() ? " (registered when a JMX client attaches)" : "") : "");
             return s;
         } catch (IOException | RuntimeException e) {
             closeAll(parts);

@@ -8,6 +8,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.tandemha.api.CheckResult;
 import org.tandemha.api.ClusterEvent;
@@ -46,121 +50,29 @@ import org.tandemha.api.ResourceStatus;
  * tandem_status_age_seconds                          age of the engine's status view
  * tandem_status_stale                                1 if the engine could not refresh its view
  * </pre>
+ * The Prometheus client's classes (about 110) are loaded at the first scrape, not before: an idle node that nobody
+ * scrapes does not carry them (examples/bench/run.sh server). Until then the events are tallied here and the
+ * counters start from those tallies.
  */
 public final class NodeMetrics implements Consumer<ClusterEvent> {
+    /** Takeover durations kept for the histogram until the first scrape (takeovers are rare; beyond it, counted only). */
+    private static final int MAX_PENDING_DURATIONS = 10_000;
+
     private final ClusterNode node;
-    private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-    private final Counter checkFailed;
-    private final Counter takeovers;
-    private final Histogram takeoverDuration;
-    private final Counter safetyChecks;
-    private final Counter events;
+    // before the first scrape: the tallies (guarded by this)
+    private final Map<String, Long> eventCounts = new HashMap<>();
+    private final Map<List<String>, Long> checkFailedCounts = new HashMap<>();
+    private final Map<List<String>, Long> takeoverCounts = new HashMap<>();
+    private final List<Map.Entry<String, Double>> takeoverDurations = new ArrayList<>();
+    private final Map<String, Long> safetyCounts = new HashMap<>();
+    /** The registry, once scraped (guarded by this). */
+    private Registry registry;
     private volatile ClusterStatus current;
     private volatile Instant currentAt = Instant.EPOCH;
     private volatile Instant takenAt = Instant.EPOCH;
 
     public NodeMetrics(ClusterNode node) {
         this.node = node;
-        gauge("tandem_path_up", "1 if heartbeats arrive on the path, else 0", cb -> {
-            for (PathStatus p : s().paths()) {
-                cb.call(p.state() == PathState.UP ? 1 : 0, p.name(), p.peer());
-            }
-        }, "path", "peer");
-        gauge("tandem_path_state", "1 for the path's state, 0 for the other states", cb -> {
-            for (PathStatus p : s().paths()) {
-                for (PathState st : PathState.values()) {
-                    cb.call(p.state() == st ? 1 : 0, p.name(), p.peer(), st.name());
-                }
-            }
-        }, "path", "peer", "state");
-        gauge("tandem_path_rtt_seconds", "heartbeat round-trip time on the path", cb -> {
-            for (PathStatus p : s().paths()) {
-                if (p.rtt() != null) {
-                    cb.call(p.rtt().toNanos() / 1e9, p.name(), p.peer());
-                }
-            }
-        }, "path", "peer");
-        gauge("tandem_path_loss_ratio", "heartbeat loss on the path, 0 to 1", cb -> {
-            for (PathStatus p : s().paths()) {
-                cb.call(p.lossPercent() / 100.0, p.name(), p.peer());
-            }
-        }, "path", "peer");
-        gauge("tandem_peer_reachable", "1 if the peer is heard on at least one path", cb -> {
-            ClusterStatus s = s();
-            for (NodeStatus n : s.nodes()) {
-                if (n.state() != NodeState.LOCAL) {
-                    cb.call(n.state() == NodeState.REACHABLE ? 1 : 0, n.node());
-                }
-            }
-        }, "peer");
-        gauge("tandem_group_state", "1 for the group's state on this node, 0 for the other states", cb -> {
-            for (GroupStatus g : s().groups()) {
-                for (GroupState st : GroupState.values()) {
-                    cb.call(g.localState() == st ? 1 : 0, g.group(), st.name());
-                }
-            }
-        }, "group", "state");
-        gauge("tandem_group_online", "1 if the group runs on this node", cb -> {
-            for (GroupStatus g : s().groups()) {
-                cb.call(g.localState() == GroupState.ONLINE ? 1 : 0, g.group());
-            }
-        }, "group");
-        gauge("tandem_group_generation", "the group's generation: grows at each takeover", cb -> {
-            for (GroupStatus g : s().groups()) {
-                cb.call(g.generation(), g.group());
-            }
-        }, "group");
-        gauge("tandem_group_managed", "0 while the group is in maintenance", cb -> {
-            for (GroupStatus g : s().groups()) {
-                cb.call(g.managed() ? 1 : 0, g.group());
-            }
-        }, "group");
-        gauge("tandem_resource_running", "1 if the resource runs on this node", cb -> {
-            for (GroupStatus g : s().groups()) {
-                for (ResourceStatus r : g.resources()) {
-                    cb.call(r.running() ? 1 : 0, g.group(), r.id());
-                }
-            }
-        }, "group", "resource");
-        gauge("tandem_resource_check_duration_seconds", "how long the resource's last check took", cb -> {
-            for (GroupStatus g : s().groups()) {
-                for (ResourceStatus r : g.resources()) {
-                    CheckResult c = r.lastCheck();
-                    if (c != null && c.duration() != null) {
-                        cb.call(c.duration().toNanos() / 1e9, g.group(), r.id());
-                    }
-                }
-            }
-        }, "group", "resource");
-        gauge("tandem_resource_check_failures", "the resource's consecutive failed checks", cb -> {
-            for (GroupStatus g : s().groups()) {
-                for (ResourceStatus r : g.resources()) {
-                    cb.call(r.failures(), g.group(), r.id());
-                }
-            }
-        }, "group", "resource");
-        gauge("tandem_status_age_seconds", "age of the engine's status view when scraped", cb -> {
-            ClusterStatus s = s();
-            java.time.Duration age = StatusJson.viewAge(s, takenAt, currentAt);
-            cb.call(age == null ? 0 : age.toNanos() / 1e9);
-        });
-        gauge("tandem_status_stale", "1 if the engine could not refresh its status view", cb -> cb.call(s().stale() ? 1 : 0));
-        checkFailed = Counter.builder().name("tandem_resource_check_failed").help("failed resource checks")
-                .labelNames("group", "resource").register(registry);
-        takeovers = Counter.builder().name("tandem_takeovers").help("finished takeovers of a group by this node")
-                .labelNames("group", "kind").register(registry);
-        takeoverDuration = Histogram.builder().name("tandem_takeover_duration_seconds")
-                .help("how long a takeover took, from its start to the group online")
-                .classicOnly().classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
-                .labelNames("kind").register(registry);
-        safetyChecks = Counter.builder().name("tandem_safety_checks").help("safety checks run, by verdict")
-                .labelNames("verdict").register(registry);
-        events = Counter.builder().name("tandem_events").help("events, by kind").labelNames("kind").register(registry);
-    }
-
-    private void gauge(String name, String help, Consumer<GaugeWithCallback.Callback> body, String... labels) {
-        GaugeWithCallback.builder().name(name).help(help).labelNames(labels).callback(body).register(registry);
     }
 
     private ClusterStatus s() {
@@ -170,51 +82,220 @@ public final class NodeMetrics implements Consumer<ClusterEvent> {
 
     /** Counts an event. */
     @Override
-    public void accept(ClusterEvent e) {
+    public synchronized void accept(ClusterEvent e) {
         if (e.kind() == null) {
             return;
         }
-        events.labelValues(e.kind().name()).inc();
+        if (registry != null) {
+            registry.accept(e);
+            return;
+        }
+        eventCounts.merge(e.kind().name(), 1L, Long::sum);
         switch (e.kind()) {
             case CHECK_FAILED -> {
                 if (e.group() != null && e.resource() != null) {
-                    checkFailed.labelValues(e.group(), e.resource()).inc();
+                    checkFailedCounts.merge(List.of(e.group(), e.resource()), 1L, Long::sum);
                 }
             }
             case FAILOVER_FINISHED, SWITCHOVER_FINISHED -> {
                 String kind = e.kind() == org.tandemha.api.EventKind.FAILOVER_FINISHED ? "failover" : "switchover";
-                takeovers.labelValues(e.group() == null ? "" : e.group(), kind).inc();
-                String ms = e.details().get("durationMs");
-                if (ms != null) {
-                    try {
-                        takeoverDuration.labelValues(kind).observe(Double.parseDouble(ms) / 1000.0);
-                    } catch (NumberFormatException ignored) {
-                        // a detail this version does not understand: counted, not timed
-                    }
+                takeoverCounts.merge(List.of(e.group() == null ? "" : e.group(), kind), 1L, Long::sum);
+                Double seconds = seconds(e);
+                if (seconds != null && takeoverDurations.size() < MAX_PENDING_DURATIONS) {
+                    takeoverDurations.add(Map.entry(kind, seconds));
                 }
             }
-            case SAFETY_CHECK -> safetyChecks.labelValues(e.details().getOrDefault("verdict", "UNKNOWN")).inc();
+            case SAFETY_CHECK -> safetyCounts.merge(e.details().getOrDefault("verdict", "UNKNOWN"), 1L, Long::sum);
             default -> { }
         }
     }
 
+    /** A takeover event's duration in seconds, or null. */
+    static Double seconds(ClusterEvent e) {
+        String ms = e.details().get("durationMs");
+        if (ms == null) {
+            return null;
+        }
+        try {
+            return Double.parseDouble(ms) / 1000.0;
+        } catch (NumberFormatException ignored) {
+            return null; // a detail this version does not understand: counted, not timed
+        }
+    }
+
+    /** The registry: made at the first scrape, from the tallies so far. */
+    private synchronized Registry registry() {
+        if (registry == null) {
+            Registry r = new Registry(this);
+            eventCounts.forEach((k, n) -> r.events.labelValues(k).inc(n));
+            checkFailedCounts.forEach((k, n) -> r.checkFailed.labelValues(k.get(0), k.get(1)).inc(n));
+            takeoverCounts.forEach((k, n) -> r.takeovers.labelValues(k.get(0), k.get(1)).inc(n));
+            takeoverDurations.forEach(d -> r.takeoverDuration.labelValues(d.getKey()).observe(d.getValue()));
+            safetyCounts.forEach((k, n) -> r.safetyChecks.labelValues(k).inc(n));
+            eventCounts.clear();
+            checkFailedCounts.clear();
+            takeoverCounts.clear();
+            takeoverDurations.clear();
+            safetyCounts.clear();
+            registry = r;
+        }
+        return registry;
+    }
+
     /** The text format's content type. */
     public String contentType() {
-        return writer.getContentType();
+        return registry().writer.getContentType();
     }
 
     /** Scrapes every metric from one fresh status snapshot, in the Prometheus text format. */
-    public synchronized byte[] scrape() throws IOException {
-        Instant asked = Instant.now();
-        current = node.status();
-        currentAt = Instant.now();
-        takenAt = asked;
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-            writer.write(out, registry.scrape());
-            return out.toByteArray();
-        } finally {
-            current = null;
+    public byte[] scrape() throws IOException {
+        Registry r = registry();
+        synchronized (r) {
+            Instant asked = Instant.now();
+            current = node.status();
+            currentAt = Instant.now();
+            takenAt = asked;
+            try {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+                r.writer.write(out, r.registry.scrape());
+                return out.toByteArray();
+            } finally {
+                current = null;
+            }
+        }
+    }
+
+    /** The Prometheus side: loaded with the first scrape. */
+    private static final class Registry {
+        private final PrometheusRegistry registry = new PrometheusRegistry();
+        private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+        private final Counter checkFailed;
+        private final Counter takeovers;
+        private final Histogram takeoverDuration;
+        private final Counter safetyChecks;
+        private final Counter events;
+
+        Registry(NodeMetrics m) {
+            gauge("tandem_path_up", "1 if heartbeats arrive on the path, else 0", cb -> {
+                for (PathStatus p : m.s().paths()) {
+                    cb.call(p.state() == PathState.UP ? 1 : 0, p.name(), p.peer());
+                }
+            }, "path", "peer");
+            gauge("tandem_path_state", "1 for the path's state, 0 for the other states", cb -> {
+                for (PathStatus p : m.s().paths()) {
+                    for (PathState st : PathState.values()) {
+                        cb.call(p.state() == st ? 1 : 0, p.name(), p.peer(), st.name());
+                    }
+                }
+            }, "path", "peer", "state");
+            gauge("tandem_path_rtt_seconds", "heartbeat round-trip time on the path", cb -> {
+                for (PathStatus p : m.s().paths()) {
+                    if (p.rtt() != null) {
+                        cb.call(p.rtt().toNanos() / 1e9, p.name(), p.peer());
+                    }
+                }
+            }, "path", "peer");
+            gauge("tandem_path_loss_ratio", "heartbeat loss on the path, 0 to 1", cb -> {
+                for (PathStatus p : m.s().paths()) {
+                    cb.call(p.lossPercent() / 100.0, p.name(), p.peer());
+                }
+            }, "path", "peer");
+            gauge("tandem_peer_reachable", "1 if the peer is heard on at least one path", cb -> {
+                ClusterStatus s = m.s();
+                for (NodeStatus n : s.nodes()) {
+                    if (n.state() != NodeState.LOCAL) {
+                        cb.call(n.state() == NodeState.REACHABLE ? 1 : 0, n.node());
+                    }
+                }
+            }, "peer");
+            gauge("tandem_group_state", "1 for the group's state on this node, 0 for the other states", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    for (GroupState st : GroupState.values()) {
+                        cb.call(g.localState() == st ? 1 : 0, g.group(), st.name());
+                    }
+                }
+            }, "group", "state");
+            gauge("tandem_group_online", "1 if the group runs on this node", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    cb.call(g.localState() == GroupState.ONLINE ? 1 : 0, g.group());
+                }
+            }, "group");
+            gauge("tandem_group_generation", "the group's generation: grows at each takeover", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    cb.call(g.generation(), g.group());
+                }
+            }, "group");
+            gauge("tandem_group_managed", "0 while the group is in maintenance", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    cb.call(g.managed() ? 1 : 0, g.group());
+                }
+            }, "group");
+            gauge("tandem_resource_running", "1 if the resource runs on this node", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    for (ResourceStatus r : g.resources()) {
+                        cb.call(r.running() ? 1 : 0, g.group(), r.id());
+                    }
+                }
+            }, "group", "resource");
+            gauge("tandem_resource_check_duration_seconds", "how long the resource's last check took", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    for (ResourceStatus r : g.resources()) {
+                        CheckResult c = r.lastCheck();
+                        if (c != null && c.duration() != null) {
+                            cb.call(c.duration().toNanos() / 1e9, g.group(), r.id());
+                        }
+                    }
+                }
+            }, "group", "resource");
+            gauge("tandem_resource_check_failures", "the resource's consecutive failed checks", cb -> {
+                for (GroupStatus g : m.s().groups()) {
+                    for (ResourceStatus r : g.resources()) {
+                        cb.call(r.failures(), g.group(), r.id());
+                    }
+                }
+            }, "group", "resource");
+            gauge("tandem_status_age_seconds", "age of the engine's status view when scraped", cb -> {
+                ClusterStatus s = m.s();
+                java.time.Duration age = StatusJson.viewAge(s, m.takenAt, m.currentAt);
+                cb.call(age == null ? 0 : age.toNanos() / 1e9);
+            });
+            gauge("tandem_status_stale", "1 if the engine could not refresh its status view", cb -> cb.call(m.s().stale() ? 1 : 0));
+            checkFailed = Counter.builder().name("tandem_resource_check_failed").help("failed resource checks")
+                    .labelNames("group", "resource").register(registry);
+            takeovers = Counter.builder().name("tandem_takeovers").help("finished takeovers of a group by this node")
+                    .labelNames("group", "kind").register(registry);
+            takeoverDuration = Histogram.builder().name("tandem_takeover_duration_seconds")
+                    .help("how long a takeover took, from its start to the group online")
+                    .classicOnly().classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+                    .labelNames("kind").register(registry);
+            safetyChecks = Counter.builder().name("tandem_safety_checks").help("safety checks run, by verdict")
+                    .labelNames("verdict").register(registry);
+            events = Counter.builder().name("tandem_events").help("events, by kind").labelNames("kind").register(registry);
+        }
+
+        private void gauge(String name, String help, Consumer<GaugeWithCallback.Callback> body, String... labels) {
+            GaugeWithCallback.builder().name(name).help(help).labelNames(labels).callback(body).register(registry);
+        }
+
+        void accept(ClusterEvent e) {
+            events.labelValues(e.kind().name()).inc();
+            switch (e.kind()) {
+                case CHECK_FAILED -> {
+                    if (e.group() != null && e.resource() != null) {
+                        checkFailed.labelValues(e.group(), e.resource()).inc();
+                    }
+                }
+                case FAILOVER_FINISHED, SWITCHOVER_FINISHED -> {
+                    String kind = e.kind() == org.tandemha.api.EventKind.FAILOVER_FINISHED ? "failover" : "switchover";
+                    takeovers.labelValues(e.group() == null ? "" : e.group(), kind).inc();
+                    Double seconds = seconds(e);
+                    if (seconds != null) {
+                        takeoverDuration.labelValues(kind).observe(seconds);
+                    }
+                }
+                case SAFETY_CHECK -> safetyChecks.labelValues(e.details().getOrDefault("verdict", "UNKNOWN")).inc();
+                default -> { }
+            }
         }
     }
 }

@@ -124,6 +124,34 @@ class MetricsAndJmxTest {
         assertThat(m.value("tandem_takeover_duration_seconds_bucket", "kind", "failover", "le", "1.0")).isEqualTo(0);
         assertThat(m.value("tandem_takeover_duration_seconds_bucket", "kind", "failover", "le", "2.5")).isEqualTo(1);
         assertThat(m.value("tandem_resource_check_failed_total", "group", "svc", "resource", "api")).isEqualTo(1);
+        // the events above were tallied before the first scrape made the registry; later ones go to it directly
+        metrics.accept(new ClusterEvent(5, now, EventKind.SAFETY_CHECK, ClusterEvent.Level.WARNING, "node1", null, null,
+                "every path to node2 down; node node2 is dead or fenced", Map.of("peer", "node2", "verdict", "PEER_DEAD")));
+        metrics.accept(new ClusterEvent(6, now, EventKind.FAILOVER_FINISHED, ClusterEvent.Level.WARNING, "node1", "svc", null,
+                "online after failover in 500 ms", Map.of("generation", "5", "durationMs", "500")));
+        m = PromText.parse(new String(metrics.scrape(), StandardCharsets.UTF_8));
+        assertThat(m.value("tandem_safety_checks_total", "verdict", "PEER_DEAD")).isEqualTo(2);
+        assertThat(m.value("tandem_takeovers_total", "group", "svc", "kind", "failover")).isEqualTo(2);
+        assertThat(m.value("tandem_takeover_duration_seconds_sum", "kind", "failover")).isEqualTo(2.0);
+        assertThat(m.value("tandem_events_total", "kind", "SAFETY_CHECK")).isEqualTo(3);
+    }
+
+    @Test
+    void mxBeansOnDemandWaitForTheMBeanServerAndLeaveWhenClosed() throws Exception {
+        // bin/tandem run: -Djavax.management.builder.initial=...JmxOnDemandBuilder; here the builder is called directly
+        AutoCloseable early = JmxOnDemand.register(cluster.node("node1"), null, java.time.Duration.ofSeconds(5));
+        MBeanServer built = new JmxOnDemandBuilder().newMBeanServer("ondemand", null, new javax.management.MBeanServerDelegate());
+        assertThat(built.getAttribute(JmxBeans.nodeName("node1"), "Cluster")).isEqualTo("web");
+        assertThat(built.isRegistered(JmxBeans.groupName("node1", "svc"))).isTrue();
+        // a node served after the server was built is registered at once
+        AutoCloseable late = JmxOnDemand.register(cluster.node("node2"), null, java.time.Duration.ofSeconds(5));
+        assertThat(built.getAttribute(JmxBeans.nodeName("node2"), "Cluster")).isEqualTo("web");
+        // a second server built later (not the platform one) gets none
+        MBeanServer other = new JmxOnDemandBuilder().newMBeanServer("other", null, new javax.management.MBeanServerDelegate());
+        assertThat(other.queryNames(new ObjectName("org.tandemha:*"), null)).isEmpty();
+        early.close();
+        late.close();
+        assertThat(built.queryNames(new ObjectName("org.tandemha:*"), null)).isEmpty();
     }
 
     @Test

@@ -102,6 +102,7 @@ final class EngineState {
     Commands commands;
     NodeLifecycle lifecycle;
     Standbys standbys;
+    DisasterRecovery dr;
 
     EngineState(ClusterSpec spec, String self, boolean canFence, LongFunction<Instant> wallClock) {
         this.spec = spec;

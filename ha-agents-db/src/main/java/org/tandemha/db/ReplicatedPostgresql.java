@@ -104,6 +104,16 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         return pg;
     }
 
+    /** The server's settings, for the DR fire drill ({@link FireDrill}). */
+    PostgresqlResource.Settings drillSettings() {
+        return s;
+    }
+
+    /** The replication settings, for the DR fire drill ({@link FireDrill}). */
+    Replication drillReplication() {
+        return repl;
+    }
+
     private String runAs() {
         return Posix.isRoot() ? s.osUser() : null;
     }

@@ -87,8 +87,8 @@ final class DisasterRecovery {
         Map<String, String> risk = risk(g, target);
         List<String> site = primarySite(g);
         List<String> standing = inTheWay(g, site);
-        String riskText = "data at risk: " + risk.get("atRiskBytes") + " bytes, " + risk.get("atRiskSeconds") + " s since the"
-                + " last transaction " + target + " received (its copy " + risk.get("position") + ", best known "
+        String riskText = "data at risk: " + risk.get("atRiskBytes") + " bytes, " + risk.get("atRiskSeconds") + " s of lag (since "
+                + target + " last received from its primary; its copy " + risk.get("position") + ", best known "
                 + risk.get("bestKnown") + ")";
         if (kind == Input.Command.Kind.PROMOTE_DR_PREVIEW) {
             String next = standing.isEmpty() ? "to promote it: promote-dr " + g.id() + " --node " + target + " --confirm"

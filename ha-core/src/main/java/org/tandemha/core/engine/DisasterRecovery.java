@@ -87,9 +87,13 @@ final class DisasterRecovery {
         Map<String, String> risk = risk(g, target);
         List<String> site = primarySite(g);
         List<String> standing = inTheWay(g, site);
-        String riskText = "data at risk: " + risk.get("atRiskBytes") + " bytes, " + risk.get("atRiskSeconds") + " s of lag (since "
-                + target + " last received from its primary; its copy " + risk.get("position") + ", best known "
-                + risk.get("bestKnown") + ")";
+        String bytesText = risk.get("atRiskBytes").matches("\\d+") ? risk.get("atRiskBytes") + " bytes"
+                : "an unknown number of bytes (the best copy last heard is on another timeline)";
+        String riskText = "data at risk: " + bytesText + ", " + risk.get("atRiskSeconds") + " s of lag ("
+                + target + "'s lag behind its primary" + (risk.containsKey("primarySilentSeconds") ? " plus "
+                + risk.get("primarySilentSeconds") + " s since " + risk.get("lastPrimary") + ", the last primary, went silent" : "") + "; its copy "
+                + risk.get("position") + ", best known " + risk.get("bestKnown") + ")"
+                + (risk.containsKey("standby") ? "; its standby is " + risk.get("standby") : "");
         if (kind == Input.Command.Kind.PROMOTE_DR_PREVIEW) {
             String next = standing.isEmpty() ? "to promote it: promote-dr " + g.id() + " --node " + target + " --confirm"
                     : "the primary site may still hold it (" + String.join("; ", standing) + "): promote only with"
@@ -192,13 +196,33 @@ final class DisasterRecovery {
         } catch (NumberFormatException e) {
             lagMs = 0;
         }
+        // The standby's lag reads 0 once its WAL receiver is gone (the primary died): what the primary acknowledged
+        // after the DR copy last heard from it may be lost, so a silent primary's time since it went silent counts.
+        long silentMs = 0;
+        String silent = null;
+        for (String n : g.spec.nodes()) {
+            PeerRecord q = s.peers.get(n);
+            if (q != null && !n.equals(node) && !g.spec.dr().isDr(n) && !q.reachable && q.unreachableSince >= 0
+                    && q.mayRun.contains(g.id()) && s.now - q.unreachableSince > silentMs) {
+                silentMs = s.now - q.unreachableSince;
+                silent = n;
+            }
+        }
+        lagMs += silentMs;
         long bytes = best.timeline() == mine.timeline() ? best.bytesAhead(mine) : -1;
         Map<String, String> d = new LinkedHashMap<>();
         d.put("node", node);
         d.put("position", mine.toFact());
         d.put("bestKnown", best.toFact() + " (" + bestNode + ")");
-        d.put("atRiskBytes", bytes < 0 ? "unknown (the best copy is on another timeline)" : String.valueOf(bytes));
+        d.put("atRiskBytes", bytes < 0 ? "unknown" : String.valueOf(bytes));
         d.put("atRiskSeconds", String.format(Locale.ROOT, "%.3f", lagMs / 1000.0));
+        if (silent != null) {
+            d.put("primarySilentSeconds", String.format(Locale.ROOT, "%.3f", silentMs / 1000.0));
+            d.put("lastPrimary", silent);
+        }
+        if (node.equals(s.self) && g.standby != StandbyState.RUNNING) {
+            d.put("standby", g.standby + (g.standbyDetail.isEmpty() ? "" : ": " + g.standbyDetail));
+        }
         PeerRecord p = s.peers.get(node);
         if (p != null && !p.reachable) {
             d.put("heard", "not reachable: as last heard " + (p.unreachableSince >= 0

@@ -75,7 +75,8 @@ class DisasterRecoveryTest {
         assertThat(c.primaries("db")).as("a DR node is never promoted by the cluster").isEmpty();
         assertThat(c.state("node3", "db")).isEqualTo(LocalState.OFFLINE);
         CommandResult preview = run(c, "node3", Kind.PROMOTE_DR_PREVIEW, 1000);
-        assertThat(preview.message()).contains("data at risk:").contains("to promote it: promote-dr db --node node3 --confirm");
+        assertThat(preview.message()).contains("data at risk:").contains("to promote it: promote-dr db --node node3 --confirm")
+                .contains("since node1, the last primary, went silent");
         CommandResult done = run(c, "node3", Kind.PROMOTE_DR, 10_000);
         assertThat(done.accepted()).as(done.message()).isTrue();
         assertThat(done.message()).contains("now runs on node3");
@@ -87,6 +88,16 @@ class DisasterRecoveryTest {
         assertThat(c.state("node1", "db")).isEqualTo(LocalState.OFFLINE);
         assertThat(c.engine("node1").standby("db")).isEqualTo(StandbyState.RUNNING);
         assertThat(c.violations()).isEmpty();
+        // home again (a planned switchover), then the primary site lost once more: the operator's earlier
+        // promote-dr was used once, node3 waits for the operator again
+        assertThat(run(c, "node3", Kind.CLEAR, 2000).accepted()).isTrue();
+        long home = c.command("node3", Kind.SWITCHOVER, "db", "node1");
+        c.runUntil(() -> c.commandResult(home) != null, 20_000);
+        assertThat(c.commandResult(home).accepted()).as(c.commandResult(home).message()).isTrue();
+        c.runFor(5000);
+        c.crash("node1");
+        c.runFor(10_000);
+        assertThat(c.primaries("db")).isEmpty();
     }
 
     @Test

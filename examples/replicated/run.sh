@@ -5,7 +5,7 @@
 # address all the time and records every commit PostgreSQL acknowledged. Needs root (namespaces, PostgreSQL run as
 # the postgres user).
 #
-#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|all] [--runs N] [--bench]
+#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|dr|all] [--runs N] [--bench]
 #
 #   kill         kill -9 of the primary's machine (its Tandem JVM and its PostgreSQL): the standby is promoted (the
 #                PROMOTED event says the data at risk), the address follows; the old primary's machine comes back
@@ -18,6 +18,10 @@
 #                is promoted; back on the network the old primary rejoins as a standby
 #   lost-together  (REPLICATED_MODE=async) the standby's machine killed, then the primary's: the old standby back
 #                alone is not promoted (maxLagOnFailover: its lag is unknown); clear on the old primary brings it back
+#   dr           the DR promotion, in a cluster of its own with a DR site (node3, 203.0.113.0/24, its own address
+#                203.0.113.10): both primary-site machines killed; node3 waits for the operator; promote-dr shows the
+#                data at risk, then --confirm --fence-primary-site promotes node3; the writes lost must be within the
+#                lag shown, writes through the DR address must work; the site comes back as standbys, switchback home
 #   all          every scenario above, one after the other (the default is kill)
 # Every run checks: never two servers acknowledging writes as primaries, 0 acknowledged writes lost (read back from
 # the new primary). With --runs N every scenario runs N times and a table is printed; --bench adds the figure line

@@ -102,7 +102,9 @@ public final class PostgresqlType implements ResourceType {
         r.finish();
         if (repl != null) {
             settings = ReplicatedPostgresql.serverSettings(repl,
-                    context.peers().stream().filter(n -> !n.equals(context.nodeId())).toList(), settings);
+                    context.drNodes().contains(context.nodeId()) ? List.of() // a DR node promoted: no synchronous standby
+                            : context.peers().stream().filter(n -> !n.equals(context.nodeId()))
+                            .filter(n -> !context.drNodes().contains(n)).toList(), settings); // (a DR standby is asynchronous)
         }
         PostgresqlResource.Settings ps = new PostgresqlResource.Settings(config.id(), dataDirectory, binDirectory, port, host,
                 listen, socketDirectory, osUser, database, credentials, query, heartbeat, fast, immediate, logFile, settings,

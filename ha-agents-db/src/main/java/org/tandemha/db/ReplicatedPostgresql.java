@@ -123,6 +123,16 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
         return pg;
     }
 
+    /** The server's settings, for the DR fire drill ({@link FireDrill}). */
+    PostgresqlResource.Settings drillSettings() {
+        return s;
+    }
+
+    /** The replication settings, for the DR fire drill ({@link FireDrill}). */
+    Replication drillReplication() {
+        return repl;
+    }
+
     private String runAs() {
         return Posix.isRoot() ? s.osUser() : null;
     }
@@ -653,7 +663,9 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
             return live;
         }
         ReplicationState st = replicationState(context);
-        if (st.role() != ReplicationRole.STANDBY || st.detail().startsWith("streaming")) {
+        Primary following = st.role() == ReplicationRole.STANDBY ? primary(context.group()) : null;
+        boolean fromPrimary = following == null || st.detail().startsWith("streaming from " + following.host() + ":" + following.port());
+        if (st.role() != ReplicationRole.STANDBY || st.detail().startsWith("streaming") && fromPrimary) {
             notStreamingSince = 0;               // (another role: the engine's role-aware check says so)
             return live;
         }
@@ -662,8 +674,10 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
             notStreamingSince = now;
         }
         if (now - notStreamingSince > NOT_STREAMING_GRACE.toNanos()) {
-            return CheckResult.failed(what + ": a standby that has not streamed for "
-                    + Durations.format(Duration.ofNanos(now - notStreamingSince)) + " (" + st.detail() + "): it cannot be"
+            return CheckResult.failed(what + ": a standby that has not streamed " + (fromPrimary ? "" : "from the primary "
+                    + following.describe() + " ") + "for "
+                    + Durations.format(Duration.ofNanos(now - notStreamingSince)) + " (" + st.detail() + "; a standby that"
+                    + " streams from a node that is no longer the primary, a cascade, is not a standby of the primary): it cannot be"
                     + " promoted without loss and is rebuilt (rewound, or cloned again) when it is started again");
         }
         return live;

@@ -52,6 +52,17 @@ public interface ClusterNode extends AutoCloseable {
     /** Clears the failures recorded for a group (blocked nodes, a failed stop after manual cleanup). */
     CompletableFuture<CommandResult> clear(String group);
 
+    /**
+     * Remote disaster recovery: promotes the DR node {@code drNode} of a promotable group. Without {@code confirm} it
+     * only answers the data at risk (bytes the DR copy is behind, seconds since the last transaction it received) and
+     * changes nothing. Confirmed, it must be given on the DR node itself, and is refused while a node of the primary
+     * site may still hold the group, unless {@code fencePrimarySite}: the operator declares those nodes fenced (powered
+     * off or cut off); they are demoted if they return. Answered once the group is online on {@code drNode}.
+     */
+    default CompletableFuture<CommandResult> promoteDr(String group, String drNode, boolean confirm, boolean fencePrimarySite) {
+        return CompletableFuture.completedFuture(CommandResult.refused("this node does not support promote-dr"));
+    }
+
     /** Stops this node: its groups are stopped in order, then heartbeats stop. */
     @Override
     void close();

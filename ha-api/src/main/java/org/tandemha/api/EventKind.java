@@ -73,5 +73,10 @@ public enum EventKind {
      */
     PROMOTED, DEMOTED,
     /** Promotable groups: a standby started, stopped, fell behind, or failed (an alarm: never a quiet "running"). */
-    STANDBY_STATE
+    STANDBY_STATE,
+    /**
+     * Remote disaster recovery: the operator's {@code promote-dr} of a DR node (the data at risk shown, the primary
+     * site's nodes fenced by the operator, the DR node promoted), or its refusal's reason.
+     */
+    DR_PROMOTION
 }

@@ -32,6 +32,14 @@ public interface NodeContext {
         return false;
     }
 
+    /**
+     * The nodes of a remote disaster-recovery site (the {@code dr.nodes} of any group): a replicated resource runs
+     * only an asynchronous standby there (never one of the synchronous standbys a commit waits for).
+     */
+    default java.util.List<String> drNodes() {
+        return java.util.List.of();
+    }
+
     /** A directory for this node's own files (pid files, logs, scratch), created on demand. */
     Path stateDirectory();
 

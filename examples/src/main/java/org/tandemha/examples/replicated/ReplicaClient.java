@@ -91,6 +91,7 @@ public final class ReplicaClient {
                     OUT.println("ARMED " + now);
                 }
                 case "verify" -> OUT.println("VERIFY " + System.nanoTime() + " " + verify(w[1]));
+                case "lostspan" -> OUT.println("LOSTSPAN " + System.nanoTime() + " " + lostSpan(w[1]));
                 case "watch" -> {
                     if (w[1].equals("stop")) {
                         watching = false;
@@ -179,6 +180,37 @@ public final class ReplicaClient {
             }
         }
         close(c);
+    }
+
+    /**
+     * The acknowledged ids missing at HOST and when they were acknowledged: {@code lost=N oldest=NANOS newest=NANOS}
+     * (-1 when none is lost): the DR scenario compares them with the data at risk promote-dr showed.
+     */
+    private static String lostSpan(String host) {
+        for (int i = 0; i < 40; i++) {
+            Set<Long> present = new HashSet<>();
+            try (Connection c = connect(host, 20); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT id FROM acked")) {
+                while (rs.next()) {
+                    present.add(rs.getLong(1));
+                }
+                long oldest = Long.MAX_VALUE;
+                long newest = Long.MIN_VALUE;
+                long lost = 0;
+                for (Long id : ACKED) {
+                    if (!present.contains(id)) {
+                        lost++;
+                        long at = ACKED_AT.getOrDefault(id, -1L);
+                        oldest = Math.min(oldest, at);
+                        newest = Math.max(newest, at);
+                    }
+                }
+                return "lost=" + lost + " oldest=" + (lost == 0 ? -1 : oldest) + " newest=" + (lost == 0 ? -1 : newest);
+            } catch (SQLException e) {
+                sleep(500);
+            }
+        }
+        return "lost=-1 oldest=-1 newest=-1 (cannot read)";
     }
 
     private static String verify(String host) {

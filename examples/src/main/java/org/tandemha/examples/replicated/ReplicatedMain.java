@@ -78,9 +78,13 @@ public final class ReplicatedMain {
             System.setProperty("replicated.settings", ASYNC_SETTINGS); // (lost-together needs maxLagOnFailover)
         }
         List<String> which = scenario.equals("all") ? SCENARIOS : List.of(scenario.split(","));
+        // "dr" (the DR promotion) runs in a cluster of its own, with the DR site's node3 (DrSuite); "all" includes it
+        boolean dr = scenario.equals("all") || which.contains("dr");
+        which = which.stream().filter(s -> !s.equals("dr")).toList();
         for (String s : which) {
             if (!SCENARIOS.contains(s) && !DURABILITY_SCENARIOS.contains(s)) {
-                System.err.println("unknown scenario '" + s + "'; choose from " + String.join(", ", SCENARIOS) + " or all");
+                System.err.println("unknown scenario '" + s + "'; choose from " + String.join(", ", SCENARIOS) + ", "
+                        + String.join(", ", DURABILITY_SCENARIOS) + ", dr or all");
                 System.exit(2);
             }
         }
@@ -90,11 +94,17 @@ public final class ReplicatedMain {
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Suite suite = new Suite(cp, out);
-        boolean ok = suite.run(which, runs);
+        boolean ok = which.isEmpty() || suite.run(which, runs);
         if (bench) {
             suite.printBench();
         }
-        System.exit(ok ? 0 : suite.setUpFailed ? 2 : 1);
+        boolean setUpFailed = suite.setUpFailed;
+        if (dr) {
+            DrSuite d = new DrSuite(cp, out);
+            ok &= d.run(runs);
+            setUpFailed |= d.setUpFailed;
+        }
+        System.exit(ok ? 0 : setUpFailed ? 2 : 1);
     }
 
     /**

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.tandemha.api.ClusterEvent;
@@ -90,6 +91,9 @@ public final class ArrayNode {
                     case "switchback" -> result(out, node.switchback(w[1]));
                     case "path" -> result(out, node.pathEnabled(w[1], "on".equals(w[2])));
                     case "clear" -> result(out, node.clear(w[1]));
+                    // promote-dr GROUP DRNODE [confirm] [fence]: the operator's DR promotion (issue 19)
+                    case "promote-dr" -> result(out, node.promoteDr(w[1], w[2], List.of(w).contains("confirm"),
+                            List.of(w).contains("fence")));
                     case "status" -> status(out, node.status());
                     case "stop" -> {
                         node.close();

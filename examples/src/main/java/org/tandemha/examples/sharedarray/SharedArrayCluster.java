@@ -53,6 +53,8 @@ public final class SharedArrayCluster implements AutoCloseable {
     static final String VIP2 = "192.0.2.12";
     /** The replicated layout's floating address: it follows the primary. */
     public static final String VIP_DB = "192.0.2.10";
+    /** The DR site's floating address (layout REPLICATED_DR): the primary's address once the DR node is promoted. */
+    public static final String VIP_DR = "203.0.113.10";
     static final String GATEWAY = "192.0.2.254";
     static final String PORTAL = "203.0.113.254:3260";
     /** The VIP_WITNESS layout's floating addresses, witness and responder port. */
@@ -104,15 +106,27 @@ public final class SharedArrayCluster implements AutoCloseable {
          * nodes without private PID namespaces (a kill of the JVM alone leaves its PostgreSQL running, a kill of the
          * node kills everything in its network namespace).
          */
-        REPLICATED;
+        REPLICATED,
+        /**
+         * {@link #REPLICATED} with a remote DR site (issue 19, {@code examples/replicated/}, scenario "dr"): node3 in a
+         * namespace of its own on the DR site's range 203.0.113.0/24 (the switch routes between the sites), in the
+         * group's {@code dr.nodes} with an asynchronous standby; the address {@link #VIP_DB} runs at the primary site
+         * only ({@code site: primary}), {@link #VIP_DR} at the DR site only.
+         */
+        REPLICATED_DR;
 
         /** Whether the nodes run in their network namespace only (a kill of the JVM leaves its addresses). */
         boolean sharedPids() {
-            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS || this == REPLICATED;
+            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS || this == REPLICATED || this == REPLICATED_DR;
         }
 
         boolean witness() {
-            return this == VIP_WITNESS || this == LAB_WEB || this == REPLICATED;
+            return this == VIP_WITNESS || this == LAB_WEB || this == REPLICATED || this == REPLICATED_DR;
+        }
+
+        /** Whether a replicated PostgreSQL runs on the nodes. */
+        boolean replicated() {
+            return this == REPLICATED || this == REPLICATED_DR;
         }
     }
 
@@ -225,7 +239,10 @@ public final class SharedArrayCluster implements AutoCloseable {
         }
         say("witness up on " + WITNESS + " (pid " + witness.pid() + ")"
                 + (responders.isEmpty() ? "" : ", responders on port " + RESPONDER_PORT));
-        if (layout == Layout.REPLICATED) {
+        if (layout == Layout.REPLICATED_DR) {
+            addDrSite();
+        }
+        if (layout.replicated()) {
             initPostgres();
         }
         writeConfig();
@@ -271,11 +288,39 @@ public final class SharedArrayCluster implements AutoCloseable {
     }
 
     private void addNamespaces() throws IOException {
-        for (String n : List.of("switch", "node1", "node2", "client")) {
+        for (String n : layout == Layout.REPLICATED_DR ? List.of("switch", "node1", "node2", "client", "node3")
+                : List.of("switch", "node1", "node2", "client")) {
             ok("ip", "netns", "add", ns(n));
             namespaces.add(ns(n));
             ok("ip", "-n", ns(n), "link", "set", "lo", "up");
         }
+    }
+
+    /** The DR node's address on the DR site's range, and its second one for the heartbeat path (unreachable). */
+    public static final String DR_NODE = "203.0.113.3";
+    private static final String DR_NODE_HB = "203.0.113.33";
+
+    /**
+     * The DR site (layout REPLICATED_DR): a second bridge in the switch (203.0.113.254/24) with node3 on it, the switch
+     * routing between the two sites, default routes through it. node3's heartbeat-path address is unreachable from the
+     * primary site (there is no dedicated link to a remote site): node3 is heard on the public path only.
+     */
+    private void addDrSite() throws IOException {
+        String sw = ns("switch");
+        ok("ip", "-n", sw, "link", "add", "brdr", "type", "bridge", "forward_delay", "0");
+        ok("ip", "-n", sw, "addr", "add", "203.0.113.254/24", "dev", "brdr");
+        ok("ip", "-n", sw, "link", "set", "brdr", "up");
+        ok("ip", "netns", "exec", sw, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        link(sw, "p3", ns("node3"), "pub0", "brdr", DR_NODE + "/24");
+        ok("ip", "-n", ns("node3"), "addr", "add", DR_NODE_HB + "/24", "dev", "pub0");
+        ok("ip", "-n", ns("node3"), "route", "add", "default", "via", "203.0.113.254");
+        for (String n : List.of("node1", "node2", "client")) {
+            ok("ip", "-n", ns(n), "route", "add", "default", "via", GATEWAY);
+        }
+        for (String n : List.of("node1", "node2")) {
+            ok("ip", "-n", ns(n), "route", "add", "blackhole", DR_NODE_HB + "/32");
+        }
+        say("DR site: node3 on " + DR_NODE + "/24 (bridge brdr), routed to the primary site by the switch");
     }
 
     /** The dedicated heartbeat link: a veth pair between node1 and node2 (198.51.100.0/24). */
@@ -450,7 +495,7 @@ public final class SharedArrayCluster implements AutoCloseable {
      */
     private void initPostgres() throws IOException {
         ok("chmod", "755", dir.toString());
-        for (String n : List.of("node1", "node2")) {
+        for (String n : layout == Layout.REPLICATED_DR ? List.of("node1", "node2", "node3") : List.of("node1", "node2")) {
             Path d = Files.createDirectories(pgDir(n));
             ok("chown", "postgres:postgres", d.toString(), d.getParent().toString());
         }
@@ -485,6 +530,11 @@ public final class SharedArrayCluster implements AutoCloseable {
         for (int i = 1; i <= 2; i++) {
             y.append("  - id: node").append(i).append('\n');
             y.append("    addresses: {heartbeat: \"198.51.100.").append(i).append(":7401\", public: \"192.0.2.").append(i)
+                    .append(":7401\"}\n");
+        }
+        if (layout == Layout.REPLICATED_DR) {
+            y.append("  - id: node3\n");
+            y.append("    addresses: {heartbeat: \"").append(DR_NODE_HB).append(":7401\", public: \"").append(DR_NODE)
                     .append(":7401\"}\n");
         }
         y.append("paths:\n");
@@ -540,7 +590,8 @@ public final class SharedArrayCluster implements AutoCloseable {
             Files.writeString(dir.resolve("cluster.yaml"), y.toString());
             return;
         }
-        if (layout == Layout.REPLICATED) {
+        if (layout.replicated()) {
+            boolean dr = layout == Layout.REPLICATED_DR;
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
             y.append("  - {type: witness, params: {address: \"").append(WITNESS).append("\", timeout: 1s}}\n");
             y.append("timing: {startupWait: 2s, safetyTimeout: 5s}\n");
@@ -549,6 +600,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("  - id: db\n");
             y.append("    nodes: [node1, node2]\n");
             y.append("    promotable: true\n");
+            y.append(dr ? "    dr: {nodes: [node3]}\n" : "");
             y.append("    recovery: {maxAttempts: 1, window: 1m}\n");
             y.append("    resources:\n");
             y.append("      - id: pg\n        type: postgresql\n");
@@ -560,14 +612,22 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("          settings: [\"cluster_name=${node}\", \"shared_buffers=16MB\", \"max_connections=200\", \"wal_sender_timeout=2s\", \"wal_receiver_timeout=2s\"]\n");
             y.append("          replication: {mode: ").append(System.getProperty("replicated.mode", "sync"))
                     .append(System.getProperty("replicated.settings", "")) // e.g. ", maxLagOnFailover: 1MB" (issue 19)
-                    .append(", addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"}, user: postgres}\n");
+                    .append(", addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"")
+                    .append(dr ? ", node3: \"" + DR_NODE + ":5432\"" : "").append("}, user: postgres}\n");
             y.append("        start: {timeout: 60s}\n        stop: {timeout: 15s}\n");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
             y.append("        deepCheck: {interval: 10s, timeout: 5s}\n");
             y.append("      - id: vip\n        type: ip\n        dependsOn: [pg]\n");
+            y.append(dr ? "        site: primary\n" : "");
             y.append("        params: {interface: pub0, address: ").append(VIP_DB).append("/24}\n");
             y.append("        start: {timeout: 5s}\n");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            if (dr) {
+                y.append("      - id: vip-dr\n        type: ip\n        dependsOn: [pg]\n        site: dr\n");
+                y.append("        params: {interface: pub0, address: ").append(VIP_DR).append("/24}\n");
+                y.append("        start: {timeout: 5s}\n");
+                y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
+            }
             config = dir.resolve("cluster.yaml");
             Files.writeString(config, y.toString());
             return;

@@ -111,4 +111,34 @@ class ReplicatedSuiteTest {
             System.setProperty(key, value);
         }
     }
+
+    /**
+     * The DR promotion (issue 19, point 5) in a cluster of its own with the DR site's node3 ({@link DrSuite}):
+     * {@code -Dreplicated.drRuns} runs (default 2: about 80 s here with the set-up).
+     */
+    @Test
+    void drPromotionLosesNoMoreThanShownAndTheDrAddressTakesWrites() throws Exception {
+        Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
+                + " postgres user); CI runs it as root");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
+                "PostgreSQL is not installed (no pg_rewind in /usr/lib/postgresql/*/bin): apt-get install postgresql");
+        Assumptions.assumeTrue(SharedArrayCluster.postgresqlDriver().isPresent(),
+                "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
+        int runs = Integer.getInteger("replicated.drRuns", 2);
+        String mode = System.getProperty("replicated.mode");
+        System.setProperty("replicated.mode", "sync");
+        try {
+            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                    + File.pathSeparator + SharedArrayCluster.postgresqlDriver().get();
+            DrSuite suite = new DrSuite(cp, new PrintStream(System.out, true, StandardCharsets.UTF_8));
+            boolean ok = suite.run(runs);
+            assertThat(suite.setUpFailed).as("set-up (see the output above)").isFalse();
+            assertThat(suite.results).as("runs").hasSize(runs);
+            assertThat(suite.results).as("every DR run passed its checks")
+                    .allSatisfy(r -> assertThat(r.passed()).as(r.note()).isTrue());
+            assertThat(ok).isTrue();
+        } finally {
+            restore("replicated.mode", mode);
+        }
+    }
 }

@@ -85,6 +85,9 @@ final class Canonical {
             if (g.promotable()) {
                 value(b, "promotable"); // (ordinary groups keep the fingerprint they had)
             }
+            if (g.dr().present()) { // (groups without a DR site keep their fingerprint)
+                value(b, List.of("dr", g.dr().nodes(), g.dr().autoPromote(), new java.util.TreeMap<>(g.dr().sites()).toString()));
+            }
             b.append('\n');
             for (ResourceSpec r : g.resources()) {
                 b.append("  resource ");

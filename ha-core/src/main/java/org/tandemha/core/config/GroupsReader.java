@@ -20,10 +20,12 @@ import org.tandemha.api.Problem;
  * resources dependencies first, reporting every dependency cycle.
  */
 final class GroupsReader extends ConfigFields {
-    private static final List<String> GROUP_KEYS = List.of("id", "nodes", "switchback", "settle", "recovery", "resources", "promotable");
+    private static final List<String> GROUP_KEYS = List.of("id", "nodes", "switchback", "settle", "recovery", "resources", "promotable",
+            "dr");
+    private static final List<String> DR_KEYS = List.of("nodes", "autoPromote");
     private static final List<String> RECOVERY_KEYS = List.of("maxAttempts", "window");
     private static final List<String> RESOURCE_KEYS = List.of("id", "type", "params", "dependsOn", "start", "stop",
-            "recover", "quickCheck", "deepCheck");
+            "recover", "quickCheck", "deepCheck", "site");
     private static final List<String> TIMEOUT_KEYS = List.of("timeout");
     private static final List<String> CHECK_KEYS = List.of("interval", "timeout");
 
@@ -132,11 +134,95 @@ final class GroupsReader extends ConfigFields {
                 problem(at + ".promotable", "a promotable group needs a replicated resource",
                         "list the replicated resource (a postgresql with replication) first under resources");
             }
+            DrSpec dr = dr(g, at, promotable, members, nodeIds, nodesListed, resources);
             if (id != null) {
-                out.add(new GroupSpec(id, members, switchback, settle, maxAttempts, window, resources, promotable));
+                out.add(new GroupSpec(id, members, switchback, settle, maxAttempts, window, resources, promotable, dr));
             }
         }
         return out;
+    }
+
+    /**
+     * {@code dr: {nodes: [node3], autoPromote: false}} and the resources' {@code site: primary|dr}: the DR nodes are
+     * appended to {@code members} (after the group's own nodes, so never preferred).
+     */
+    private DrSpec dr(JsonNode g, String at, boolean promotable, List<String> members, Set<String> nodeIds,
+                      boolean nodesListed, List<ResourceSpec> resources) {
+        Map<String, String> sites = new LinkedHashMap<>();
+        JsonNode rs = g.get("resources");
+        if (rs != null && rs.isArray()) {
+            for (int i = 0; i < rs.size(); i++) {
+                JsonNode r = rs.get(i);
+                JsonNode site = r == null || !r.isObject() ? null : present(r.get("site"));
+                if (site == null) {
+                    continue;
+                }
+                String rat = at + ".resources[" + label(r, "id", i) + "].site";
+                String v = site.isTextual() ? site.asText().strip().toLowerCase(Locale.ROOT) : "";
+                if (!v.equals(DrSpec.PRIMARY) && !v.equals(DrSpec.DR)) {
+                    problem(rat, "unknown site " + show(site), "write site: primary (runs only with a primary at the"
+                            + " primary site, such as its address) or site: dr (runs only with a primary at the DR site)");
+                } else if (r.get("id") != null && r.get("id").isTextual()) {
+                    sites.put(r.get("id").asText(), v);
+                }
+            }
+        }
+        JsonNode d = present(g.get("dr"));
+        if (d == null) {
+            if (!sites.isEmpty()) {
+                problem(at + ".resources", "resources with a site (" + String.join(", ", sites.keySet()) + "), but the group"
+                        + " has no DR site", "add dr: {nodes: [...]} to the group, or remove site from its resources");
+            }
+            return DrSpec.NONE;
+        }
+        if (!object(d, at + ".dr")) {
+            return DrSpec.NONE;
+        }
+        knownFields(d, at + ".dr", DR_KEYS);
+        if (!promotable) {
+            problem(at + ".dr", "a DR site needs a promotable group (a replicated resource with a standby at the DR site)",
+                    "add promotable: true to the group and list a replicated resource (postgresql with replication) first");
+        }
+        List<String> drNodes = new ArrayList<>();
+        List<JsonNode> ns = list(d.get("nodes"), at + ".dr.nodes", true, 1,
+                "list the nodes of the DR site, such as dr: {nodes: [node3]}");
+        for (int j = 0; j < ns.size(); j++) {
+            JsonNode n = ns.get(j);
+            String f = at + ".dr.nodes[" + j + "]";
+            if (n == null || !n.isValueNode() || n.isNull()) {
+                problem(f, "expected a node id, found " + kind(n), "write the id of a configured node");
+                continue;
+            }
+            String nid = n.asText();
+            if (nodesListed && !nodeIds.contains(nid)) {
+                problem(f, "node '" + nid + "' is not configured" + suggestion(nid, nodeIds),
+                        "define it under nodes, or use one of " + String.join(", ", nodeIds));
+            } else if (members.contains(nid)) {
+                problem(f, "node '" + nid + "' is listed both in the group's nodes and in dr.nodes",
+                        "list a primary-site node under nodes and a DR node under dr.nodes only");
+            } else if (drNodes.contains(nid)) {
+                problem(f, "node '" + nid + "' is listed twice", "list each DR node once");
+            } else {
+                drNodes.add(nid);
+            }
+        }
+        members.addAll(drNodes);
+        boolean auto = bool(d, "autoPromote", at + ".dr.autoPromote", false);
+        if (!resources.isEmpty() && sites.containsKey(resources.get(0).id()) && promotable) {
+            problem(at + ".resources[" + resources.get(0).id() + "].site", "the replicated resource runs at both sites"
+                    + " (the DR standby is its copy)", "remove site from it; give a site to the addresses only");
+        }
+        for (ResourceSpec r : resources) {
+            for (String dep : r.dependsOn()) {
+                String ds = sites.get(dep);
+                if (ds != null && !ds.equals(sites.get(r.id()))) {
+                    problem(at + ".resources[" + r.id() + "].dependsOn", "'" + r.id() + "' depends on '" + dep
+                            + "', which runs only at the " + ds + " site", "give '" + r.id() + "' site: " + ds
+                            + ", or make it depend on a resource that runs at both sites");
+                }
+            }
+        }
+        return new DrSpec(drNodes, auto, sites);
     }
 
     List<ResourceSpec> resources(JsonNode list, String groupAt, String groupId, Map<String, String> resourceGroup,

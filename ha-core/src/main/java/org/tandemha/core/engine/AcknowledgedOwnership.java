@@ -129,6 +129,9 @@ final class AcknowledgedOwnership implements Ownership {
                 continue;
             }
             PeerRecord p = s.peers.get(n);
+            if (s.dr.fenced(g, n)) {
+                continue; // fenced by the operator's promote-dr (DisasterRecovery): its generation is below ours
+            }
             if (p.deadOrFenced) {
                 if (p.failed.contains(g.id()) && !p.fenced) {
                     return n + " was last heard with " + g.id() + " FAILED (a stop failed there) and is not fenced:"
@@ -247,7 +250,7 @@ final class AcknowledgedOwnership implements Ownership {
                 continue;
             }
             PeerRecord p = s.peers.get(n);
-            if (p.deadOrFenced) {
+            if (p.deadOrFenced || s.dr.fenced(g, n)) {
                 continue;
             }
             GroupAnn a = s.ann(p, g);

@@ -32,7 +32,8 @@ final class Commands {
             refuse(c.id(), "node " + s.self + " is not running");
             return;
         }
-        if (s.shuttingDown && (c.kind() == Input.Command.Kind.SWITCHOVER || c.kind() == Input.Command.Kind.SWITCHBACK)) {
+        if (s.shuttingDown && (c.kind() == Input.Command.Kind.SWITCHOVER || c.kind() == Input.Command.Kind.SWITCHBACK
+                || c.kind() == Input.Command.Kind.PROMOTE_DR || c.kind() == Input.Command.Kind.PROMOTE_DR_FENCE)) {
             // (clear and maintenance still work: a node kept up by a group that failed to stop is cleared here)
             refuse(c.id(), "node " + s.self + " is shutting down; give the command on another node");
             return;
@@ -49,6 +50,7 @@ final class Commands {
             }
             case MAINTENANCE_ON, MAINTENANCE_OFF -> maintenance(c.id(), g, c.kind() == Input.Command.Kind.MAINTENANCE_ON);
             case CLEAR -> clear(c.id(), g);
+            case PROMOTE_DR_PREVIEW, PROMOTE_DR, PROMOTE_DR_FENCE -> s.dr.command(c.id(), g, c.kind(), c.target());
         }
     }
 
@@ -165,6 +167,7 @@ final class Commands {
             any = true;
             g.lagWaivedAt = s.ownership.heldGeneration(g); // the operator accepts the loss maxLagOnFailover refused
         }
+        s.dr.cleared(g);
         g.blocked = false;
         g.blockedReason = null;
         g.fatal = false;

@@ -64,6 +64,7 @@ public final class Engine {
         s.commands = new Commands(s);
         s.lifecycle = new NodeLifecycle(s);
         s.standbys = new Standbys(s);
+        s.dr = new DisasterRecovery(s);
         this.view = new StatusView(s);
     }
 

@@ -102,6 +102,7 @@ final class EngineState {
     Commands commands;
     NodeLifecycle lifecycle;
     Standbys standbys;
+    DisasterRecovery dr;
 
     EngineState(ClusterSpec spec, String self, boolean canFence, LongFunction<Instant> wallClock) {
         this.spec = spec;
@@ -141,6 +142,7 @@ final class EngineState {
         g.state = s;
         if (was != s && s == LocalState.ONLINE) {
             health.rescheduled(g); // its checks fall due again
+            g.drPromoteUntil = -1; // an operator's promote-dr is used once (DisasterRecovery)
         }
         g.detail = detail;
         if (was != s && s != LocalState.CLAIMING && was != LocalState.CLAIMING) {

@@ -92,6 +92,13 @@ final class GroupRecord {
     String switchbackCandidate;
     long switchbackSince;
     final List<Waiter> waiters = new ArrayList<>();
+    /**
+     * Remote DR (see {@link DisasterRecovery}): until when this DR node may be promoted, as the operator's confirmed
+     * {@code promote-dr} allows (-1: not asked). Not in a snapshot: an operator's command in flight.
+     */
+    long drPromoteUntil = -1;
+    /** Remote DR: the primary site's nodes the operator fenced for this group (they hold or acknowledge nothing here). */
+    final java.util.Set<String> drFenced = new java.util.TreeSet<>();
     /** Promotable groups: the replicated resource as a standby here (see {@link Standbys}). */
     StandbyState standby = StandbyState.NONE;
     /** The standby's action in flight (0: none). */

@@ -225,7 +225,13 @@ public sealed interface Input {
             h.command(this);
         }
 
-        public enum Kind { SWITCHOVER, SWITCHBACK, MAINTENANCE_ON, MAINTENANCE_OFF, CLEAR }
+        /**
+         * The commands. {@code PROMOTE_DR_PREVIEW}, {@code PROMOTE_DR} and {@code PROMOTE_DR_FENCE} are the
+         * operator's {@code promote-dr} of the DR node {@code target} (see {@code DisasterRecovery}): the data at
+         * risk only; confirmed; confirmed with the primary site's nodes fenced by the operator.
+         */
+        public enum Kind { SWITCHOVER, SWITCHBACK, MAINTENANCE_ON, MAINTENANCE_OFF, CLEAR, PROMOTE_DR_PREVIEW, PROMOTE_DR,
+            PROMOTE_DR_FENCE }
     }
 
     /**

@@ -28,6 +28,9 @@ final class Placement {
     }
 
     boolean eligible(GroupRecord g, String n) {
+        if (!s.dr.eligible(g, n)) {
+            return false; // a DR node the operator has not promoted, or a node the operator fenced (DisasterRecovery)
+        }
         if (n.equals(s.self)) {
             return s.booted && !g.blocked && !s.selfFenced && !s.shuttingDown && s.quorum.quorate() && s.ownership.mayHold();
         }

@@ -9,7 +9,8 @@ import org.tandemha.api.EventKind;
  * Decides whether this node has quorum, and stops its groups when quorum has been lost for longer than
  * {@code quorum.lossGrace}. Two nodes: the arbiters decide (the safety check), so two nodes are always quorate here.
  * Three or more: a majority of the votes (the configured nodes, plus each witness when {@code quorum.witnessVote} is
- * on) must be reachable. A group in maintenance is left alone. With a coordination service, the service's ensemble is
+ * on) must be reachable. The nodes of a remote DR site (any group's {@code dr.nodes}) have no vote: the primary site's
+ * nodes count as if the DR site were not there (its link may be down for long). A group in maintenance is left alone. With a coordination service, the service's ensemble is
  * the quorum (a node cut from it loses its session and its leases), so the heartbeats' count does not stop groups.
  */
 final class Quorum {
@@ -35,7 +36,7 @@ final class Quorum {
         if (s.quorumLostAt < 0) {
             s.quorumLostAt = s.now;
             s.emit(EventKind.NODE_WARNING, Level.ERROR, null, null, "quorum lost: " + reachableVotes() + " of "
-                    + (s.spec.nodes().size() + witnessVotes()) + (witnessVotes() == 0 ? " nodes" : " votes (nodes and witness)")
+                    + (voters().size() + witnessVotes()) + (witnessVotes() == 0 ? " nodes" : " votes (nodes and witness)")
                     + " reachable; groups stop after " + Durations.format(s.spec.quorum().lossGrace())
                     + " unless it comes back", Map.of());
         }
@@ -66,10 +67,22 @@ final class Quorum {
         return s.quorumLostAt < 0 ? -1 : s.quorumLostAt + s.spec.quorum().lossGrace().toMillis();
     }
 
+    private java.util.Set<String> voters;
+
+    /** The nodes with a vote: every node but those of a DR site. */
+    java.util.Set<String> voters() {
+        if (voters == null) {
+            java.util.Set<String> v = new java.util.LinkedHashSet<>(s.spec.nodeIds());
+            s.spec.groups().forEach(g -> g.dr().nodes().forEach(v::remove));
+            voters = v;
+        }
+        return voters;
+    }
+
     int reachableVotes() {
-        int n = 1;
+        int n = voters().contains(s.self) ? 1 : 0;
         for (PeerRecord p : s.peers.values()) {
-            if (p.reachable) {
+            if (p.reachable && voters().contains(p.id)) {
                 n++;
             }
         }
@@ -85,10 +98,10 @@ final class Quorum {
     }
 
     boolean quorate() {
-        if (s.spec.nodes().size() <= 2 || s.spec.coordinated()) {
+        if (voters().size() <= 2 || s.spec.coordinated()) {
             // with a coordination service, its ensemble is the quorum: a node cut from it loses its session
             return true;
         }
-        return reachableVotes() * 2 > s.spec.nodes().size() + witnessVotes();
+        return reachableVotes() * 2 > voters().size() + witnessVotes();
     }
 }

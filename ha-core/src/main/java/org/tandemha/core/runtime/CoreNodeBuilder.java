@@ -218,6 +218,9 @@ public final class CoreNodeBuilder implements NodeBuilder {
             }
             List<ResourceSpec> resources = new ArrayList<>();
             for (ResourceSpec r : g.resources()) {
+                if (!g.dr().runsOn(r.id(), localNode)) {
+                    continue; // a resource of the other site (its address): not part of the group on this node
+                }
                 ResourceType t = allTypes.get(r.type());
                 ResourceSpec eff = r;
                 try {
@@ -241,7 +244,7 @@ public final class CoreNodeBuilder implements NodeBuilder {
                 resources.add(eff);
             }
             effective.add(new GroupSpec(g.id(), g.nodes(), g.switchback(), g.settle(), g.maxRecoveries(),
-                    g.recoveryWindow(), resources, g.promotable()));
+                    g.recoveryWindow(), resources, g.promotable(), g.dr()));
         }
         if (!problems.isEmpty()) {
             m.close();
@@ -412,6 +415,11 @@ public final class CoreNodeBuilder implements NodeBuilder {
         @Override
         public List<String> peers() {
             return t().peers();
+        }
+
+        @Override
+        public List<String> drNodes() {
+            return t().drNodes();
         }
 
         @Override

@@ -54,6 +54,11 @@ abstract class NodeIdentityContext implements NodeContext {
     }
 
     @Override
+    public List<String> drNodes() {
+        return spec.groups().stream().flatMap(g -> g.dr().nodes().stream()).distinct().toList();
+    }
+
+    @Override
     public Path stateDirectory() {
         try {
             Files.createDirectories(stateDir);

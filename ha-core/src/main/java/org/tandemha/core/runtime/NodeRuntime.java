@@ -273,6 +273,13 @@ public final class NodeRuntime implements ClusterNode, EngineView {
         return command(Input.Command.Kind.CLEAR, group, null);
     }
 
+    @Override
+    public CompletableFuture<CommandResult> promoteDr(String group, String drNode, boolean confirm, boolean fencePrimarySite) {
+        Input.Command.Kind k = !confirm ? Input.Command.Kind.PROMOTE_DR_PREVIEW
+                : fencePrimarySite ? Input.Command.Kind.PROMOTE_DR_FENCE : Input.Command.Kind.PROMOTE_DR;
+        return command(k, group, drNode);
+    }
+
     private CompletableFuture<CommandResult> command(Input.Command.Kind kind, String group, String target) {
         CompletableFuture<CommandResult> f = new CompletableFuture<>();
         if (!started || closed) {

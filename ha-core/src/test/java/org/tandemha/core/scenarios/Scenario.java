@@ -16,7 +16,8 @@ final class Scenario {
     static final String EXPECT_AFTER = "expect after:";
 
     record GroupDef(String id, List<String> nodes, List<String> resources, SwitchbackPolicy switchback,
-                    int maxRecoveries, Duration settle, Duration recoveryWindow, boolean promotable) {
+                    int maxRecoveries, Duration settle, Duration recoveryWindow, boolean promotable, List<String> dr,
+                    boolean drAutoPromote) {
     }
 
     /** One line of the script: at {@code atMs}, do {@code words}. */
@@ -159,6 +160,8 @@ final class Scenario {
         Duration settle = Duration.ofSeconds(3);
         Duration window = Duration.ofMinutes(10);
         boolean promotable = false;
+        List<String> dr = List.of();
+        boolean drAuto = false;
         for (String kv : w.subList(2, w.size())) {
             int eq = kv.indexOf('=');
             if (eq < 0) {
@@ -174,14 +177,16 @@ final class Scenario {
                 case "settle" -> settle = Duration.ofMillis(millis(v));
                 case "recoveryWindow" -> window = Duration.ofMillis(millis(v));
                 case "promotable" -> promotable = onOff(v.equals("true") ? "on" : v.equals("false") ? "off" : v);
+                case "dr" -> dr = List.of(v.split(","));
+                case "drAutoPromote" -> drAuto = onOff(v.equals("true") ? "on" : v.equals("false") ? "off" : v);
                 default -> throw new IllegalArgumentException("unknown group setting '" + k + "'; known: nodes, resources,"
-                        + " switchback, maxRecoveries, settle, recoveryWindow, promotable");
+                        + " switchback, maxRecoveries, settle, recoveryWindow, promotable, dr, drAutoPromote");
             }
         }
         if (nodes == null || res == null) {
             throw new IllegalArgumentException("group " + id + " needs nodes= and resources=");
         }
-        return new GroupDef(id, nodes, res, sb, max, settle, window, promotable);
+        return new GroupDef(id, nodes, res, sb, max, settle, window, promotable, dr, drAuto);
     }
 
     static SimCluster.ArbiterMode arbiterMode(String word) {

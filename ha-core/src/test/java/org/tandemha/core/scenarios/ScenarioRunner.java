@@ -38,7 +38,8 @@ final class ScenarioRunner {
                 rs.add(prev == null ? Specs.resource(r) : Specs.resource(r, prev));
                 prev = r;
             }
-            gs.add(new GroupSpec(g.id(), g.nodes(), g.switchback(), g.settle(), g.maxRecoveries(), g.recoveryWindow(), rs, g.promotable()));
+            gs.add(new GroupSpec(g.id(), g.nodes(), g.switchback(), g.settle(), g.maxRecoveries(), g.recoveryWindow(), rs, g.promotable(),
+                    new org.tandemha.core.config.DrSpec(g.dr(), g.drAutoPromote(), java.util.Map.of())));
         }
         return Specs.cluster(sc.nodes, gs.toArray(GroupSpec[]::new));
     }

@@ -62,6 +62,10 @@ public final class Tandem {
               switchback GROUP                move GROUP back to its most preferred available node
               maintenance GROUP on|off        leave GROUP alone (on), or manage it again (off)
               clear GROUP                     clear the failures recorded for GROUP
+              promote-dr GROUP --node N [--confirm] [--fence-primary-site]
+                                              disaster recovery: the data at risk, then promote the DR node N
+              fire-drill GROUP --config FILE --node N
+                                              check on a copy that the DR standby on this machine can be promoted
 
             What if, and why (the cluster's own engine, in simulated time):
               simulate --config FILE --from live [--node-url URL]... EVENT...
@@ -98,7 +102,14 @@ public final class Tandem {
             "maintenance", "usage: tandem maintenance GROUP on|off [--node-url URL | --state-dir DIR] [--json]\n"
                     + "on: the cluster leaves GROUP alone (no start, stop or recovery; checks go on); off: manages it again\n",
             "clear", "usage: tandem clear GROUP [--node-url URL | --state-dir DIR] [--json]\n"
-                    + "clears the failures recorded for GROUP (blocked nodes, a failed stop cleaned up by hand)\n");
+                    + "clears the failures recorded for GROUP (blocked nodes, a failed stop cleaned up by hand; also the"
+                    + " primary site's fence set by promote-dr)\n",
+            "promote-dr", "usage: tandem promote-dr GROUP --node DRNODE [--confirm] [--fence-primary-site]"
+                    + " [--node-url URL | --state-dir DIR] [--json]\n"
+                    + "promotes the DR standby on DRNODE. Without --confirm: prints the data at risk (bytes behind, seconds"
+                    + " since its last transaction) and changes nothing. With --confirm (given on DRNODE itself): refused"
+                    + " while a node of the primary site is heard or not declared dead; --fence-primary-site declares those"
+                    + " nodes fenced (power them off or cut them off first): they are demoted if they return\n");
 
     private static final Set<String> CLIENT_OPTIONS = Set.of("node-url", "state-dir", "token-file");
 
@@ -150,8 +161,11 @@ public final class Tandem {
                 case "witness" -> {
                     return Witness.main(rest, out, err);
                 }
-                case "status", "events", "switchover", "switchback", "maintenance", "clear" -> {
+                case "status", "events", "switchover", "switchback", "maintenance", "clear", "promote-dr" -> {
                     return operator(cmd, rest);
+                }
+                case "fire-drill" -> {
+                    return FireDrillCommand.run(rest, out, err);
                 }
                 case "simulate", "replay" -> {
                     return WhatIfCommand.run(cmd, rest, env, out, err);
@@ -160,7 +174,7 @@ public final class Tandem {
             }
         } catch (Args.UsageException e) {
             err.println("tandem: " + e.getMessage());
-            err.print(OPERATOR_USAGE.containsKey(cmd) ? OPERATOR_USAGE.get(cmd) : USAGE);
+            err.print(OPERATOR_USAGE.containsKey(cmd) ? OPERATOR_USAGE.get(cmd) : cmd.equals("fire-drill") ? FireDrillCommand.USAGE : USAGE);
             return ERROR;
         }
     }
@@ -168,8 +182,10 @@ public final class Tandem {
     // ------------------------------------------------------------------ the operator's commands
 
     private int operator(String cmd, List<String> rest) throws Args.UsageException {
-        Set<String> valued = cmd.equals("events") ? union(CLIENT_OPTIONS, Set.of("after", "limit")) : CLIENT_OPTIONS;
-        Set<String> flags = cmd.equals("events") ? Set.of("json", "follow") : Set.of("json");
+        Set<String> valued = cmd.equals("events") ? union(CLIENT_OPTIONS, Set.of("after", "limit"))
+                : cmd.equals("promote-dr") ? union(CLIENT_OPTIONS, Set.of("node")) : CLIENT_OPTIONS;
+        Set<String> flags = cmd.equals("events") ? Set.of("json", "follow")
+                : cmd.equals("promote-dr") ? Set.of("json", "confirm", "fence-primary-site") : Set.of("json");
         Args a = Args.parse(cmd, rest, valued, flags);
         if (a.help()) {
             out.print(OPERATOR_USAGE.get(cmd));
@@ -182,6 +198,15 @@ public final class Tandem {
             case "status", "events" -> arity(cmd, w, 0, "");
             case "switchover" -> arity(cmd, w, 2, "GROUP NODE");
             case "switchback", "clear" -> arity(cmd, w, 1, "GROUP");
+            case "promote-dr" -> {
+                arity(cmd, w, 1, "GROUP --node DRNODE");
+                if (a.get("node") == null) {
+                    throw new Args.UsageException("promote-dr needs --node DRNODE: the DR node to promote");
+                }
+                if (a.flag("fence-primary-site") && !a.flag("confirm")) {
+                    throw new Args.UsageException("--fence-primary-site goes with --confirm (without it nothing changes)");
+                }
+            }
             case "maintenance" -> {
                 arity(cmd, w, 2, "GROUP on|off");
                 if (!w.get(1).equals("on") && !w.get(1).equals("off")) {
@@ -197,7 +222,7 @@ public final class Tandem {
             return switch (cmd) {
                 case "status" -> status(api, json);
                 case "events" -> events(api, after, limit, a.flag("follow"), json);
-                default -> command(api, cmd, w, json);
+                default -> command(api, cmd, w, json, a);
             };
         } catch (ApiClient.CallFailure f) {
             err.println("tandem " + cmd + ": " + f.getMessage());
@@ -249,9 +274,13 @@ public final class Tandem {
                 + " " + ev.level() + " " + ev);
     }
 
-    private int command(ApiClient api, String cmd, List<String> w, boolean json) throws ApiClient.CallFailure {
+    private int command(ApiClient api, String cmd, List<String> w, boolean json, Args a) throws ApiClient.CallFailure {
         ObjectNode body = ApiClient.JSON.createObjectNode();
-        if (cmd.equals("switchover")) {
+        if (cmd.equals("promote-dr")) {
+            body.put("node", a.get("node"));
+            body.put("confirm", a.flag("confirm"));
+            body.put("fencePrimarySite", a.flag("fence-primary-site"));
+        } else if (cmd.equals("switchover")) {
             body.put("target", w.get(1));
         } else if (cmd.equals("maintenance")) {
             body.put("on", w.get(1).equals("on"));
@@ -262,6 +291,10 @@ public final class Tandem {
         if (json) {
             out.println(answer.body().toPrettyString());
             return r.accepted() ? OK : REFUSED;
+        }
+        if (r.accepted() && cmd.equals("promote-dr") && !a.flag("confirm")) {
+            out.println(r.message());
+            return OK;
         }
         if (r.accepted()) {
             String took = Durations.format(r.duration());

@@ -90,6 +90,7 @@ public final class HttpApi implements AutoCloseable {
             "POST /api/v1/groups/{group}/switchback",
             "POST /api/v1/groups/{group}/maintenance  {\"on\":true|false}",
             "POST /api/v1/groups/{group}/clear",
+            "POST /api/v1/groups/{group}/promote-dr  {\"node\":\"DRNODE\",\"confirm\":false,\"fencePrimarySite\":false}",
             "POST /api/v1/paths/{path}/enable  {\"on\":true|false}  (admin)",
             "GET /api/v1/snapshot  (the engine's state, for tandem simulate --from live)",
             "POST /api/v1/whatif  {\"events\":\"crash node1\"[,\"snapshots\":{...}]}  (operator; without snapshots, fetched from server.peers)",
@@ -578,7 +579,7 @@ public final class HttpApi implements AutoCloseable {
 
         private void command(ChannelHandlerContext ctx, Call call, FullHttpRequest req, QueryStringDecoder qs, boolean keepAlive) {
             boolean path = call.path.startsWith("/api/v1/paths/");
-            Set<String> known = path ? Set.of("enable") : Set.of("switchover", "switchback", "maintenance", "clear");
+            Set<String> known = path ? Set.of("enable") : Set.of("switchover", "switchback", "maintenance", "clear", "promote-dr");
             if (!known.contains(call.command)) {
                 String c = call.command;
                 call.command = null; // not a command: not audited
@@ -607,6 +608,7 @@ public final class HttpApi implements AutoCloseable {
             Set<String> fields = switch (call.command) {
                 case "switchover" -> Set.of("target");
                 case "maintenance", "enable" -> Set.of("on");
+                case "promote-dr" -> Set.of("node", "confirm", "fencePrimarySite");
                 default -> Set.of();
             };
             for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
@@ -639,6 +641,19 @@ public final class HttpApi implements AutoCloseable {
                             : node.maintenance(call.group, on.asBoolean());
                 }
                 case "switchback" -> f = node.switchback(call.group);
+                case "promote-dr" -> {
+                    JsonNode n = body.get("node");
+                    JsonNode confirm = body.get("confirm");
+                    JsonNode fence = body.get("fencePrimarySite");
+                    if (n != null && (!n.isTextual() || n.asText().isBlank()) || confirm != null && !confirm.isBoolean()
+                            || fence != null && !fence.isBoolean()) {
+                        send(ctx, call, keepAlive, HttpResponseStatus.BAD_REQUEST, error("'node' must be a node id (text),"
+                                + " 'confirm' and 'fencePrimarySite' true or false: " + usage("promote-dr")));
+                        return;
+                    }
+                    f = node.promoteDr(call.group, n == null ? null : n.asText(), confirm != null && confirm.asBoolean(),
+                            fence != null && fence.asBoolean());
+                }
                 default -> f = node.clear(call.group);
             }
             Duration wait = limits.commandWait();
@@ -662,6 +677,8 @@ public final class HttpApi implements AutoCloseable {
             return switch (command) {
                 case "switchover" -> "{\"target\":\"NODE\"}";
                 case "maintenance", "enable" -> "{\"on\":true} or {\"on\":false}";
+                case "promote-dr" -> "{\"node\":\"DRNODE\"} (shows the data at risk), then {\"node\":\"DRNODE\",\"confirm\":true}"
+                        + " or, with the primary site powered off or cut off, {\"node\":\"DRNODE\",\"confirm\":true,\"fencePrimarySite\":true}";
                 default -> "an empty body or {}";
             };
         }

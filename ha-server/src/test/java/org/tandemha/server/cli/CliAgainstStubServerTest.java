@@ -155,6 +155,28 @@ class CliAgainstStubServerTest {
     }
 
     @Test
+    void promoteDrSendsTheNodeAndTheOperatorsConfirmation() {
+        assertThat(tandem("promote-dr", "web", "--node", "node3")).isZero();
+        assertThat(requests).containsExactly("POST /api/v1/groups/web/promote-dr"
+                + " {\"node\":\"node3\",\"confirm\":false,\"fencePrimarySite\":false}");
+        assertThat(out()).as("a preview prints the node's answer as it is").isEqualTo("group web is online on node2\n");
+        requests.clear();
+        assertThat(tandem("promote-dr", "web", "--node", "node3", "--confirm", "--fence-primary-site")).isZero();
+        assertThat(requests).containsExactly("POST /api/v1/groups/web/promote-dr"
+                + " {\"node\":\"node3\",\"confirm\":true,\"fencePrimarySite\":true}");
+        assertThat(tandem("promote-dr", "web")).isEqualTo(2);
+        assertThat(err()).contains("promote-dr needs --node DRNODE");
+        assertThat(tandem("promote-dr", "web", "--node", "node3", "--fence-primary-site")).isEqualTo(2);
+        assertThat(err()).contains("--fence-primary-site goes with --confirm");
+        assertThat(tandem("promote-dr", "--help")).isZero();
+        assertThat(out()).contains("usage: tandem promote-dr GROUP --node DRNODE");
+        assertThat(tandem("fire-drill", "--help")).isZero();
+        assertThat(out()).contains("usage: tandem fire-drill GROUP --config FILE --node N");
+        assertThat(tandem("fire-drill", "db", "--node", "node3")).isEqualTo(2);
+        assertThat(err()).contains("--config FILE");
+    }
+
+    @Test
     void tokenAndUrlFromAStateDirectory() throws IOException {
         env.remove("TANDEM_TOKEN");
         env.remove("TANDEM_NODE_URL");

@@ -238,4 +238,23 @@ class HttpApiTest {
         assertThat(bad.error()).startsWith("header Last-Event-ID must be a whole number >= 0");
         assertThat(api.get("/api/v1/events/stream", "nope-nope-nope-nope").code()).isEqualTo(401);
     }
+
+    @Test
+    @Order(90)
+    void promoteDrIsParsedRefusedWithTheReasonAndAudited() throws Exception {
+        int auditBefore = Files.readAllLines(server.auditLog()).size();
+        Api.Answer noDr = api.post("/api/v1/groups/svc/promote-dr", Api.OPERATOR, "{\"node\":\"node2\",\"confirm\":true}");
+        assertThat(noDr.code()).as(noDr.text()).isEqualTo(409);
+        assertThat(noDr.json().path("message").asText()).contains("group svc has no DR site");
+        Api.Answer bad = api.post("/api/v1/groups/svc/promote-dr", Api.OPERATOR, "{\"node\":\"node2\",\"confirm\":\"yes\"}");
+        assertThat(bad.code()).isEqualTo(400);
+        assertThat(bad.text()).contains("'confirm' and 'fencePrimarySite' true or false");
+        Api.Answer unknown = api.post("/api/v1/groups/svc/promote-dr", Api.OPERATOR, "{\"node\":\"node2\",\"force\":true}");
+        assertThat(unknown.code()).isEqualTo(400);
+        assertThat(unknown.text()).contains("unknown field 'force' for promote-dr");
+        assertThat(api.post("/api/v1/groups/svc/promote-dr", Api.VIEWER, "{}").code()).isEqualTo(403);
+        List<JsonNode> audit = Files.readAllLines(server.auditLog()).stream().skip(auditBefore).map(HttpApiTest::json).toList();
+        assertThat(audit).extracting(j -> j.path("command").asText() + " " + j.path("status").asInt())
+                .contains("promote-dr 409", "promote-dr 400", "promote-dr 403");
+    }
 }

@@ -401,7 +401,8 @@ public final class WhatIfEvents {
         try {
             return Input.Command.Kind.valueOf(word.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw bad("unknown command '" + word + "'", "use switchover, switchback, maintenance-on, maintenance-off or clear");
+            throw bad("unknown command '" + word + "'", "use switchover, switchback, maintenance-on, maintenance-off, clear,"
+                    + " promote-dr-preview, promote-dr or promote-dr-fence (the DR node as the target)");
         }
     }
 

@@ -114,6 +114,8 @@ class WhatIfGoldenTest {
         Duration settle = Duration.ofSeconds(3);
         Duration window = Duration.ofMinutes(10);
         boolean promotable = false;
+        List<String> dr = List.of();
+        boolean drAuto = false;
         for (int i = 2; i < w.length; i++) {
             String k = w[i].substring(0, w[i].indexOf('='));
             String v = w[i].substring(w[i].indexOf('=') + 1);
@@ -125,6 +127,8 @@ class WhatIfGoldenTest {
                 case "settle" -> settle = Duration.ofMillis(ms(v));
                 case "recoveryWindow" -> window = Duration.ofMillis(ms(v));
                 case "promotable" -> promotable = Boolean.parseBoolean(v);
+                case "dr" -> dr = List.of(v.split(","));
+                case "drAutoPromote" -> drAuto = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown group setting " + k);
             }
         }
@@ -134,7 +138,8 @@ class WhatIfGoldenTest {
             rs.add(prev == null ? Specs.resource(r) : Specs.resource(r, prev));
             prev = r;
         }
-        return new GroupSpec(id, nodes, sb, settle, max, window, rs, promotable);
+        return new GroupSpec(id, nodes, sb, settle, max, window, rs, promotable,
+                new org.tandemha.core.config.DrSpec(dr, drAuto, java.util.Map.of()));
     }
 
     private static long ms(String d) {

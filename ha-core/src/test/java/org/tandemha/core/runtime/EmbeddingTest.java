@@ -99,6 +99,8 @@ class EmbeddingTest {
         node1 = node("node1");
         node2 = node("node2");
         await("svc online on node1", () -> node1.status().group("svc").localState() == GroupState.ONLINE);
+        // node2 answers "not online anywhere" until it has heard node1's announcement of it
+        await("node2 hears node1 hold svc", () -> "node1".equals(node2.status().group("svc").activeNode()));
         CommandResult r = node2.switchover("svc", "node2").get();
         assertThat(r.accepted()).as(r.message()).isTrue();
         assertThat(node2.status().group("svc").localState()).isEqualTo(GroupState.ONLINE);

@@ -64,6 +64,7 @@ public final class Engine {
         s.commands = new Commands(s);
         s.lifecycle = new NodeLifecycle(s);
         s.standbys = new Standbys(s);
+        s.oneWayCut = new OneWayCut(s);
         this.view = new StatusView(s);
     }
 
@@ -106,6 +107,7 @@ public final class Engine {
                 lastQuiet = true;
                 return s.out;
             }
+            s.oneWayCut.reconcile();
             s.lifecycle.maybeEndStandDown();
             s.peerTracker.runDueSafetyChecks();
             s.quorum.check();
@@ -375,6 +377,7 @@ public final class Engine {
             }
         }
         s.commands.wakeups(t);
+        t.add(s.oneWayCut.wakeup());
         for (PeerRecord p : s.peers.values()) {
             if (s.peerTracker.duplicated(p)) {
                 t.add(p.duplicateUntil);

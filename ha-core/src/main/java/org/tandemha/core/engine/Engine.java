@@ -392,6 +392,10 @@ public final class Engine {
                 t.add(s.peerTracker.safetyDue(p));
             }
             t.add(s.fencing.retryAt(p));
+            if (s.selfFenced && !p.reachable && p.leftCleanly && !p.fenced) {
+                // when NodeLifecycle.maybeEndStandDown stops trusting "it left" (it may have come back unheard)
+                t.add(p.unreachableSince + s.spec.timing().startupWait().toMillis());
+            }
         }
         t.add(s.quorum.stopsGroupsAt());
         if (!s.hadQuorum) {

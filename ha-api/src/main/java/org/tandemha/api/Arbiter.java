@@ -40,6 +40,18 @@ public interface Arbiter extends AutoCloseable {
     }
 
     /**
+     * This node stands aside ({@code true}), or no longer does ({@code false}). A node stands aside when a peer cannot
+     * hear it while it still hears that peer (a one-way cut), and a group it gave up can go only to that peer: it has
+     * stopped every group, and its peer must now be able to take them over. An arbiter that vouches for this node to
+     * its peers (reports to a witness, answers their probes) stops doing so while it stands aside, so that the peer's
+     * safety check finds this node gone, and vouches again when told {@code false}. Called in order, on the engine's
+     * thread: must return at once. The default does nothing (an arbiter that vouches for nobody, or one where the
+     * peer's question already fenced this node, such as a SCSI reservation).
+     */
+    default void standAside(boolean aside) {
+    }
+
+    /**
      * Asks about a silent peer.
      *
      * @param peer       the peer's node id

@@ -22,6 +22,8 @@ final class PeerProbeArbiter implements Arbiter, AutoCloseable {
     private final Duration maxWait;
     private final SealedExchange exchange;
     private final SealedExchange.Responder responder;
+    /** This node stands aside for a peer that cannot hear it: it does not answer probes (see {@link #standAside}). */
+    private volatile boolean aside;
 
     PeerProbeArbiter(String cluster, String local, byte[] key, Map<String, InetSocketAddress> addresses, int attempts,
                      Duration maxWait) throws SocketException {
@@ -31,12 +33,18 @@ final class PeerProbeArbiter implements Arbiter, AutoCloseable {
         this.attempts = attempts;
         this.exchange = new SealedExchange(cluster, key, local);
         this.responder = exchange.responder(new DatagramSocket(addresses.get(local)), "tandem-peer-probe-" + local,
-                false, m -> OP.equals(m.op()) ? new SealedExchange.Reply(0, new byte[0]) : null).start();
+                false, m -> OP.equals(m.op()) && !aside ? new SealedExchange.Reply(0, new byte[0]) : null).start();
     }
 
     @Override
     public String name() {
         return "peer-probe";
+    }
+
+    /** While this node stands aside (it runs no group), its peers' probes go unanswered: it does not vouch for itself. */
+    @Override
+    public void standAside(boolean on) {
+        aside = on;
     }
 
     /** It only looks: asked in parallel with the other arbiters that only look. */

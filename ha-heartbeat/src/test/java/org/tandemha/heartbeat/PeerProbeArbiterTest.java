@@ -59,6 +59,23 @@ class PeerProbeArbiterTest {
     }
 
     @Test
+    void aPeerStandingAsideDoesNotAnswerProbesUntilItTakesPartAgain() throws Exception {
+        PeerProbeArbiterFactory f = new PeerProbeArbiterFactory();
+        Arbiter a1 = f.create(params(addresses()), cluster("node1", TestNodes.KEY), TestNodes.context("node1"));
+        Arbiter a2 = f.create(params(addresses()), cluster("node2", TestNodes.KEY), TestNodes.context("node2"));
+        try {
+            a2.standAside(true); // node2 stopped its groups: it no longer vouches for itself
+            assertThat(a1.ask("node2", 1, Duration.ofMillis(300)).answer()).isEqualTo(Verdict.Answer.UNKNOWN);
+            a2.standAside(false);
+            Verdict v = a1.ask("node2", 1, Duration.ofSeconds(2));
+            assertThat(v.answer()).as(v.reason()).isEqualTo(Verdict.Answer.PEER_ALIVE);
+        } finally {
+            ((PeerProbeArbiter) a1).close();
+            ((PeerProbeArbiter) a2).close();
+        }
+    }
+
+    @Test
     void aPeerWithAnotherKeyIsNotBelieved() throws Exception {
         byte[] other = TestNodes.KEY.clone();
         other[0] ^= 1;

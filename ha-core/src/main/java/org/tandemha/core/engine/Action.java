@@ -41,6 +41,8 @@ public sealed interface Action {
         void acquireLease(AcquireLease a);
 
         void releaseLease(ReleaseLease a);
+
+        void standAside(StandAside a);
     }
 
     /**
@@ -152,6 +154,18 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * This node stands aside for a peer that cannot hear it ({@link OneWayCut}), with nothing running here: its
+     * arbiters stop vouching for it ({@link org.tandemha.api.Arbiter#standAside}), so that the peer's safety check
+     * finds it gone; {@code aside} false: they vouch for it again. {@code reason} is null then.
+     */
+    record StandAside(boolean aside, String reason) implements Action {
+        @Override
+        public void dispatch(Handler h) {
+            h.standAside(this);
+        }
+    }
+
     /** Give up the lease of {@code group}: stop waiting for it, and delete its lease node if this session holds it. */
     record ReleaseLease(String group) implements Action {
         @Override
@@ -220,6 +234,9 @@ public sealed interface Action {
 
             @Override
             public void releaseLease(ReleaseLease l) {
+            }
+            @Override
+            public void standAside(StandAside sa) {
             }
         });
         return answer[0];
@@ -298,6 +315,10 @@ public sealed interface Action {
             @Override
             public void releaseLease(ReleaseLease l) {
                 runs[0] = true;
+            }
+            @Override
+            public void standAside(StandAside sa) {
+                runs[0] = true; // it spreads no generation
             }
         });
         return runs[0];

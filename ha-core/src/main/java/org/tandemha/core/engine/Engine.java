@@ -65,6 +65,7 @@ public final class Engine {
         s.lifecycle = new NodeLifecycle(s);
         s.standbys = new Standbys(s);
         s.dr = new DisasterRecovery(s);
+        s.oneWayCut = new OneWayCut(s);
         this.view = new StatusView(s);
     }
 
@@ -107,6 +108,7 @@ public final class Engine {
                 lastQuiet = true;
                 return s.out;
             }
+            s.oneWayCut.reconcile();
             s.lifecycle.maybeEndStandDown();
             s.peerTracker.runDueSafetyChecks();
             s.quorum.check();
@@ -376,6 +378,7 @@ public final class Engine {
             }
         }
         s.commands.wakeups(t);
+        t.add(s.oneWayCut.wakeup());
         for (PeerRecord p : s.peers.values()) {
             if (s.peerTracker.duplicated(p)) {
                 t.add(p.duplicateUntil);
@@ -390,6 +393,10 @@ public final class Engine {
                 t.add(s.peerTracker.safetyDue(p));
             }
             t.add(s.fencing.retryAt(p));
+            if (s.selfFenced && !p.reachable && p.leftCleanly && !p.fenced) {
+                // when NodeLifecycle.maybeEndStandDown stops trusting "it left" (it may have come back unheard)
+                t.add(p.unreachableSince + s.spec.timing().startupWait().toMillis());
+            }
         }
         t.add(s.quorum.stopsGroupsAt());
         if (!s.hadQuorum) {

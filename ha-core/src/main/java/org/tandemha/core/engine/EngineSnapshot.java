@@ -33,7 +33,9 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
     /**
      * Node-wide state: lifecycle, stand-down, quorum, counters and what it last announced. {@code wallMs} is the
      * wall time (epoch ms) of {@code now}: engines of different nodes count from their own start, and this is what
-     * puts their snapshots on one time line ({@link #shifted}); 0 when unknown.
+     * puts their snapshots on one time line ({@link #shifted}); 0 when unknown. {@code asideSince}, {@code asideReason}
+     * and {@code asideTold}: standing aside for a peer that cannot hear this node ({@link OneWayCut}; absent in
+     * older snapshots: null, null, false).
      */
     public record Node(long now, long bootAt, boolean booted, boolean shuttingDown, boolean left, boolean leftCleanly,
                        long incarnation, String duplicateReason, boolean olderCopyWarned, String notDurable,
@@ -41,7 +43,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                        long generationFloor, boolean hadQuorum, boolean quorumMaintWarned, long nextId, long eventSeq,
                        long announceVersion, Announcement lastAnnounced, List<String> failedAtShutdown,
                        Map<String, String> facts, Map<String, Boolean> devices, boolean sessionUsable,
-                       String sessionReason, long wallMs) {
+                       String sessionReason, long wallMs, Long asideSince, String asideReason, boolean asideTold) {
         public Node {
             failedAtShutdown = List.copyOf(failedAtShutdown);
             facts = Map.copyOf(facts);
@@ -120,7 +122,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                 s.duplicateReason, s.olderCopyWarned, s.notDurable, s.selfFenced, s.selfFencedReason, s.quorumLostAt,
                 s.resetReason, s.generationFloor, s.hadQuorum, s.quorumMaintWarned, s.nextId, s.eventSeq,
                 s.announceVersion, s.lastAnnounced, s.failedAtShutdown, s.facts, s.devices, s.sessionUsable,
-                s.sessionReason, s.wallClock.apply(s.now).toEpochMilli());
+                s.sessionReason, s.wallClock.apply(s.now).toEpochMilli(), s.asideSince < 0 ? null : s.asideSince,
+                s.asideReason, s.asideTold);
         List<Peer> peers = new ArrayList<>();
         for (PeerRecord p : s.peers.values()) {
             peers.add(new Peer(p.id, p.reachable, p.everHeard, p.incarnation, p.ann, p.unreachableSince, p.deadOrFenced,
@@ -180,6 +183,9 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         s.notDurable = n.notDurable();
         s.selfFenced = n.selfFenced();
         s.selfFencedReason = n.selfFencedReason();
+        s.asideSince = n.asideSince() == null ? -1 : n.asideSince();
+        s.asideReason = n.asideReason();
+        s.asideTold = n.asideTold();
         s.quorumLostAt = n.quorumLostAt();
         s.resetReason = n.resetReason();
         s.generationFloor = n.generationFloor();

@@ -71,6 +71,12 @@ final class EngineState {
     String notDurable;
     boolean selfFenced;
     String selfFencedReason;
+    /** Since when a group this node gave up can go only to a peer that cannot hear it ({@link OneWayCut}); -1: not so. */
+    long asideSince = -1;
+    /** Why this node stands aside for a peer that cannot hear it ({@link OneWayCut}), or null. */
+    String asideReason;
+    /** Whether the edge was told to stand aside ({@link Action.StandAside}): its arbiters stopped vouching for it. */
+    boolean asideTold;
     long quorumLostAt = -1;
     /** Why this node must be reset (a stop failed while it had to let go), or null. */
     String resetReason;
@@ -103,6 +109,7 @@ final class EngineState {
     NodeLifecycle lifecycle;
     Standbys standbys;
     DisasterRecovery dr;
+    OneWayCut oneWayCut;
 
     EngineState(ClusterSpec spec, String self, boolean canFence, LongFunction<Instant> wallClock) {
         this.spec = spec;

@@ -147,8 +147,8 @@ final class NodeLifecycle {
      * once what it was stopping is stopped (a group whose stop failed keeps it out: it must be reset).
      */
     void maybeEndStandDown() {
-        if (!s.selfFenced || s.notDurable != null || s.duplicateReason != null) {
-            return;
+        if (!s.selfFenced || s.notDurable != null || s.duplicateReason != null || s.asideReason != null) {
+            return; // (standing aside for a peer that cannot hear this node ends first: see OneWayCut)
         }
         for (PeerRecord q : s.peers.values()) {
             if (!q.reachable && q.leftCleanly && !q.fenced

@@ -31,7 +31,8 @@ final class SnapshotTimes {
                 n.incarnation(), n.duplicateReason(), n.olderCopyWarned(), n.notDurable(), n.selfFenced(),
                 n.selfFencedReason(), t(n.quorumLostAt(), d), n.resetReason(), n.generationFloor(), n.hadQuorum(),
                 n.quorumMaintWarned(), n.nextId(), n.eventSeq(), n.announceVersion(), n.lastAnnounced(),
-                n.failedAtShutdown(), n.facts(), n.devices(), n.sessionUsable(), n.sessionReason(), n.wallMs());
+                n.failedAtShutdown(), n.facts(), n.devices(), n.sessionUsable(), n.sessionReason(), n.wallMs(),
+                n.asideSince() == null ? null : t(n.asideSince(), d), n.asideReason(), n.asideTold());
         List<Peer> peers = new ArrayList<>();
         for (Peer p : s.peers()) {
             peers.add(new Peer(p.id(), p.reachable(), p.everHeard(), p.incarnation(), p.ann(), t(p.unreachableSince(), d),

@@ -34,15 +34,21 @@ final class StatusView {
     void announceIfChanged() {
         Announcement last = s.lastAnnounced;
         boolean leaving = s.leftCleanly;
+        String unheard = s.oneWayCut.unheard();
         if (last != null && last.leaving() == leaving && last.standingDown() == standingDown()
-                && last.facts().equals(s.facts) && sameGroups(last.groups())) {
+                && sameFacts(last.facts(), unheard) && sameGroups(last.groups())) {
             return; // (compared field by field: no announcement built per input, with a thousand groups)
         }
         List<GroupAnn> gs = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {
             gs.add(groupAnn(g));
         }
-        Announcement a = new Announcement(s.announceVersion + 1, s.spec.fingerprint(), leaving, standingDown(), Map.copyOf(s.facts), gs);
+        Map<String, String> facts = s.facts;
+        if (unheard != null) {
+            facts = new java.util.TreeMap<>(s.facts);
+            facts.put(OneWayCut.UNHEARD, unheard); // the peers this node does not hear (see OneWayCut)
+        }
+        Announcement a = new Announcement(s.announceVersion + 1, s.spec.fingerprint(), leaving, standingDown(), Map.copyOf(facts), gs);
         s.announceVersion++;
         s.lastAnnounced = a;
         s.out.add(new Action.Announce(a));
@@ -56,6 +62,20 @@ final class StatusView {
     private static GroupAnn groupAnn(GroupRecord g) {
         return new GroupAnn(g.id(), g.state, announcedGen(g), g.ackNode, g.ackGen, g.handoff, g.blocked, g.fatal,
                 g.maintVer, g.maintNode, g.maintOn, g.clearVer, g.byAdmin);
+    }
+
+    /** Whether the announced facts are this node's facts and the peers it does not hear ({@link OneWayCut#UNHEARD}). */
+    private boolean sameFacts(Map<String, String> last, String unheard) {
+        if (!Objects.equals(last.get(OneWayCut.UNHEARD), unheard)
+                || last.size() != s.facts.size() + (unheard == null ? 0 : 1)) {
+            return false;
+        }
+        for (Map.Entry<String, String> e : s.facts.entrySet()) {
+            if (!e.getValue().equals(last.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean sameGroups(List<GroupAnn> last) {

@@ -187,6 +187,13 @@ public final class ActionDigest {
             }
 
             @Override
+            public void standAside(Action.StandAside a) {
+                o.put("kind", "standAside");
+                o.put("aside", a.aside());
+                str(o, "reason", a.reason());
+            }
+
+            @Override
             public void releaseLease(Action.ReleaseLease a) {
                 o.put("kind", "releaseLease");
                 str(o, "group", a.group());

@@ -224,6 +224,17 @@ final class ActionExecutor implements Action.Handler {
         }
     }
 
+    /** Told on the engine thread, in order (each arbiter returns at once): see {@link SafetyCheck#standAside}. */
+    @Override
+    public void standAside(Action.StandAside a) {
+        if (a.aside()) {
+            LOG.error("node {}: stands aside ({}): its arbiters stop vouching for it", self, a.reason());
+        } else {
+            LOG.info("node {}: no longer stands aside: its arbiters vouch for it again", self);
+        }
+        safety.standAside(a.aside());
+    }
+
     @Override
     public void releaseLease(Action.ReleaseLease a) {
         org.tandemha.api.Coordinator c = coordinator;

@@ -91,6 +91,18 @@ final class SafetyCheck {
         }
     }
 
+    /** Tells every arbiter that this node stands aside, or no longer does ({@link Arbiter#standAside}). */
+    void standAside(boolean aside) {
+        for (Arbiter a : arbiters) {
+            try {
+                a.standAside(aside);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(SafetyCheck.class).warn("arbiter {} failed to stand aside ({}): {}",
+                        a.name(), aside, e.toString());
+            }
+        }
+    }
+
     /**
      * The order the arbiters are asked in (rule 1): those of the configuration as listed, then those added through
      * the builder as added.

@@ -82,8 +82,14 @@ final class SimArbiters {
         switch (mode) {
             case TRUTH -> {
                 // The process is what answers the arbiters: a node whose process crashed or left is dead to them,
-                // even if its resources still run.
-                return w.processDown(peer) ? Verdict.of(Verdict.Answer.PEER_DEAD, "sim: " + peer.id + " is down")
+                // even if its resources still run. One that stands aside (OneWayCut) no longer vouches for itself
+                // (no reports to the witness, no answer to probes): dead to them too.
+                if (w.processDown(peer)) {
+                    return Verdict.of(Verdict.Answer.PEER_DEAD, "sim: " + peer.id + " is down");
+                }
+                return w.instances(peer.id).stream().allMatch(i -> i.crashed || i.engine == null || i.standingAside)
+                        ? Verdict.of(Verdict.Answer.PEER_DEAD, "sim: " + peer.id + " stands aside (its arbiters no"
+                                + " longer vouch for it)")
                         : Verdict.of(Verdict.Answer.PEER_ALIVE, "sim: " + peer.id + " is alive");
             }
             case SILENT -> {

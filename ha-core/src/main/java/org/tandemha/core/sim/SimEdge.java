@@ -186,6 +186,12 @@ final class SimEdge {
         }
 
         @Override
+        public void standAside(Action.StandAside a) {
+            w.log(n.key + (a.aside() ? " stands aside: its arbiters stop vouching for it" : " vouches again"));
+            n.standingAside = a.aside();
+        }
+
+        @Override
         public void releaseLease(Action.ReleaseLease a) {
             if (w.coordination != null) {
                 w.coordination.release(n, a.group());

@@ -29,6 +29,8 @@ final class SimNode {
     boolean machineDown; // the machine itself is down: nothing of it runs
     boolean left; // the process exited after an orderly shutdown; what still ran stays running
     boolean generationStoreFails;
+    /** Its engine stands aside for a peer that cannot hear it: its arbiters no longer vouch for it (see SimArbiters). */
+    boolean standingAside;
     /** This instance told its engine that the generations are not durable (and whether the engine has it). */
     boolean storeFailing;
     boolean engineKnowsNotDurable;

@@ -58,6 +58,7 @@ final class SimProcesses {
         n.machineDown = false;
         n.left = false;
         n.paused = false;
+        n.standingAside = false;
         n.announced = null;
         n.held.clear();
         n.reach.clear();

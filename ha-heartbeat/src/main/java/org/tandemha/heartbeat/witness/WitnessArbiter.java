@@ -37,6 +37,8 @@ final class WitnessArbiter implements Arbiter {
     private final AtomicLong generation = new AtomicLong();
     private long lastNotice;
     private volatile boolean paused;
+    /** This node stands aside for a peer that cannot hear it: no reports, so that the witness lets the peer take over. */
+    private volatile boolean aside;
     private ScheduledExecutorService reporter;
     private volatile boolean reachable = true;
     /** Tells the node whether the witness answers (its quorum vote); set by the factory. */
@@ -83,9 +85,23 @@ final class WitnessArbiter implements Arbiter {
         paused = on;
     }
 
+    /**
+     * While this node stands aside (a peer cannot hear it, and it stopped every group), it stops reporting: after its
+     * lease the witness grants the peer's takeover. When it reports again, the answer tells it that it lost (the
+     * witness's notice for this incarnation): it stands down, which changes nothing, as it runs no group then.
+     */
+    @Override
+    public void standAside(boolean on) {
+        if (on != aside) {
+            LOG.warn("witness {}: {} {}", where, exchange.local(), on ? "stands aside: no more reports until it takes part"
+                    + " again, so that the witness lets its peer take over" : "takes part again: reporting again");
+        }
+        aside = on;
+    }
+
     /** One report; never throws (a periodic task must not die silently). */
     private void report() {
-        if (paused) {
+        if (paused || aside) {
             return;
         }
         try {

@@ -173,6 +173,33 @@ class WitnessTest {
     }
 
     @Test
+    void aNodeStandingAsideIsDeadToTheWitnessUntilItTakesPartAgain() throws Exception {
+        List<String> fenced1 = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (WitnessServer w = server(null)) {
+            Arbiter a1 = arbiter("node1", w.address(), KEY, fenced1);
+            Arbiter a2 = arbiter("node2", w.address(), KEY);
+            try {
+                a1.start();
+                a2.start();
+                assertThat(askUntil(a2, "node1", 3, Verdict.Answer.PEER_ALIVE, 5_000).answer()).isEqualTo(Verdict.Answer.PEER_ALIVE);
+                // node2 cannot hear node1 (a one-way cut); node1 stopped its groups and stands aside: no more reports
+                a1.standAside(true);
+                Verdict v = askUntil(a2, "node1", 3, Verdict.Answer.PEER_DEAD, 5_000);
+                assertThat(v.answer()).as(v.reason()).isEqualTo(Verdict.Answer.PEER_DEAD);
+                assertThat(v.reason()).endsWith("takeover granted to node2 for generation 3");
+                // the cut healed: node1 reports again, is told once that it lost (it runs nothing), and is alive again
+                a1.standAside(false);
+                await(() -> !fenced1.isEmpty(), 5_000);
+                assertThat(fenced1).singleElement().asString().startsWith("the witness granted the takeover to node2");
+                assertThat(askUntil(a2, "node1", 3, Verdict.Answer.PEER_ALIVE, 5_000).answer()).isEqualTo(Verdict.Answer.PEER_ALIVE);
+            } finally {
+                a1.close();
+                a2.close();
+            }
+        }
+    }
+
+    @Test
     void aDeadWitnessIsUnknown() throws Exception {
         int port;
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {

@@ -242,10 +242,21 @@
         + '<h3>' + esc(n.node) + (n.node === st.info.node ? ' <span class="muted">(serves this page)</span>' : '') + '</h3>'
         + '<span class="st ' + (standing ? 'warn' : cls(ok)) + '">' + esc(standing ? 'standing down' : nodeWords(n.state)) + '</span>'
         + ' <span class="muted">incarnation ' + esc(n.incarnation) + '</span>'
-        + '<div class="muted">' + esc(n.detail) + '</div>' + extra + '</div>';
+        + '<div class="muted">' + esc(n.detail) + '</div>' + pingLine(n) + extra + '</div>';
     }).join('');
     $('nodes').innerHTML = html;
   }
+  /** How many of its ping hosts a node reaches (the ping section), as it last announced; '' without ping. */
+  function pingLine(n) {
+    if (n.pingHosts == null) return '';
+    var known = typeof n.pingReachable === 'number';
+    var ok = !known ? null : n.pingReachable === n.pingHosts ? true : n.pingReachable === 0 ? false : null;
+    return '<div class="ping" data-ping-reachable="' + esc(known ? n.pingReachable : '') + '" data-ping-hosts="' + esc(n.pingHosts) + '">'
+      + '<span class="st ' + cls(ok) + '">ping ' + esc(known ? n.pingReachable : '?') + '/' + esc(n.pingHosts) + '</span> <span class="muted">'
+      + esc(known ? 'reaches ' + n.pingReachable + ' of its ' + n.pingHosts + ' ping hosts'
+        : 'has not announced a count yet (' + n.pingHosts + ' ping hosts)') + '</span></div>';
+  }
+
 
   function pathRows(s, by) {
     return s.paths.map(function (p) {

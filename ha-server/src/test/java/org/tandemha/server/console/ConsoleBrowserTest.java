@@ -89,6 +89,7 @@ class ConsoleBrowserTest {
                 paths: [{name: heartbeat, transport: udp, interval: 150ms, misses: 3}]
                 quorum: {twoNodeWithoutArbiter: true}
                 timing: {startupWait: 2s}
+                ping: {hosts: [127.0.0.1], method: tcp, port: %d, interval: 500ms, timeout: 400ms, dampen: 1s}
                 groups:
                   - id: web
                     nodes: [node1, node2]
@@ -100,7 +101,7 @@ class ConsoleBrowserTest {
                 server:
                   tokensFile: tokens
                   peers: [http://127.0.0.1:%d, http://127.0.0.1:%d]
-                """.formatted(freeUdpPort(), freeUdpPort(), ports.get("node1"), ports.get("node2")));
+                """.formatted(freeUdpPort(), freeUdpPort(), freeTcpPort(), ports.get("node1"), ports.get("node2")));
         for (String id : ports.keySet()) {
             nodes.put(id, launch(config, id));
         }
@@ -156,6 +157,11 @@ class ConsoleBrowserTest {
         assertThat(browser.findElement(By.id("wi-pick")).isEnabled()).isFalse();
         assertThat(post("node2", "/api/v1/whatif", VIEWER, "{\"events\":\"crash node1\"}").statusCode()).isEqualTo(403);
         assertThat(text("#paths")).contains("node1").contains("heartbeat").contains("UP");
+        // the ping section's counts: each node pings 127.0.0.1 on a closed port (a refusal is an answer)
+        waitFor("both nodes' ping counts", () -> "1".equals(attr("[data-node=node1] .ping", "data-ping-reachable"))
+                && "1".equals(attr("[data-node=node2] .ping", "data-ping-reachable")));
+        assertThat(text("[data-node=node1] .ping")).contains("ping 1/1").contains("reaches 1 of its 1 ping hosts");
+        assertThat(status("node2", VIEWER).at("/nodes/0/pingHosts").asInt()).isEqualTo(1);
         assertThat(text("article.group[data-group=web]")).contains("Ready to fail over?").contains("eligible standby: node2");
         HttpResponse<String> r = post("node2", "/api/v1/groups/web/switchover", VIEWER, "{\"target\":\"node2\"}");
         assertThat(r.statusCode()).isEqualTo(403);

@@ -129,6 +129,22 @@ class ValidateAndKeygenTest {
                 .contains(problem).contains(fix);
     }
 
+    /** The ping section is checked with the rest: its problems come out with the core's, in one run. */
+    @Test
+    void pingProblemsComeWithTheOthers() throws Exception {
+        Path cfg = dir.resolve("ping.yaml");
+        Files.writeString(cfg, Files.readString(Path.of("src/dist/conf/tandem.yaml"))
+                .replace("cluster: example", "cluster: \"bad name!\"")
+                .replace("groups:\n", "ping: {hosts: [192.0.2.1], method: tcp, interval: 1s, timeout: 2s, nodes: {node3: [192.0.2.2]}}\n"
+                        + "groups:\n"));
+        assertThat(tandem("validate", "--config", cfg.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith(cfg + ": 4 problems:\n")
+                .contains("  cluster: invalid cluster 'bad name!'")
+                .contains("  ping.nodes.node3: no node 'node3' in the configuration\n      fix: use one of node1, node2")
+                .contains("  ping.port: method tcp needs a port")
+                .contains("  ping.timeout: timeout 2 s must be positive and at most the interval (1 s)");
+    }
+
     @Test
     void keygen() throws Exception {
         assertThat(tandem("keygen")).isZero();

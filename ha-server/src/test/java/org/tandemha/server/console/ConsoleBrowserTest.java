@@ -287,6 +287,49 @@ class ConsoleBrowserTest {
         waitFor("only takeovers", () -> browser.findElements(By.cssSelector("#timeline li:not(.takeover)")).isEmpty());
     }
 
+    /**
+     * The what-if choices for a promotable group with a DR site (this cluster has none: the page's own function is
+     * given a status and a configuration): the standby faults on each node that is not the primary, and the DR
+     * commands given on the DR node; none of them for an ordinary group.
+     */
+    @Test
+    @Order(6)
+    void theWhatIfPanelOffersStandbyFaultsAndDrCommandsForAPromotableGroup() throws Exception {
+        waitFor("the console's script", () -> Boolean.TRUE.equals(((JavascriptExecutor) browser)
+                .executeScript("return typeof window.tandemWhatIfChoices === 'function'")));
+        String status = """
+                {"localNode": "node1", "nodes": [{"node": "node1"}, {"node": "node2"}, {"node": "node3"}], "paths": [],
+                 "groups": [{"group": "db", "activeNode": "node1", "preferred": ["node1", "node2", "node3"], "managed": true,
+                             "resources": [{"id": "pg"}, {"id": "vip"}]},
+                            {"group": "web", "activeNode": "node2", "preferred": ["node2", "node1"], "managed": true,
+                             "resources": [{"id": "app"}]}]}""";
+        String info = """
+                {"arbiters": [], "groups": [{"id": "db", "promotable": true, "replicated": "pg", "drNodes": ["node3"]},
+                                            {"id": "web", "promotable": false, "replicated": null, "drNodes": []}]}""";
+        String json = (String) ((JavascriptExecutor) browser).executeScript("return JSON.stringify(window.tandemWhatIfChoices("
+                + "JSON.parse(arguments[0]), JSON.parse(arguments[1]), {}))", status, info);
+        Map<String, List<String>> choices = new LinkedHashMap<>();
+        StatusJson.MAPPER.readTree(json).forEach(sec -> {
+            List<String> events = new ArrayList<>();
+            sec.get(1).forEach(o -> events.add(o.get(1).asText()));
+            choices.put(sec.get(0).asText(), events);
+        });
+        assertThat(choices.keySet()).containsExactly("Nodes", "Heartbeat paths", "Arbiters", "Resources",
+                "Standbys (promotable groups)", "Commands", "Disaster recovery (DR site)", "Your own");
+        assertThat(choices.get("Standbys (promotable groups)")).containsExactly(
+                "standby-lags node2 db", "standby-start-fails node2 db", "healthy node2 db pg",
+                "standby-lags node3 db", "standby-start-fails node3 db", "healthy node3 db pg");
+        assertThat(choices.get("Disaster recovery (DR site)")).containsExactly(
+                "command node3 promote-dr-preview db node3", "command node3 promote-dr db node3",
+                "command node3 promote-dr-fence db node3",
+                "crash node1; crash node2; at 5s command node3 promote-dr-fence db node3");
+        // an ordinary group, or a server without the configuration: neither section
+        String plainInfo = "{\"arbiters\": null}";
+        String plain = (String) ((JavascriptExecutor) browser).executeScript("return JSON.stringify(window.tandemWhatIfChoices("
+                + "JSON.parse(arguments[0]), JSON.parse(arguments[1]), {}).map(function (c) { return c[0]; }))", status, plainInfo);
+        assertThat(plain).doesNotContain("Standbys").doesNotContain("Disaster recovery");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void signIn(String node, String token) throws InterruptedException {

@@ -122,7 +122,10 @@ cli=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 if [ "$cli_ok" -lt 5 ]; then
   echo "server bench: note: tandem status failed ($((5 - cli_ok)) of 5): $(head -c 300 "$work/cli.out")" >&2
 fi
-echo "server bench: first start (writes the class archive) ${first_startup} ms; node1 pid $n1, idle ${idle} s; JVM (bin/tandem run): $(tr -s ' \n' ' ' < <(sed -n '/^daemon_opts=/,/"$/p' "$tandem" | sed 's/^daemon_opts=//; s/"//g'))"
+# The JVM options node1 runs with, as its process got them (bin/tandem's daemon_opts, the options it adds on
+# condition, the class archive, TANDEM_JAVA_OPTS): its command line up to the class path.
+jvm_opts=$(tr '\0' '\n' < "/proc/$n1/cmdline" | sed -n '2,$p' | sed '/^-cp$/,$d' | tr '\n' ' ')
+echo "server bench: first start (writes the class archive) ${first_startup} ms; node1 pid $n1, idle ${idle} s; JVM (bin/tandem run): ${jvm_opts% }"
 printf 'server idle: rss=%d MB cpu=%s%% threads=%s tandem_threads=%s startup=%s ms cli=%s ms load=%s\n' "$((rss_kb / 1024))" \
   "$cpu" "$threads" "$own" "$startup" "$cli" "$(cut -d' ' -f1 /proc/loadavg)"
 echo "server idle cpu by thread: $by_thread(all threads by schedstat: $precise%; kernel by ticks: $kernel%)"

@@ -41,4 +41,12 @@ public final class Fixtures {
                                 "in maintenance; blocked on node2: start failed")));
     }
 
+    /** {@link #status()} of a cluster with a {@code ping} section: node1 reaches 2 of its 3 hosts, node2 has not told yet. */
+    public static ClusterStatus withPing() {
+        ClusterStatus s = status();
+        return new ClusterStatus(s.cluster(), s.localNode(), s.time(),
+                List.of(new NodeStatus("node1", NodeState.LOCAL, 7, "this node", 2, 3),
+                        new NodeStatus("node2", NodeState.REACHABLE, 9, "heard on 1 of 2 paths", -1, 3)),
+                s.paths(), s.groups());
+    }
 }

@@ -66,11 +66,12 @@ final class ConfigReader extends ConfigFields {
         }
         List<GroupSpec> groups = groupsReader.groups(root.get("groups"), nodes, nodesNode);
         RealtimeSpec realtime = timingReader.realtime(root.get("realtime"));
+        // Read with the other sections, so that its problems come out with theirs (tandem validate shows every one).
+        PingSpec ping = timingReader.ping(root.get("ping"), nodeIdsAsWritten(nodesNode));
         if (!problems.isEmpty()) {
             return null;
         }
         WatchdogSpec watchdog = timingReader.watchdog(root.get("watchdog"));
-        PingSpec ping = timingReader.ping(root.get("ping"), nodes.stream().map(ClusterSpec.NodeSpec::id).toList());
         if (!problems.isEmpty()) {
             return null;
         }
@@ -78,6 +79,20 @@ final class ConfigReader extends ConfigFields {
                 watchdog, coordination, ping);
         return new ClusterSpec(cluster, key, nodes, paths, arbiters, fencers, quorum, timing, groups,
                 Canonical.fingerprint(unsigned), watchdog, coordination, ping, realtime);
+    }
+
+    /** The ids of the nodes section as written (also those of nodes with problems of their own, reported there). */
+    private static List<String> nodeIdsAsWritten(JsonNode nodesNode) {
+        List<String> ids = new java.util.ArrayList<>();
+        if (nodesNode != null && nodesNode.isArray()) {
+            nodesNode.forEach(n -> {
+                JsonNode id = n == null ? null : n.get("id");
+                if (id != null && id.isValueNode() && !id.isNull()) {
+                    ids.add(id.asText());
+                }
+            });
+        }
+        return ids;
     }
 
     private static boolean isEmptyList(JsonNode n) {

@@ -101,7 +101,8 @@ final class StatusView {
             if (n.equals(s.self)) {
                 nodes.add(new NodeStatus(n, NodeState.LOCAL, 0, s.selfFenced ? "stood down: " + s.selfFencedReason
                         : s.shuttingDown ? "shutting down" : !s.ownership.mayHold() ? "no session with the coordination"
-                        + " service: " + s.sessionReason : s.quorum.quorate() ? "running" : "no quorum"));
+                        + " service: " + s.sessionReason : s.quorum.quorate() ? "running" : "no quorum",
+                        s.placement.reach(n), pingHosts(n)));
                 continue;
             }
             PeerRecord p = s.peers.get(n);
@@ -114,13 +115,18 @@ final class StatusView {
                         + (p.degradedReported ? "; alive per the safety check" : "");
                 default -> "not heard yet";
             };
-            nodes.add(new NodeStatus(n, st, p.incarnation, detail));
+            nodes.add(new NodeStatus(n, st, p.incarnation, detail, s.placement.reach(n), pingHosts(n)));
         }
         List<GroupStatus> gs = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {
             gs.add(group(g));
         }
         return new ClusterStatus(s.spec.cluster(), s.self, time, nodes, List.of(), gs);
+    }
+
+    /** How many hosts {@code node} pings (the {@code ping} section); 0 without one. */
+    private int pingHosts(String node) {
+        return s.spec.ping() == null ? 0 : s.spec.ping().hostsOf(node).size();
     }
 
     private GroupStatus group(GroupRecord g) {

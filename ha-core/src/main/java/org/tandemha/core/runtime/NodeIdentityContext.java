@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.tandemha.api.NodeContext;
 import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.config.GroupTopology;
 
 /** The half of a {@link NodeContext} that is known before the runtime exists: who the node is, its directory and services. */
 abstract class NodeIdentityContext implements NodeContext {
@@ -15,12 +16,14 @@ abstract class NodeIdentityContext implements NodeContext {
     final String self;
     private final Path stateDir;
     private final Map<Class<?>, Object> services;
+    private final GroupTopology topology;
 
     NodeIdentityContext(ClusterSpec spec, String self, Path stateDir, Map<Class<?>, Object> services) {
         this.spec = spec;
         this.self = self;
         this.stateDir = stateDir;
         this.services = services;
+        this.topology = GroupTopology.of(spec);
     }
 
     @Override
@@ -40,22 +43,17 @@ abstract class NodeIdentityContext implements NodeContext {
 
     @Override
     public List<String> groupNodes(String resource) {
-        for (var g : spec.groups()) {
-            if (g.resources().stream().anyMatch(r -> r.id().equals(resource))) {
-                return g.nodes();
-            }
-        }
-        return List.of();
+        return topology.groupNodes(resource);
     }
 
     @Override
     public boolean promotable(String resource) {
-        return spec.groups().stream().anyMatch(g -> resource.equals(g.promotableResource()));
+        return topology.promotable(resource);
     }
 
     @Override
     public List<String> drNodes() {
-        return spec.groups().stream().flatMap(g -> g.dr().nodes().stream()).distinct().toList();
+        return topology.drNodes();
     }
 
     @Override

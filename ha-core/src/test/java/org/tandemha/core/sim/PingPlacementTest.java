@@ -44,6 +44,26 @@ class PingPlacementTest {
         assertThat(c.violations()).isEmpty();
     }
 
+    /** The status shows each node's count as this node last heard it, of how many hosts it pings. */
+    @Test
+    void theStatusShowsEachNodesCount() {
+        SimCluster c = cluster(SwitchbackPolicy.ADMINISTRATOR, true);
+        c.startAll();
+        reach(c, "node1", 2);
+        assertThat(c.runUntil(() -> !c.onlineOn("web").isEmpty(), 10_000)).as(c.describe()).isTrue();
+        org.tandemha.api.ClusterStatus s = c.engine("node2").status(java.time.Instant.EPOCH);
+        assertThat(s.node("node1").pingReachable()).isEqualTo(2);
+        assertThat(s.node("node1").pingHosts()).isEqualTo(3);
+        assertThat(s.node("node2").pingKnown()).as("node2 has announced no count").isFalse();
+        assertThat(s.node("node2").pingHosts()).isEqualTo(3);
+        SimCluster plain = cluster(SwitchbackPolicy.ADMINISTRATOR, false);
+        plain.startAll();
+        plain.runFor(1_000);
+        org.tandemha.api.ClusterStatus none = plain.engine("node1").status(java.time.Instant.EPOCH);
+        assertThat(none.node("node1").pingHosts()).isZero();
+        assertThat(none.node("node1").pingReachable()).isEqualTo(-1);
+    }
+
     @Test
     void aGroupMovesOffANodeThatReachesFewerHostsAndSwitchesBackOnlyToOneThatReachesAsMany() {
         SimCluster c = cluster(SwitchbackPolicy.AUTOMATIC, true);

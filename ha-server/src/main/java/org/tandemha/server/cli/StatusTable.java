@@ -35,6 +35,9 @@ import org.tandemha.api.ResourceStatus;
  * hello/http  hello-http  running  0         OK: answers on 127.0.0.1:8080 (1.2 ms, 508 ms ago)
  * </pre>
  *
+ * With a {@code ping} section the node table has a PING column: how many of its ping hosts each node reaches, as it
+ * last announced, of how many it pings ("2/3"; "?/3" before its first count).
+ *
  * With {@code color}, a path's state is shown with ANSI colors: UP green, DOWN red.
  */
 public final class StatusTable {
@@ -58,9 +61,14 @@ public final class StatusTable {
         }
         out.append('\n');
 
-        Table nodes = new Table("NODE", "STATE", "DETAIL");
+        boolean ping = status.nodes().stream().anyMatch(n -> n.pingHosts() > 0);
+        Table nodes = ping ? new Table("NODE", "STATE", "PING", "DETAIL") : new Table("NODE", "STATE", "DETAIL");
         for (NodeStatus n : status.nodes()) {
-            nodes.row(cell(n.node()), cell(n.state()), cell(n.detail()));
+            if (ping) {
+                nodes.row(cell(n.node()), cell(n.state()), cell(ping(n)), cell(n.detail()));
+            } else {
+                nodes.row(cell(n.node()), cell(n.state()), cell(n.detail()));
+            }
         }
         nodes.appendTo(out, "no nodes");
 
@@ -89,6 +97,14 @@ public final class StatusTable {
             resources.appendTo(out, null);
         }
         return out.toString();
+    }
+
+    /** How many of its ping hosts a node reaches: "2/3", "?/3" before it announced a count, "-" if it pings none. */
+    static String ping(NodeStatus n) {
+        if (n.pingHosts() <= 0) {
+            return "-";
+        }
+        return (n.pingKnown() ? Integer.toString(n.pingReachable()) : "?") + "/" + n.pingHosts();
     }
 
     /** A round-trip time as a person reads it: "0.4 ms", "250 ms", or "-". */

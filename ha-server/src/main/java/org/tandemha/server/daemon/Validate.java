@@ -25,6 +25,7 @@ import org.tandemha.api.Problem;
 import org.tandemha.api.ResourceType;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.ConfigLoader;
+import org.tandemha.core.config.GroupTopology;
 import org.tandemha.server.ServerSettings;
 import org.tandemha.server.cli.Args;
 
@@ -139,6 +140,7 @@ public final class Validate {
     static List<Problem> resourceParameters(JsonNode tree, Map<String, ResourceType> types) {
         List<Problem> out = new ArrayList<>();
         ObjectMapper plain = new ObjectMapper();
+        GroupTopology topology = GroupTopology.lenient(tree);
         JsonNode groups = tree.path("groups");
         for (int i = 0; i < groups.size(); i++) {
             JsonNode g = groups.get(i);
@@ -156,7 +158,7 @@ public final class Validate {
                 Map<String, Object> map = params.isObject() ? plain.convertValue(params, Map.class) : Map.of();
                 try {
                     type.create(new PluginConfig(id, type.name(), groupAt + ".resources[" + id + "]", map),
-                            new CheckingContext(tree, g));
+                            new CheckingContext(tree, g, topology));
                 } catch (InvalidConfigException e) {
                     out.addAll(e.problems());
                 } catch (RuntimeException e) {
@@ -184,8 +186,11 @@ public final class Validate {
         }
     }
 
-    /** What a resource type may ask while it reads its parameters; nothing is started, nothing is written. */
-    private record CheckingContext(JsonNode tree, JsonNode group) implements NodeContext {
+    /**
+     * What a resource type may ask while it reads its parameters; nothing is started, nothing is written. The
+     * group questions (promotable, its nodes, the DR nodes) get the running node's answers ({@link GroupTopology}).
+     */
+    private record CheckingContext(JsonNode tree, JsonNode group, GroupTopology topology) implements NodeContext {
         @Override
         public String nodeId() {
             JsonNode nodes = group.path("nodes");
@@ -207,6 +212,21 @@ public final class Validate {
                 }
             });
             return peers;
+        }
+
+        @Override
+        public List<String> groupNodes(String resource) {
+            return topology.groupNodes(resource);
+        }
+
+        @Override
+        public boolean promotable(String resource) {
+            return topology.promotable(resource);
+        }
+
+        @Override
+        public List<String> drNodes() {
+            return topology.drNodes();
         }
 
         @Override

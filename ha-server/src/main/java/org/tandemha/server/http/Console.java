@@ -142,7 +142,25 @@ public final class Console {
         return r;
     }
 
-    /** {@code GET /api/v1/console}: this node, the caller's name and role, the peers' API URLs. */
+    /**
+     * The groups as configured, for the console's what-if choices: {@code [{id, promotable, replicated, drNodes}]}
+     * ({@code replicated}: the replicated resource of a promotable group, else null; {@code drNodes}: its DR site).
+     */
+    static ArrayNode groups(ClusterSpec c) {
+        ArrayNode gs = StatusJson.MAPPER.createArrayNode();
+        for (org.tandemha.core.config.GroupSpec g : c.groups()) {
+            ObjectNode j = gs.addObject().put("id", g.id()).put("promotable", g.promotable())
+                    .put("replicated", g.promotableResource());
+            ArrayNode dr = j.putArray("drNodes");
+            g.dr().nodes().forEach(dr::add);
+        }
+        return gs;
+    }
+
+    /**
+     * {@code GET /api/v1/console}: this node, the caller's name and role, the peers' API URLs; with the configuration,
+     * its arbiters, fencing methods and groups ({@link #groups}).
+     */
     ObjectNode info(Principal who) {
         ObjectNode o = StatusJson.MAPPER.createObjectNode().put("node", node.nodeId());
         try {
@@ -163,6 +181,7 @@ public final class Console {
             o.put("twoNodeWithoutArbiter", c.quorum().twoNodeWithoutArbiter());
             ArrayNode f = o.putArray("fencers");
             c.fencers().forEach(x -> f.addObject().put("id", x.id()).put("type", x.type()));
+            o.set("groups", groups(c));
         }
         ArrayNode actions = o.putArray("actions");
         if (who.role().covers(Tokens.Role.OPERATOR)) {

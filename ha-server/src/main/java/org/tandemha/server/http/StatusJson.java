@@ -32,7 +32,10 @@ import org.tandemha.api.Severity;
  * (fractional), enums are their names, absent values are {@code null}. Readers ignore fields they do not know and
  * map states newer than themselves to {@code UNKNOWN}.
  *
- * <p>The status: {@code cluster, localNode, time, ageMs, stale, nodes[], paths[], groups[]}; {@code time} is when the
+ * <p>The status: {@code cluster, localNode, time, ageMs, stale, nodes[], paths[], groups[]}; each node has
+ * {@code node, state, incarnation, detail, pingReachable, pingHosts}: how many of its ping hosts it reaches (as it last
+ * announced; {@code null} until it has, or without a {@code ping} section) and how many it pings ({@code null} without
+ * a {@code ping} section). {@code time} is when the
  * engine last built its view (it rebuilds it only after something happened), {@code ageMs} is the age of the view
  * served ({@link #viewAge}): about 0 when it is current, growing only while the engine cannot refresh it, and
  * {@code stale} is true then.
@@ -75,8 +78,18 @@ public final class StatusJson {
         o.put("stale", s.stale());
         ArrayNode nodes = o.putArray("nodes");
         for (NodeStatus n : s.nodes()) {
-            nodes.addObject().put("node", n.node()).put("state", name(n.state())).put("incarnation", n.incarnation())
-                    .put("detail", n.detail());
+            ObjectNode j = nodes.addObject().put("node", n.node()).put("state", name(n.state()))
+                    .put("incarnation", n.incarnation()).put("detail", n.detail());
+            if (n.pingKnown()) {
+                j.put("pingReachable", n.pingReachable());
+            } else {
+                j.putNull("pingReachable");
+            }
+            if (n.pingHosts() > 0) {
+                j.put("pingHosts", n.pingHosts());
+            } else {
+                j.putNull("pingHosts");
+            }
         }
         ArrayNode paths = o.putArray("paths");
         for (PathStatus p : s.paths()) {
@@ -165,7 +178,9 @@ public final class StatusJson {
      */
     public static ClusterStatus readStatus(JsonNode o) {
         List<NodeStatus> nodes = list(o, "nodes", n -> new NodeStatus(text(n, "node"),
-                enumOf(NodeState.class, n, "state", NodeState.UNKNOWN), n.path("incarnation").asLong(), text(n, "detail")));
+                enumOf(NodeState.class, n, "state", NodeState.UNKNOWN), n.path("incarnation").asLong(), text(n, "detail"),
+                n.path("pingReachable").isNumber() ? Math.max(-1, n.get("pingReachable").asInt()) : -1,
+                n.path("pingHosts").isNumber() ? Math.max(0, n.get("pingHosts").asInt()) : 0));
         List<PathStatus> paths = list(o, "paths", p -> new PathStatus(text(p, "name"), text(p, "peer"), text(p, "transport"),
                 p.path("priority").asInt(), enumOf(PathState.class, p, "state", PathState.UNKNOWN), ms(p, "rttMs"),
                 p.path("lossPercent").asDouble(), time(p, "lastSeen")));

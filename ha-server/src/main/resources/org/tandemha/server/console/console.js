@@ -242,9 +242,19 @@
         + '<h3>' + esc(n.node) + (n.node === st.info.node ? ' <span class="muted">(serves this page)</span>' : '') + '</h3>'
         + '<span class="st ' + (standing ? 'warn' : cls(ok)) + '">' + esc(standing ? 'standing down' : nodeWords(n.state)) + '</span>'
         + ' <span class="muted">incarnation ' + esc(n.incarnation) + '</span>'
-        + '<div class="muted">' + esc(n.detail) + '</div>' + extra + '</div>';
+        + '<div class="muted">' + esc(n.detail) + '</div>' + pingLine(n) + extra + '</div>';
     }).join('');
     $('nodes').innerHTML = html;
+  }
+  /** How many of its ping hosts a node reaches (the ping section), as it last announced; '' without ping. */
+  function pingLine(n) {
+    if (n.pingHosts == null) return '';
+    var known = typeof n.pingReachable === 'number';
+    var ok = !known ? null : n.pingReachable === n.pingHosts ? true : n.pingReachable === 0 ? false : null;
+    return '<div class="ping" data-ping-reachable="' + esc(known ? n.pingReachable : '') + '" data-ping-hosts="' + esc(n.pingHosts) + '">'
+      + '<span class="st ' + cls(ok) + '">ping ' + esc(known ? n.pingReachable : '?') + '/' + esc(n.pingHosts) + '</span> <span class="muted">'
+      + esc(known ? 'reaches ' + n.pingReachable + ' of its ' + n.pingHosts + ' ping hosts'
+        : 'has not announced a count yet (' + n.pingHosts + ' ping hosts)') + '</span></div>';
   }
 
   function pathRows(s, by) {
@@ -478,11 +488,15 @@
 
 
   // ------------------------------------------------------------------ what if
-  /** The choices of the "What if" panel, from what the page shows: [group label, [[label, events]...]]. */
-  function whatIfChoices(s) {
+  /**
+   * The choices of the "What if" panel, from what the page shows: [group label, [[label, events]...]]. info is the
+   * console's /api/v1/console answer (arbiters; groups: promotable, replicated resource, DR nodes), peers the polled
+   * peers.
+   */
+  function whatIfChoices(s, info, peers) {
     var nodes = s.nodes.map(function (n) { return n.node; });
     var pairs = {}; // "a b" -> [path names]
-    [s].concat(Object.keys(st.peers).map(function (u) { return st.peers[u].ok ? st.peers[u].status : null; }))
+    [s].concat(Object.keys(peers).map(function (u) { return peers[u].ok ? peers[u].status : null; }))
       .forEach(function (x) {
         if (!x) return;
         x.paths.forEach(function (p) {
@@ -491,7 +505,7 @@
           if (pairs[k].indexOf(p.name) < 0) pairs[k].push(p.name);
         });
       });
-    var nodeFaults = [], net = [], arb = [], res = [], cmds = [];
+    var nodeFaults = [], net = [], arb = [], res = [], standby = [], cmds = [], dr = [];
     nodes.forEach(function (n) {
       nodeFaults.push(['crash ' + n + ' (the whole machine)', 'crash ' + n]);
       nodeFaults.push(['crash only the daemon on ' + n + ' (resources keep running)', 'crash-daemon ' + n]);
@@ -510,7 +524,7 @@
     var all = [];
     for (var i = 0; i < nodes.length; i++) for (var j = i + 1; j < nodes.length; j++) all.push('cut ' + nodes[i] + ' ' + nodes[j]);
     if (all.length) net.unshift(['cut every path (every node alone)', all.join('; ')]);
-    var arbs = st.info.arbiters;
+    var arbs = info.arbiters;
     arb.push(['arbiter down: no arbiter answers' + (arbs && arbs.length === 0 ? ' (none is configured)' : ''), 'arbiter down']);
     nodes.forEach(function (n) { arb.push(['no arbiter reachable from ' + n, 'arbiter unreachable from ' + n]); });
     s.groups.forEach(function (g) {
@@ -528,9 +542,35 @@
       cmds.push(['switchback ' + g.group, 'switchback ' + g.group]);
       cmds.push(['maintenance ' + (g.managed ? 'on' : 'off') + ' for ' + g.group, 'maintenance ' + g.group + ' ' + (g.managed ? 'on' : 'off')]);
       cmds.push(['clear the failures of ' + g.group, 'clear ' + g.group]);
+      var conf = (info.groups || []).find(function (x) { return x.id === g.group; });
+      if (conf && conf.promotable) { // its replicated resource: primary on the active node, a standby on the others
+        var rep = conf.replicated, drs = conf.drNodes || [];
+        g.preferred.concat(drs.filter(function (n) { return g.preferred.indexOf(n) < 0; })).forEach(function (n) {
+          if (n === a) return;
+          standby.push(['standby of ' + g.group + '/' + rep + ' on ' + n + ' lags (stops receiving)', 'standby-lags ' + n + ' ' + g.group]);
+          standby.push(['standby of ' + g.group + '/' + rep + ' on ' + n + ' cannot start (its rewind fails)',
+            'standby-start-fails ' + n + ' ' + g.group]);
+          standby.push([g.group + '/' + rep + ' on ' + n + ' healthy again (clears either)', 'healthy ' + n + ' ' + g.group + ' ' + rep]);
+        });
+        var site = g.preferred.filter(function (n) { return drs.indexOf(n) < 0; });
+        drs.forEach(function (d) { // given on the DR node, as an operator there would
+          var c = 'command ' + d + ' ', gd = ' ' + g.group + ' ' + d;
+          dr.push(['preview promoting DR node ' + d + ' for ' + g.group, c + 'promote-dr-preview' + gd]);
+          dr.push(['promote DR node ' + d + ' for ' + g.group + ' (refused while the primary site may hold it)', c + 'promote-dr' + gd]);
+          dr.push(['promote DR node ' + d + ' for ' + g.group + ', declaring the primary site fenced', c + 'promote-dr-fence' + gd]);
+          if (site.length) {
+            dr.push(['the primary site (' + site.join(', ') + ') is lost, then DR node ' + d + ' is promoted (fencing it)',
+              site.map(function (n) { return 'crash ' + n; }).join('; ') + '; at 5s ' + c + 'promote-dr-fence' + gd]);
+          }
+        });
+      }
     });
-    return [['Nodes', nodeFaults], ['Heartbeat paths', net], ['Arbiters', arb], ['Resources', res], ['Commands', cmds],
-      ['Your own', [['write the events yourself\u2026', '']]]];
+    var out = [['Nodes', nodeFaults], ['Heartbeat paths', net], ['Arbiters', arb], ['Resources', res]];
+    if (standby.length) out.push(['Standbys (promotable groups)', standby]);
+    out.push(['Commands', cmds]);
+    if (dr.length) out.push(['Disaster recovery (DR site)', dr]);
+    out.push(['Your own', [['write the events yourself\u2026', '']]]);
+    return out;
   }
   var wiKey = null, wiBusy = false;
   function renderWhatIfChoices(s) {
@@ -545,7 +585,7 @@
     }
     ['wi-pick', 'wi-text'].forEach(function (id) { $(id).disabled = !operator; });
     $('wi-run').disabled = !operator || wiBusy;
-    var choices = whatIfChoices(s);
+    var choices = whatIfChoices(s, st.info, st.peers);
     var key = JSON.stringify(choices);
     if (key === wiKey) return;
     wiKey = key;
@@ -558,6 +598,7 @@
     if (cur && Array.prototype.some.call(sel.options, function (o) { return o.value === cur && !o.disabled; })) sel.value = cur;
     else if (!$('wi-text').value) $('wi-text').value = sel.value;
   }
+  window.tandemWhatIfChoices = whatIfChoices; // (for the console's browser test)
   $('wi-pick').addEventListener('change', function () {
     $('wi-text').value = this.value;
     if (!this.value) $('wi-text').focus();

@@ -49,6 +49,26 @@ class StatusTableTest {
         assertThat(text.replace("\u001b[32m", "").replace("\u001b[31m", "").replace("\u001b[0m", "")).isEqualTo(GOLDEN);
     }
 
+    /** With a ping section, each node's count of the ping hosts it reaches, "?" before its first announcement. */
+    @Test
+    void pingCountsInTheNodeTable() {
+        String text = StatusTable.render(Fixtures.withPing(), false);
+        assertThat(text).contains("""
+                NODE   STATE      PING  DETAIL
+                node1  LOCAL      2/3   this node
+                node2  REACHABLE  ?/3   heard on 1 of 2 paths
+                """);
+        assertThat(text.replace("""
+                NODE   STATE      PING  DETAIL
+                node1  LOCAL      2/3   this node
+                node2  REACHABLE  ?/3   heard on 1 of 2 paths
+                """, """
+                NODE   STATE      DETAIL
+                node1  LOCAL      this node
+                node2  REACHABLE  heard on 1 of 2 paths
+                """)).as("the rest as without ping").isEqualTo(GOLDEN);
+    }
+
     @Test
     void aStaleViewSaysSo() {
         ClusterStatus s = Fixtures.status();

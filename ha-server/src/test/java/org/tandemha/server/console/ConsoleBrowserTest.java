@@ -89,6 +89,7 @@ class ConsoleBrowserTest {
                 paths: [{name: heartbeat, transport: udp, interval: 150ms, misses: 3}]
                 quorum: {twoNodeWithoutArbiter: true}
                 timing: {startupWait: 2s}
+                ping: {hosts: [127.0.0.1], method: tcp, port: %d, interval: 500ms, timeout: 400ms, dampen: 1s}
                 groups:
                   - id: web
                     nodes: [node1, node2]
@@ -100,7 +101,7 @@ class ConsoleBrowserTest {
                 server:
                   tokensFile: tokens
                   peers: [http://127.0.0.1:%d, http://127.0.0.1:%d]
-                """.formatted(freeUdpPort(), freeUdpPort(), ports.get("node1"), ports.get("node2")));
+                """.formatted(freeUdpPort(), freeUdpPort(), freeTcpPort(), ports.get("node1"), ports.get("node2")));
         for (String id : ports.keySet()) {
             nodes.put(id, launch(config, id));
         }
@@ -156,6 +157,11 @@ class ConsoleBrowserTest {
         assertThat(browser.findElement(By.id("wi-pick")).isEnabled()).isFalse();
         assertThat(post("node2", "/api/v1/whatif", VIEWER, "{\"events\":\"crash node1\"}").statusCode()).isEqualTo(403);
         assertThat(text("#paths")).contains("node1").contains("heartbeat").contains("UP");
+        // the ping section's counts: each node pings 127.0.0.1 on a closed port (a refusal is an answer)
+        waitFor("both nodes' ping counts", () -> "1".equals(attr("[data-node=node1] .ping", "data-ping-reachable"))
+                && "1".equals(attr("[data-node=node2] .ping", "data-ping-reachable")));
+        assertThat(text("[data-node=node1] .ping")).contains("ping 1/1").contains("reaches 1 of its 1 ping hosts");
+        assertThat(status("node2", VIEWER).at("/nodes/0/pingHosts").asInt()).isEqualTo(1);
         assertThat(text("article.group[data-group=web]")).contains("Ready to fail over?").contains("eligible standby: node2");
         HttpResponse<String> r = post("node2", "/api/v1/groups/web/switchover", VIEWER, "{\"target\":\"node2\"}");
         assertThat(r.statusCode()).isEqualTo(403);
@@ -279,6 +285,49 @@ class ConsoleBrowserTest {
         // the filter by kind keeps the takeover
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("f-kind"))).selectByValue("TAKEOVER");
         waitFor("only takeovers", () -> browser.findElements(By.cssSelector("#timeline li:not(.takeover)")).isEmpty());
+    }
+
+    /**
+     * The what-if choices for a promotable group with a DR site (this cluster has none: the page's own function is
+     * given a status and a configuration): the standby faults on each node that is not the primary, and the DR
+     * commands given on the DR node; none of them for an ordinary group.
+     */
+    @Test
+    @Order(6)
+    void theWhatIfPanelOffersStandbyFaultsAndDrCommandsForAPromotableGroup() throws Exception {
+        waitFor("the console's script", () -> Boolean.TRUE.equals(((JavascriptExecutor) browser)
+                .executeScript("return typeof window.tandemWhatIfChoices === 'function'")));
+        String status = """
+                {"localNode": "node1", "nodes": [{"node": "node1"}, {"node": "node2"}, {"node": "node3"}], "paths": [],
+                 "groups": [{"group": "db", "activeNode": "node1", "preferred": ["node1", "node2", "node3"], "managed": true,
+                             "resources": [{"id": "pg"}, {"id": "vip"}]},
+                            {"group": "web", "activeNode": "node2", "preferred": ["node2", "node1"], "managed": true,
+                             "resources": [{"id": "app"}]}]}""";
+        String info = """
+                {"arbiters": [], "groups": [{"id": "db", "promotable": true, "replicated": "pg", "drNodes": ["node3"]},
+                                            {"id": "web", "promotable": false, "replicated": null, "drNodes": []}]}""";
+        String json = (String) ((JavascriptExecutor) browser).executeScript("return JSON.stringify(window.tandemWhatIfChoices("
+                + "JSON.parse(arguments[0]), JSON.parse(arguments[1]), {}))", status, info);
+        Map<String, List<String>> choices = new LinkedHashMap<>();
+        StatusJson.MAPPER.readTree(json).forEach(sec -> {
+            List<String> events = new ArrayList<>();
+            sec.get(1).forEach(o -> events.add(o.get(1).asText()));
+            choices.put(sec.get(0).asText(), events);
+        });
+        assertThat(choices.keySet()).containsExactly("Nodes", "Heartbeat paths", "Arbiters", "Resources",
+                "Standbys (promotable groups)", "Commands", "Disaster recovery (DR site)", "Your own");
+        assertThat(choices.get("Standbys (promotable groups)")).containsExactly(
+                "standby-lags node2 db", "standby-start-fails node2 db", "healthy node2 db pg",
+                "standby-lags node3 db", "standby-start-fails node3 db", "healthy node3 db pg");
+        assertThat(choices.get("Disaster recovery (DR site)")).containsExactly(
+                "command node3 promote-dr-preview db node3", "command node3 promote-dr db node3",
+                "command node3 promote-dr-fence db node3",
+                "crash node1; crash node2; at 5s command node3 promote-dr-fence db node3");
+        // an ordinary group, or a server without the configuration: neither section
+        String plainInfo = "{\"arbiters\": null}";
+        String plain = (String) ((JavascriptExecutor) browser).executeScript("return JSON.stringify(window.tandemWhatIfChoices("
+                + "JSON.parse(arguments[0]), JSON.parse(arguments[1]), {}).map(function (c) { return c[0]; }))", status, plainInfo);
+        assertThat(plain).doesNotContain("Standbys").doesNotContain("Disaster recovery");
     }
 
     // ------------------------------------------------------------------ helpers

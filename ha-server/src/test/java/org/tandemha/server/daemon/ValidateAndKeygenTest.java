@@ -88,6 +88,63 @@ class ValidateAndKeygenTest {
         assertThat(err.toString()).contains("validate: --config FILE is required");
     }
 
+    /**
+     * A promotable group whose OCF agent has no promote/demote: validate sees what the node sees (the group's
+     * replicated resource), whether or not the core part is valid, and names the problem and the fix.
+     */
+    @Test
+    void aPromotableGroupWhoseAgentCannotPromote() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/lib/ocf/resource.d/heartbeat/Dummy")),
+                "needs the OCF agent heartbeat:Dummy (package resource-agents)");
+        String config = """
+                cluster: pg
+                key: "hex:8f1c2a7d4e5b6a7980a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8"
+                nodes:
+                  - {id: node1, addresses: {heartbeat: "127.0.0.1:7401"}}
+                  - {id: node2, addresses: {heartbeat: "127.0.0.1:7402"}}
+                paths:
+                  - {name: heartbeat, transport: udp}
+                quorum: {twoNodeWithoutArbiter: true}
+                groups:
+                  - id: db
+                    nodes: [node1, node2]
+                    promotable: true
+                    resources:
+                      - id: pg
+                        type: ocf
+                        params: {agent: "ocf:heartbeat:Dummy"}
+                """;
+        String problem = "groups[db].resources[pg].params.agent: OCF agent heartbeat:Dummy has no promote or demote"
+                + " action, so it cannot be the replicated resource of promotable group (resource pg)";
+        String fix = "fix: use an agent that supports promotable clones (its meta-data lists promote and demote), or"
+                + " remove promotable: true from the group";
+        Path valid = dir.resolve("promotable.yaml");
+        Files.writeString(valid, config);
+        assertThat(tandem("validate", "--config", valid.toString())).as(out.toString()).isEqualTo(2);
+        assertThat(err.toString()).startsWith(valid + ": 1 problem:\n").contains(problem).contains(fix);
+        Path bad = dir.resolve("promotable-bad-core.yaml");
+        Files.writeString(bad, config.replace("cluster: pg", "cluster: \"bad cluster!\""));
+        assertThat(tandem("validate", "--config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith(bad + ": 2 problems:\n").contains("cluster: invalid cluster")
+                .contains(problem).contains(fix);
+    }
+
+    /** The ping section is checked with the rest: its problems come out with the core's, in one run. */
+    @Test
+    void pingProblemsComeWithTheOthers() throws Exception {
+        Path cfg = dir.resolve("ping.yaml");
+        Files.writeString(cfg, Files.readString(Path.of("src/dist/conf/tandem.yaml"))
+                .replace("cluster: example", "cluster: \"bad name!\"")
+                .replace("groups:\n", "ping: {hosts: [192.0.2.1], method: tcp, interval: 1s, timeout: 2s, nodes: {node3: [192.0.2.2]}}\n"
+                        + "groups:\n"));
+        assertThat(tandem("validate", "--config", cfg.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith(cfg + ": 4 problems:\n")
+                .contains("  cluster: invalid cluster 'bad name!'")
+                .contains("  ping.nodes.node3: no node 'node3' in the configuration\n      fix: use one of node1, node2")
+                .contains("  ping.port: method tcp needs a port")
+                .contains("  ping.timeout: timeout 2 s must be positive and at most the interval (1 s)");
+    }
+
     @Test
     void keygen() throws Exception {
         assertThat(tandem("keygen")).isZero();

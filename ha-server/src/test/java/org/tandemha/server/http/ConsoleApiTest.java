@@ -66,6 +66,41 @@ class ConsoleApiTest {
         assertThat(viewer.json().path("peers").get(0).asText()).isEqualTo(PEER);
         assertThat(viewer.json().path("twoNodeWithoutArbiter").asBoolean()).isTrue();
         assertThat(api.get("/api/v1/console", Api.OPERATOR).json().path("actions")).hasSize(4);
+        com.fasterxml.jackson.databind.JsonNode g = viewer.json().path("groups").get(0);
+        assertThat(g.path("promotable").asBoolean(true)).isFalse();
+        assertThat(g.path("replicated").isNull()).isTrue();
+        assertThat(g.path("drNodes")).isEmpty();
+    }
+
+    /** What the console's what-if panel needs of a promotable group with a DR site. */
+    @Test
+    void consoleInfoNamesAPromotableGroupsReplicatedResourceAndDrNodes() throws Exception {
+        org.tandemha.core.config.ClusterSpec c = org.tandemha.core.config.ConfigLoader.parse("""
+                cluster: small
+                key: "base64:AAECAwQFBgcICQoLDA0ODw=="
+                nodes:
+                  - {id: node1, addresses: {hb: "127.0.0.1:7401"}}
+                  - {id: node2, addresses: {hb: "127.0.0.1:7402"}}
+                  - {id: node3, addresses: {hb: "127.0.0.1:7403"}}
+                paths: [{name: hb}]
+                groups:
+                  - id: db
+                    nodes: [node1, node2]
+                    promotable: true
+                    dr: {nodes: [node3]}
+                    resources:
+                      - {id: pg, type: process}
+                      - {id: vip, type: process, dependsOn: [pg], site: primary}
+                """, true, null);
+        assertThat(Console.groups(c).toString()).isEqualTo(
+                "[{\"id\":\"db\",\"promotable\":true,\"replicated\":\"pg\",\"drNodes\":[\"node3\"]}]");
+        // the events the console offers for it (ConsoleBrowserTest) are the what-if language's
+        for (String events : List.of("standby-lags node2 db", "standby-start-fails node3 db", "healthy node2 db pg",
+                "command node3 promote-dr-preview db node3", "command node3 promote-dr db node3",
+                "command node3 promote-dr-fence db node3",
+                "crash node1; crash node2; at 5s command node3 promote-dr-fence db node3")) {
+            assertThat(org.tandemha.core.sim.whatif.WhatIfEvents.parse(c, List.of(events)).steps()).as(events).isNotEmpty();
+        }
     }
 
     @Test

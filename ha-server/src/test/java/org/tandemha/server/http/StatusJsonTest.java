@@ -26,6 +26,22 @@ class StatusJsonTest {
         assertThat(StatusJson.readStatus(j)).isEqualTo(s);
     }
 
+    /** The ping counts: a number once announced, null before (and both null without a ping section). */
+    @Test
+    void pingCountsSurviveTheWire() throws Exception {
+        ClusterStatus s = Fixtures.withPing();
+        JsonNode j = StatusJson.MAPPER.readTree(StatusJson.MAPPER.writeValueAsString(StatusJson.status(s)));
+        assertThat(j.at("/nodes/0/pingReachable").asInt()).isEqualTo(2);
+        assertThat(j.at("/nodes/0/pingHosts").asInt()).isEqualTo(3);
+        assertThat(j.at("/nodes/1/pingReachable").isNull()).isTrue();
+        assertThat(j.at("/nodes/1/pingHosts").asInt()).isEqualTo(3);
+        assertThat(StatusJson.readStatus(j)).isEqualTo(s);
+        JsonNode plain = StatusJson.status(Fixtures.status());
+        assertThat(plain.at("/nodes/0/pingReachable").isNull()).isTrue();
+        assertThat(plain.at("/nodes/0/pingHosts").isNull()).isTrue();
+        assertThat(StatusJson.readStatus(plain).node("node1").pingKnown()).isFalse();
+    }
+
     @Test
     void theStatusCarriesItsAgeAndStaleness() {
         ClusterStatus s = Fixtures.status();

@@ -45,7 +45,10 @@ class ZooKeeperManyGroupsTest {
         h.heartbeatInterval = "500ms";
         h.startAll();
         h.awaitSettled("starting 500 groups", 120_000);
+        // what is live, not what the collector has not reclaimed yet (that depends on when it last ran)
+        System.gc();
         long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        assertThat(used).as("heap in use once settled").isLessThan(512L << 20);
+        System.out.println("many groups: heap live after a collection once settled: " + (used >> 20) + " MB");
+        assertThat(used).as("heap live once settled (after a collection)").isLessThan(512L << 20);
     }
 }

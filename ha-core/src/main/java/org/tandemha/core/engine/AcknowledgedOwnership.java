@@ -86,6 +86,13 @@ final class AcknowledgedOwnership implements Ownership {
         if (!allAcked(g)) {
             return false;
         }
+        String silent = unheardAcknowledgers(g);
+        if (!silent.isEmpty()) {
+            s.emit(EventKind.GROUP_CLAIMED, Level.WARNING, g.id(), null, s.self + "'s claim on group " + g.id() + " for generation "
+                    + g.claimGen + " stands without an acknowledgement from " + silent + ": " + silent + " cannot hear "
+                    + s.self + " (a one-way cut) and shows the group offline and unclaimed; it cannot start it without "
+                    + s.self + "'s acknowledgement or a verdict that " + s.self + " is dead", Map.of("unheardBy", silent));
+        }
         String handoff = s.placement.latestHandoff(g);
         long prevGen = Math.max(heldGeneration(g), g.prevGen);
         long gen = g.claimGen;
@@ -93,6 +100,7 @@ final class AcknowledgedOwnership implements Ownership {
         g.ackNode = null;
         g.ackGen = 0;
         s.sequencer.beginStart(g, gen, prevGen, handoff);
+        g.startedOnSilence = !silent.isEmpty();
         return true;
     }
 
@@ -228,7 +236,10 @@ final class AcknowledgedOwnership implements Ownership {
     public String newerElsewhere(GroupRecord g) {
         for (PeerRecord p : s.peers.values()) {
             GroupAnn a = s.ann(p, g);
-            if (p.reachable && a != null && a.active() && a.state() != LocalState.STOPPING && a.gen() > g.gen) {
+            // a start that stood on a peer's silence also gives way at an equal generation: that peer, unable to hear
+            // this node, may have been given a verdict that this node is dead and claimed the same generation
+            if (p.reachable && a != null && a.active() && a.state() != LocalState.STOPPING
+                    && (a.gen() > g.gen || a.gen() == g.gen && g.startedOnSilence)) {
                 return p.id;
             }
         }
@@ -254,11 +265,41 @@ final class AcknowledgedOwnership implements Ownership {
                 continue;
             }
             GroupAnn a = s.ann(p, g);
-            if (!p.reachable || a == null || a.active() || !s.self.equals(a.ackNode()) || a.ackGen() != g.claimGen) {
+            if (!p.reachable || a == null || a.active()) {
+                return false;
+            }
+            if ((!s.self.equals(a.ackNode()) || a.ackGen() != g.claimGen) && !cannotHearTheClaim(p, a)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Whether {@code p}'s silence about this node's claim counts as no objection: it has announced for at least
+     * {@link OneWayCut#GRACE_MS} that it cannot hear this node and has not declared it dead (a one-way cut: this node
+     * still hears it), and shows the group offline, unclaimed and acknowledged to nobody. It cannot acknowledge a claim it cannot hear; and it cannot start the group itself without this node's
+     * acknowledgement or a verdict that this node is dead (this node is silent to it), so no second claim can
+     * complete meanwhile. Without this, a group given up by a node that stopped hearing its peer stayed offline for
+     * good: the peer claimed it and waited for an acknowledgement that could never come.
+     */
+    private boolean cannotHearTheClaim(PeerRecord p, GroupAnn a) {
+        return a.state() == LocalState.OFFLINE && a.ackNode() == null && s.peerTracker.trusted(p)
+                && !s.peerTracker.duplicated(p) && s.oneWayCut.silentAbout(p) && p.silentSince >= 0
+                && s.now - p.silentSince >= OneWayCut.GRACE_MS;
+    }
+
+    /** The peers whose acknowledgement of this claim is their silence ({@link #cannotHearTheClaim}), for the event. */
+    private String unheardAcknowledgers(GroupRecord g) {
+        StringBuilder b = new StringBuilder();
+        for (String n : g.spec.nodes()) {
+            PeerRecord p = n.equals(s.self) ? null : s.peers.get(n);
+            GroupAnn a = p == null || p.deadOrFenced ? null : s.ann(p, g);
+            if (a != null && !(s.self.equals(a.ackNode()) && a.ackGen() == g.claimGen) && cannotHearTheClaim(p, a)) {
+                b.append(b.length() == 0 ? "" : ", ").append(n);
+            }
+        }
+        return b.toString();
     }
 
     @Override

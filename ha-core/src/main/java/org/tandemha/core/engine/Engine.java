@@ -384,6 +384,9 @@ public final class Engine {
                 t.add(p.duplicateUntil);
             }
             t.add(p.settleUntil);
+            if (p.silentSince >= 0) {
+                t.add(p.silentSince + OneWayCut.GRACE_MS); // its silence counts as consent to a claim from then on
+            }
             if (p.deadOrFenced) {
                 for (GroupRecord g : s.groups.values()) {
                     t.add(s.peerTracker.watchdogResetBy(p, g));

@@ -65,6 +65,11 @@ final class GroupRecord {
      * {@link AcknowledgedOwnership#conflictPatience} by an order both agree on (see {@code yieldTo}).
      */
     long conflictSince = -1;
+    /**
+     * Whether this node's current run of the group started on a claim that a peer unable to hear it acknowledged by
+     * its silence ({@code AcknowledgedOwnership.cannotHearTheClaim}): it then gives way at an equal generation too.
+     */
+    boolean startedOnSilence;
     /** The claim this node withdrew in favour of after such a conflict (node, generation); null: none. */
     String yieldTo;
     long yieldGen;

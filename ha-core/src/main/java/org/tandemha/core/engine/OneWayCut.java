@@ -43,7 +43,11 @@ final class OneWayCut {
         this.s = s;
     }
 
-    /** The value of {@link #UNHEARD} for this node's announcement, or null when it hears every peer. */
+    /**
+     * The value of {@link #UNHEARD} for this node's announcement, or null when it hears every peer. A peer this node
+     * declared dead or fenced is marked with a trailing {@code !}: this node no longer waits for it and may claim what
+     * it held, so that peer must not read this node's silence as consent ({@link #silentAbout}).
+     */
     String unheard() {
         StringJoiner j = null;
         for (PeerRecord p : s.peers.values()) {
@@ -51,7 +55,7 @@ final class OneWayCut {
                 if (j == null) {
                     j = new StringJoiner(",");
                 }
-                j.add(p.id);
+                j.add(p.deadOrFenced ? p.id + "!" : p.id);
             }
         }
         return j == null ? null : j.toString();
@@ -59,6 +63,18 @@ final class OneWayCut {
 
     /** Whether a peer this node hears announces that it does not hear this node. */
     boolean deafTo(PeerRecord p) {
+        return unheardBy(p, true);
+    }
+
+    /**
+     * Whether a peer this node hears announces that it does not hear this node and still waits for it (it has not
+     * declared this node dead): it can neither acknowledge this node's claims nor make its own claims complete.
+     */
+    boolean silentAbout(PeerRecord p) {
+        return unheardBy(p, false);
+    }
+
+    private boolean unheardBy(PeerRecord p, boolean evenIfDeclaredDead) {
         if (!p.reachable || p.ann == null) {
             return false;
         }
@@ -67,7 +83,8 @@ final class OneWayCut {
             return false;
         }
         for (String n : v.split(",", -1)) {
-            if (n.equals(s.self)) {
+            if (n.equals(s.self) || evenIfDeclaredDead && n.length() == s.self.length() + 1 && n.startsWith(s.self)
+                    && n.endsWith("!")) {
                 return true;
             }
         }

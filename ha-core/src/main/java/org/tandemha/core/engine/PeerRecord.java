@@ -48,6 +48,12 @@ final class PeerRecord {
     long duplicateNewer;
     /** Until when a peer that just restarted is not trusted (it may be a second copy, not a restart). */
     long settleUntil;
+    /**
+     * Since when this peer has announced, without a break, that it cannot hear this node and still waits for it
+     * ({@link OneWayCut#silentAbout}); -1: it does not. Its silence counts as consent to a claim only after
+     * {@link OneWayCut#GRACE_MS}: right after a heal a peer's first announcement may still say it cannot hear.
+     */
+    long silentSince = -1;
 
     PeerRecord(String id) {
         this.id = id;

@@ -36,6 +36,7 @@ final class PeerTracker {
             s.emit(EventKind.PEER_RESTARTED, Level.WARNING, null, null, "node " + id + " restarted (incarnation "
                     + p.incarnation + " -> " + incarnation + ")", Map.of("peer", id));
             p.ann = null;
+            p.silentSince = -1;
             // A new incarnation may be a second copy rather than a restart: the heartbeats tell only once the old
             // incarnation keeps talking. Until then the newcomer acknowledges nothing.
             p.settleUntil = s.now + RESTART_SETTLE_MS;
@@ -51,6 +52,7 @@ final class PeerTracker {
                 s.out.add(new Action.PeerRejoined(id));
             }
             p.ann = null; // what it said before the silence is old: wait for a fresh announcement
+            p.silentSince = -1;
             p.unreachableSince = -1;
             p.deadOrFenced = false;
             p.fenced = false;
@@ -104,6 +106,11 @@ final class PeerTracker {
         }
         p.ann = a;
         p.facts = a.facts();
+        if (!s.oneWayCut.silentAbout(p)) {
+            p.silentSince = -1;
+        } else if (p.silentSince < 0) {
+            p.silentSince = s.now;
+        }
         for (GroupRecord g : s.groups.values()) {
             GroupAnn ga = p.annGroup(g.id());
             if (ga != null) {

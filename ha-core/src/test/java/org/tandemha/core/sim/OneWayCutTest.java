@@ -98,4 +98,33 @@ class OneWayCutTest {
         assertThat(c.state("node2", "web")).isEqualTo(LocalState.OFFLINE);
         assertThat(c.violations()).isEmpty();
     }
+
+    /**
+     * The mirror case: node1 no longer hears node2 (node2 still hears node1), then node1 gives web up. node2 hears
+     * that and claims web, but node1 cannot hear the claim to acknowledge it. node1 announces that it cannot hear
+     * node2 and shows web offline, unclaimed and acknowledged to nobody; node1 cannot start web itself without
+     * node2's acknowledgement or a verdict that node2 is dead, so its silence counts as no objection.
+     */
+    @Test
+    void whenTheOwnerCannotHearThePeerThePeersClaimNeedsNoAcknowledgementItCannotHear() {
+        for (long seed = 1; seed <= 10; seed++) {
+            SimCluster c = cluster(seed);
+            c.startAll();
+            assertThat(c.runUntil(() -> c.onlineOn("web").equals(List.of("node1")), 10_000)).as(c.describe()).isTrue();
+            c.cutOneWay("node2", "node1"); // node1 no longer hears node2
+            c.runFor(3_000 + seed * 137 % 2_000);
+            c.fault("node1", "web", "app", SimCluster.Fault.RECOVER_FAILS);
+            c.kill("node1", "web", "app");
+            assertThat(c.runUntil(() -> c.onlineOn("web").equals(List.of("node2")), BOUND_MS))
+                    .as("seed %d: web online on node2\n%s", seed, c.describe()).isTrue();
+            // db stays on node1: nothing about node1 changed
+            assertThat(c.onlineOn("db")).as(c.describe()).containsExactly("node1");
+            c.runFor(5_000);
+            assertThat(c.onlineOn("web")).containsExactly("node2");
+            c.heal("node1", "node2");
+            c.runFor(5_000);
+            assertThat(c.onlineOn("web")).containsExactly("node2");
+            assertThat(c.violations()).as("seed %d", seed).isEmpty();
+        }
+    }
 }

@@ -298,7 +298,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         witness = CommandRunner.start(Command.of("ip", "netns", "exec", ns("client"), java, "-Xmx48m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                 "org.tandemha.heartbeat.witness.WitnessMain", "--cluster", prefix, "--key", "hex:" + keyHex,
-                "--bind", WITNESS, "--lease", "300ms").withLogFile(dir.resolve("witness.log")));
+                "--bind", WITNESS, "--lease", "300ms",
+                // as keepalived's vrrp_rt_priority: a busy host still dates the nodes' reports and answers on time
+                "--realtime", "{priority: 10, policy: fifo, lockMemory: true}").withLogFile(dir.resolve("witness.log")));
         boolean open = false;
         for (int i = 0; i < 100 && !open && witness.isAlive(); i++) {
             open = Files.exists(wlog) && Files.readString(wlog).substring((int) Math.min(from, Files.size(wlog)))
@@ -494,8 +496,9 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("  - {name: disk, transport: disk, priority: 3, interval: 200ms, misses: 5, options: {device: \"")
                     .append(lunUrl).append("\"}}\n");
         }
-        // the heartbeat threads at SCHED_FIFO 10: a busy node still sends and watches heartbeats on time
-        y.append("realtime: {priority: 10, policy: fifo}\n");
+        // the heartbeat threads at SCHED_FIFO 10: a busy node still sends and watches heartbeats on time; the engine's
+        // thread (and the checks, the deadline watcher) at 5: the safety check, the claim and the address start on time
+        y.append("realtime: {priority: 10, checkPriority: 5, policy: fifo}\n");
         y.append("arbiters:\n");
         if (layout == Layout.LAB_WEB) {
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");

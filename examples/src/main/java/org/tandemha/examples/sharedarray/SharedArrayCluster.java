@@ -828,6 +828,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         String mount = layout.sharedPids() ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
+                // the JVM's stalls (safepoints: time to reach, time at; GC), stamped with System.nanoTime as the events
+                // are: a late step of a failover is put down to the JVM or to the thread that ran it
+                + " '-Xlog:safepoint=info,gc=info:file=" + dir.resolve("jvm-" + id + "-%p.log") + ":timenanos'"
                 // its listener writes every event to stdout, the node's record: the event logger would repeat them
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.tandemha.events=off"
                 + " -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"

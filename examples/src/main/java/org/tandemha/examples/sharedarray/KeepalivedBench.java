@@ -28,7 +28,8 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  *       nopreempt at priority 100), its configuration, pid files and log under the run's folder;</li>
  *   <li>Tandem, heartbeats 100 ms × 3 on two paths (the heartbeat link and the public one), the tie-breaker and one
  *       safe arbiter: "witness" (reports every 100 ms, 300 ms lease) or "scsi" (PREEMPT on a tgtd LUN over
- *       libiscsi).</li>
+ *       libiscsi; the array's tgtd at SCHED_FIFO 10, {@code --array-priority 0} for normal priority: it stands for
+ *       a storage box of its own, which the hosts' load does not slow down).</li>
  * </ul>
  *
  * Each Tandem configuration's trials follow a fresh block of keepalived trials, so that the two are measured at the
@@ -37,7 +38,8 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  * from the kill): {@code tandem CONFIG breakdown ms: unreachable=... verdict=... claimed=... vip=... answer=...}.
  *
  * <pre>
- * java -cp ... org.tandemha.examples.sharedarray.KeepalivedBench [--trials 20] [--configs witness,scsi] [--classpath CP]
+ * java -cp ... org.tandemha.examples.sharedarray.KeepalivedBench [--trials 20] [--configs witness,scsi] [--array-priority 10]
+ *     [--classpath CP]
  * </pre>
  */
 public final class KeepalivedBench {
@@ -52,6 +54,7 @@ public final class KeepalivedBench {
 
     public static void main(String[] args) throws Exception {
         int trials = 20;
+        int arrayPriority = 10;
         List<String> configs = List.of("witness", "scsi");
         String cp = System.getProperty("java.class.path");
         for (int i = 0; i < args.length; i++) {
@@ -59,13 +62,15 @@ public final class KeepalivedBench {
                 case "--trials" -> trials = Integer.parseInt(args[++i]);
                 case "--configs" -> configs = List.of(args[++i].split(","));
                 case "--classpath" -> cp = args[++i];
+                case "--array-priority" -> arrayPriority = Integer.parseInt(args[++i]);
                 case "-h", "--help" -> {
-                    System.out.println("usage: KeepalivedBench [--trials N] [--configs witness,scsi]\nTandem against keepalived"
+                    System.out.println("usage: KeepalivedBench [--trials N] [--configs witness,scsi] [--array-priority 10|0]\nTandem against keepalived"
                             + " in one namespace lab (root; examples/bench/run.sh keepalived runs it).");
                     return;
                 }
                 default -> {
-                    System.err.println("keepalived bench: unknown option " + args[i] + "; use [--trials N] [--configs witness,scsi]");
+                    System.err.println("keepalived bench: unknown option " + args[i]
+                            + "; use [--trials N] [--configs witness,scsi] [--array-priority 10|0]");
                     System.exit(2);
                 }
             }
@@ -86,6 +91,13 @@ public final class KeepalivedBench {
         List<String> lines = new ArrayList<>();
         try (SharedArrayCluster c = new SharedArrayCluster(Layout.VERSUS, cp, progress)) {
             c.setUp();
+            if (configs.contains("scsi")) {
+                // the array stands for a storage box of its own: the hosts' load does not slow down its answers
+                String how = arrayPriority <= 0 ? "normal priority" : c.arrayRealtime(arrayPriority)
+                        ? "SCHED_FIFO " + arrayPriority : "normal priority (chrt failed)";
+                c.say("the array (tgtd) runs at " + how);
+                lines.add("array (tgtd): " + how);
+            }
             NodeProc client = c.startClient();
             Switch sw = new Switch(c);
             c.register(sw::close);

@@ -354,6 +354,16 @@ public final class SharedArrayCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The array's threads (tgtd's) at SCHED_FIFO {@code priority}, as a storage array on its own controller is not
+     * slowed down by the load of the hosts that use it; false when chrt failed (or no array runs). Applies to the
+     * tgtd running now (again after {@link #startArray}).
+     */
+    public boolean arrayRealtime(int priority) {
+        return tgtd != null && tgtd.isAlive()
+                && run("chrt", "-a", "-f", "-p", String.valueOf(priority), String.valueOf(tgtd.pid()));
+    }
+
     /** Starts tgtd with the target, LUN and backing file (again after {@link #killArray}). */
     public void startArray() throws IOException {
         Path backing = dir.resolve("lun1.img");

@@ -113,8 +113,12 @@ public final class KeepalivedBench {
                         + pct(kms, 50) + " ratio=" + ratio(tms, kms) + " tandem_p99=" + pct(tms, 99) + " keepalived_p99="
                         + pct(kms, 99) + " tandem_max=" + pct(tms, 100) + " (ms; " + tms.size() + "+" + kms.size()
                         + " trials; load " + load0 + " -> " + load1 + ")";
-                String breakdown = "tandem " + cfg + " breakdown ms: " + phases(ta, List.of("linkDown", "unreachable", "verdict",
-                        "claimed", "vip", "answer"));
+                List<String> steps = List.of("linkDown", "unreachable", "verdict", "claimed", "vip", "answer", "jvmStall");
+                String breakdown = "tandem " + cfg + " breakdown ms: " + phases(ta, steps);
+                Trial slowest = ta.stream().filter(t -> t.ms() >= 0).max(java.util.Comparator.comparingLong(Trial::ms)).orElse(null);
+                if (slowest != null) {
+                    breakdown += "\ntandem " + cfg + " slowest trial ms: " + slowest.phases();
+                }
                 String kaBreakdown = "keepalived before " + cfg + " breakdown ms: " + phases(ka, List.of("linkDown", "master",
                         "answer"));
                 lines.addAll(List.of(line, breakdown, kaBreakdown));
@@ -154,6 +158,7 @@ public final class KeepalivedBench {
                     break;
                 }
                 long pid = c.jvmPid(active);
+                long survivorPid = c.jvmPid(standby);
                 long killedAt = System.nanoTime();
                 Posix.kill(pid, Posix.SIGKILL);
                 sw.link(active, false);
@@ -164,6 +169,8 @@ public final class KeepalivedBench {
                 phases.put("linkDown", sw.lastDownMs(killedAt));
                 if (ms >= 0) {
                     phases.put("answer", ms);
+                    phases.put("jvmStall", jvmStallMs(c.dir.resolve("jvm-" + standby + "-" + survivorPid + ".log"), killedAt,
+                            killedAt + ms * 1_000_000L));
                 }
                 out.add(new Trial(ms, phases));
                 c.say(String.format("Tandem, %s, trial %d: kill -9 of %s's JVM + its public link down -> %s answers in %d ms %s",
@@ -189,6 +196,35 @@ public final class KeepalivedBench {
             }
         }
         return out;
+    }
+
+    /**
+     * ms the survivor's JVM stood still at safepoints (time to reach them included) between {@code from} and
+     * {@code to} (System.nanoTime), from its {@code -Xlog:safepoint} file; 0 when there is none.
+     */
+    static long jvmStallMs(Path log, long from, long to) {
+        long ns = 0;
+        try {
+            if (!Files.exists(log)) {
+                return 0;
+            }
+            for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                // [34605808449572ns] Safepoint "Cleanup", ..., Reaching safepoint: 40408670 ns, ..., Total: 40422791 ns
+                int close = l.indexOf("ns]");
+                int total = l.lastIndexOf("Total: ");
+                if (!l.startsWith("[") || close < 0 || total < 0 || !l.contains("Safepoint \"")) {
+                    continue;
+                }
+                long end = Long.parseLong(l.substring(1, close));
+                long length = Long.parseLong(l.substring(total + 7, l.indexOf(' ', total + 7)));
+                if (end > from && end - length < to) {
+                    ns += length;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return ns / 1_000_000;
     }
 
     /** The survivor's milestones, in ms from the kill: the first of each event after it. */

@@ -296,6 +296,7 @@ public final class SharedArrayCluster implements AutoCloseable {
             from = Files.size(wlog);
         }
         witness = CommandRunner.start(Command.of("ip", "netns", "exec", ns("client"), java, "-Xmx48m", "-XX:+UseSerialGC",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:GuaranteedSafepointInterval=0",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                 "org.tandemha.heartbeat.witness.WitnessMain", "--cluster", prefix, "--key", "hex:" + keyHex,
                 "--bind", WITNESS, "--lease", "300ms",
@@ -838,6 +839,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         String mount = layout.sharedPids() ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
+                // no safepoint every second for clean-up only: under load one of them waited up to 40 ms for a starved
+                // normal-priority thread to reach it, and the real-time threads with it (jvm-*.log, "Reaching safepoint")
+                + " -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0"
                 // the JVM's stalls (safepoints: time to reach, time at; GC), stamped with System.nanoTime as the events
                 // are: a late step of a failover is put down to the JVM or to the thread that ran it
                 + " '-Xlog:safepoint=info,gc=info:file=" + dir.resolve("jvm-" + id + "-%p.log") + ":timenanos'"

@@ -62,6 +62,36 @@ class RealtimeThreadsTest {
         }
     }
 
+    @Test
+    void workHandedToAnotherThreadKeepsTheCallersPriorityThenReturnsToNormal() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root for real-time scheduling; skipped");
+        java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            int[][] seen = new int[3][];
+            Thread caller = new Thread(() -> {
+                org.tandemha.core.exec.RealtimeScheduling.setCurrentThread("node1", "test",
+                        org.tandemha.core.exec.RealtimeScheduling.SCHED_RR, 4);
+                int[] mine = org.tandemha.core.exec.RealtimeScheduling.current();
+                seen[0] = mine;
+                try {
+                    seen[1] = helper.submit(() -> org.tandemha.core.exec.RealtimeScheduling.runAs(mine,
+                            org.tandemha.core.exec.RealtimeScheduling::current)).get();
+                    seen[2] = helper.submit(org.tandemha.core.exec.RealtimeScheduling::current).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            caller.start();
+            caller.join(10_000);
+            assertThat(seen[0]).containsExactly(2, 4);
+            assertThat(seen[1]).as("the helper, running the work").containsExactly(2, 4);
+            assertThat(seen[2]).as("the helper, afterwards").containsExactly(0, 0);
+        } finally {
+            helper.shutdownNow();
+        }
+    }
+
     /** The policy number in /proc of this process's thread named {@code name} (truncated to 15 characters there). */
     private static String policyOf(String name) throws Exception {
         String comm = name.length() > 15 ? name.substring(0, 15) : name;

@@ -9,7 +9,8 @@
 # tiebreaker + scsi (tgtd LUN over libiscsi); each after a block of keepalived trials at the same load.
 # Prints, per configuration: failover vs keepalived: config=... tandem_median=... keepalived_median=... ratio=...
 #                            tandem_p99=... keepalived_p99=..., and the Tandem breakdown from the survivor's events.
-# Options: --trials N (20 per system and configuration by default) --configs witness,scsi
+# Options: --trials N (20 per system and configuration by default) --configs witness,scsi --array-priority P (tgtd,
+# the array, at SCHED_FIFO P: 10 by default, a storage box of its own; 0: normal priority)
 # (progress goes to stderr; logs stay in /tmp/tandem-sa*, keepalived's under keepalived/).
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"

@@ -37,8 +37,14 @@ public final class SealedExchange {
      * @param incarnation the sender's incarnation
      * @param value       the carried number (a generation)
      * @param payload     the payload
+     * @param received    when the receiving thread had it from the socket ({@link System#nanoTime()}, before it was
+     *                    authenticated and handled), or 0 when not recorded
      */
-    public record Message(String sender, String op, long incarnation, long value, byte[] payload) {
+    public record Message(String sender, String op, long incarnation, long value, byte[] payload, long received) {
+        /** Without the time of receipt. */
+        public Message(String sender, String op, long incarnation, long value, byte[] payload) {
+            this(sender, op, incarnation, value, payload, 0);
+        }
     }
 
     /** What a responder sends back: a value and a payload; {@code null} from a handler means no reply. */
@@ -146,6 +152,7 @@ public final class SealedExchange {
         private final Function<Message, Reply> handler;
         private final boolean refuseReplays;
         private final Thread thread;
+        private volatile Runnable onThreadStart = () -> { };
         private final Map<String, long[]> incarnations = new HashMap<>();
         private final Map<String, ReplayWindow> windows = new HashMap<>();
         private long dropped;
@@ -157,6 +164,15 @@ public final class SealedExchange {
             this.refuseReplays = refuseReplays;
             this.thread = new Thread(this::loop, threadName);
             thread.setDaemon(true);
+        }
+
+        /**
+         * Something the responder's own thread runs once before it answers the first request (such as giving itself
+         * a real-time priority); call before {@link #start()}. An exception it throws is logged, and answering goes on.
+         */
+        public Responder onThreadStart(Runnable r) {
+            this.onThreadStart = java.util.Objects.requireNonNull(r, "onThreadStart");
+            return this;
         }
 
         /** Starts answering. */
@@ -196,10 +212,16 @@ public final class SealedExchange {
             FrameCodec.Frame f = new FrameCodec.Frame();
             byte[] in = new byte[FrameCodec.MAX_FRAME + 1];
             byte[] out = new byte[FrameCodec.MAX_FRAME];
+            try {
+                onThreadStart.run();
+            } catch (RuntimeException e) {
+                log.error("{}: at its start: {} (answering anyway)", thread.getName(), e.toString(), e);
+            }
             while (!socket.isClosed()) {
                 try {
                     DatagramPacket p = new DatagramPacket(in, in.length);
                     socket.receive(p);
+                    long received = System.nanoTime();
                     Drop d = codec.decode(in, p.getLength(), f);
                     if (d == null && f.type != FrameCodec.PROBE) {
                         d = Drop.BAD_TYPE;
@@ -219,7 +241,7 @@ public final class SealedExchange {
                     long nonce = f.echoMono;
                     String op = f.path();
                     byte[] senderId = FrameCodec.utf8(sender);
-                    Reply r = handler.apply(new Message(sender, op, f.incarnation, f.stateVersion, f.payload()));
+                    Reply r = handler.apply(new Message(sender, op, f.incarnation, f.stateVersion, f.payload(), received));
                     if (r == null) {
                         continue;
                     }

@@ -72,10 +72,13 @@ final class Params {
 
     /**
      * Runs {@code work} with a deadline: the caller gets {@code onTimeout} when it passes, while the work (itself
-     * bounded by the per-command timeouts) finishes on its own thread.
+     * bounded by the per-command timeouts) finishes on its own thread, at the caller's real-time priority if it has one.
      */
     static <T> T within(Duration timeout, java.util.concurrent.Callable<T> work, java.util.function.Supplier<T> onTimeout) {
-        java.util.concurrent.Future<T> f = WORKERS.submit(work);
+        // at the caller's real-time priority (realtime.checkPriority on the thread asking the arbiter): a preempt
+        // asked for by a real-time thread does not wait for the CPU on a normal-priority one
+        int[] sched = org.tandemha.core.exec.RealtimeScheduling.current();
+        java.util.concurrent.Future<T> f = WORKERS.submit(() -> org.tandemha.core.exec.RealtimeScheduling.runAs(sched, work));
         try {
             return f.get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {

@@ -28,7 +28,8 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  *       nopreempt at priority 100), its configuration, pid files and log under the run's folder;</li>
  *   <li>Tandem, heartbeats 100 ms × 3 on two paths (the heartbeat link and the public one), the tie-breaker and one
  *       safe arbiter: "witness" (reports every 100 ms, 300 ms lease) or "scsi" (PREEMPT on a tgtd LUN over
- *       libiscsi).</li>
+ *       libiscsi; the array's tgtd at SCHED_FIFO 10, {@code --array-priority 0} for normal priority: it stands for
+ *       a storage box of its own, which the hosts' load does not slow down).</li>
  * </ul>
  *
  * Each Tandem configuration's trials follow a fresh block of keepalived trials, so that the two are measured at the
@@ -37,7 +38,8 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  * from the kill): {@code tandem CONFIG breakdown ms: unreachable=... verdict=... claimed=... vip=... answer=...}.
  *
  * <pre>
- * java -cp ... org.tandemha.examples.sharedarray.KeepalivedBench [--trials 20] [--configs witness,scsi] [--classpath CP]
+ * java -cp ... org.tandemha.examples.sharedarray.KeepalivedBench [--trials 20] [--configs witness,scsi] [--array-priority 10]
+ *     [--classpath CP]
  * </pre>
  */
 public final class KeepalivedBench {
@@ -52,6 +54,7 @@ public final class KeepalivedBench {
 
     public static void main(String[] args) throws Exception {
         int trials = 20;
+        int arrayPriority = 10;
         List<String> configs = List.of("witness", "scsi");
         String cp = System.getProperty("java.class.path");
         for (int i = 0; i < args.length; i++) {
@@ -59,13 +62,15 @@ public final class KeepalivedBench {
                 case "--trials" -> trials = Integer.parseInt(args[++i]);
                 case "--configs" -> configs = List.of(args[++i].split(","));
                 case "--classpath" -> cp = args[++i];
+                case "--array-priority" -> arrayPriority = Integer.parseInt(args[++i]);
                 case "-h", "--help" -> {
-                    System.out.println("usage: KeepalivedBench [--trials N] [--configs witness,scsi]\nTandem against keepalived"
+                    System.out.println("usage: KeepalivedBench [--trials N] [--configs witness,scsi] [--array-priority 10|0]\nTandem against keepalived"
                             + " in one namespace lab (root; examples/bench/run.sh keepalived runs it).");
                     return;
                 }
                 default -> {
-                    System.err.println("keepalived bench: unknown option " + args[i] + "; use [--trials N] [--configs witness,scsi]");
+                    System.err.println("keepalived bench: unknown option " + args[i]
+                            + "; use [--trials N] [--configs witness,scsi] [--array-priority 10|0]");
                     System.exit(2);
                 }
             }
@@ -86,6 +91,13 @@ public final class KeepalivedBench {
         List<String> lines = new ArrayList<>();
         try (SharedArrayCluster c = new SharedArrayCluster(Layout.VERSUS, cp, progress)) {
             c.setUp();
+            if (configs.contains("scsi")) {
+                // the array stands for a storage box of its own: the hosts' load does not slow down its answers
+                String how = arrayPriority <= 0 ? "normal priority" : c.arrayRealtime(arrayPriority)
+                        ? "SCHED_FIFO " + arrayPriority : "normal priority (chrt failed)";
+                c.say("the array (tgtd) runs at " + how);
+                lines.add("array (tgtd): " + how);
+            }
             NodeProc client = c.startClient();
             Switch sw = new Switch(c);
             c.register(sw::close);
@@ -101,8 +113,12 @@ public final class KeepalivedBench {
                         + pct(kms, 50) + " ratio=" + ratio(tms, kms) + " tandem_p99=" + pct(tms, 99) + " keepalived_p99="
                         + pct(kms, 99) + " tandem_max=" + pct(tms, 100) + " (ms; " + tms.size() + "+" + kms.size()
                         + " trials; load " + load0 + " -> " + load1 + ")";
-                String breakdown = "tandem " + cfg + " breakdown ms: " + phases(ta, List.of("linkDown", "unreachable", "verdict",
-                        "claimed", "vip", "answer"));
+                List<String> steps = List.of("linkDown", "unreachable", "verdict", "claimed", "vip", "answer", "jvmStall");
+                String breakdown = "tandem " + cfg + " breakdown ms: " + phases(ta, steps);
+                Trial slowest = ta.stream().filter(t -> t.ms() >= 0).max(java.util.Comparator.comparingLong(Trial::ms)).orElse(null);
+                if (slowest != null) {
+                    breakdown += "\ntandem " + cfg + " slowest trial ms: " + slowest.phases();
+                }
                 String kaBreakdown = "keepalived before " + cfg + " breakdown ms: " + phases(ka, List.of("linkDown", "master",
                         "answer"));
                 lines.addAll(List.of(line, breakdown, kaBreakdown));
@@ -142,6 +158,7 @@ public final class KeepalivedBench {
                     break;
                 }
                 long pid = c.jvmPid(active);
+                long survivorPid = c.jvmPid(standby);
                 long killedAt = System.nanoTime();
                 Posix.kill(pid, Posix.SIGKILL);
                 sw.link(active, false);
@@ -152,6 +169,8 @@ public final class KeepalivedBench {
                 phases.put("linkDown", sw.lastDownMs(killedAt));
                 if (ms >= 0) {
                     phases.put("answer", ms);
+                    phases.put("jvmStall", jvmStallMs(c.dir.resolve("jvm-" + standby + "-" + survivorPid + ".log"), killedAt,
+                            killedAt + ms * 1_000_000L));
                 }
                 out.add(new Trial(ms, phases));
                 c.say(String.format("Tandem, %s, trial %d: kill -9 of %s's JVM + its public link down -> %s answers in %d ms %s",
@@ -177,6 +196,35 @@ public final class KeepalivedBench {
             }
         }
         return out;
+    }
+
+    /**
+     * ms the survivor's JVM stood still at safepoints (time to reach them included) between {@code from} and
+     * {@code to} (System.nanoTime), from its {@code -Xlog:safepoint} file; 0 when there is none.
+     */
+    static long jvmStallMs(Path log, long from, long to) {
+        long ns = 0;
+        try {
+            if (!Files.exists(log)) {
+                return 0;
+            }
+            for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                // [34605808449572ns] Safepoint "Cleanup", ..., Reaching safepoint: 40408670 ns, ..., Total: 40422791 ns
+                int close = l.indexOf("ns]");
+                int total = l.lastIndexOf("Total: ");
+                if (!l.startsWith("[") || close < 0 || total < 0 || !l.contains("Safepoint \"")) {
+                    continue;
+                }
+                long end = Long.parseLong(l.substring(1, close));
+                long length = Long.parseLong(l.substring(total + 7, l.indexOf(' ', total + 7)));
+                if (end > from && end - length < to) {
+                    ns += length;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return ns / 1_000_000;
     }
 
     /** The survivor's milestones, in ms from the kill: the first of each event after it. */

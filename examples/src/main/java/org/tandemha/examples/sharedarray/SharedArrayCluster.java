@@ -341,9 +341,12 @@ public final class SharedArrayCluster implements AutoCloseable {
             from = Files.size(wlog);
         }
         witness = CommandRunner.start(Command.of("ip", "netns", "exec", ns("client"), java, "-Xmx48m", "-XX:+UseSerialGC",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:GuaranteedSafepointInterval=0",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                 "org.tandemha.heartbeat.witness.WitnessMain", "--cluster", prefix, "--key", "hex:" + keyHex,
-                "--bind", WITNESS, "--lease", "300ms").withLogFile(dir.resolve("witness.log")));
+                "--bind", WITNESS, "--lease", "300ms",
+                // as keepalived's vrrp_rt_priority: a busy host still dates the nodes' reports and answers on time
+                "--realtime", "{priority: 10, policy: fifo, lockMemory: true}").withLogFile(dir.resolve("witness.log")));
         boolean open = false;
         for (int i = 0; i < 100 && !open && witness.isAlive(); i++) {
             open = Files.exists(wlog) && Files.readString(wlog).substring((int) Math.min(from, Files.size(wlog)))
@@ -395,6 +398,16 @@ public final class SharedArrayCluster implements AutoCloseable {
         } catch (IOException ignored) {
             // tgtd recreates them
         }
+    }
+
+    /**
+     * The array's threads (tgtd's) at SCHED_FIFO {@code priority}, as a storage array on its own controller is not
+     * slowed down by the load of the hosts that use it; false when chrt failed (or no array runs). Applies to the
+     * tgtd running now (again after {@link #startArray}).
+     */
+    public boolean arrayRealtime(int priority) {
+        return tgtd != null && tgtd.isAlive()
+                && run("chrt", "-a", "-f", "-p", String.valueOf(priority), String.valueOf(tgtd.pid()));
     }
 
     /** Starts tgtd with the target, LUN and backing file (again after {@link #killArray}). */
@@ -544,8 +557,9 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("  - {name: disk, transport: disk, priority: 3, interval: 200ms, misses: 5, options: {device: \"")
                     .append(lunUrl).append("\"}}\n");
         }
-        // the heartbeat threads at SCHED_FIFO 10: a busy node still sends and watches heartbeats on time
-        y.append("realtime: {priority: 10, policy: fifo}\n");
+        // the heartbeat threads at SCHED_FIFO 10: a busy node still sends and watches heartbeats on time; the engine's
+        // thread (and the checks, the deadline watcher) at 5: the safety check, the claim and the address start on time
+        y.append("realtime: {priority: 10, checkPriority: 5, policy: fifo}\n");
         y.append("arbiters:\n");
         if (layout == Layout.LAB_WEB) {
             y.append("  - {type: tiebreaker, params: {address: \"").append(GATEWAY).append("\", timeout: 300ms}}\n");
@@ -886,6 +900,12 @@ public final class SharedArrayCluster implements AutoCloseable {
         String mount = layout.sharedPids() ? "" : "mount -t tmpfs -o mode=1777,size=64m tmpfs " + priv + link + " && ";
         String script = mount + "exec " + java
                 + " -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
+                // no safepoint every second for clean-up only: under load one of them waited up to 40 ms for a starved
+                // normal-priority thread to reach it, and the real-time threads with it (jvm-*.log, "Reaching safepoint")
+                + " -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0"
+                // the JVM's stalls (safepoints: time to reach, time at; GC), stamped with System.nanoTime as the events
+                // are: a late step of a failover is put down to the JVM or to the thread that ran it
+                + " '-Xlog:safepoint=info,gc=info:file=" + dir.resolve("jvm-" + id + "-%p.log") + ":timenanos'"
                 // its listener writes every event to stdout, the node's record: the event logger would repeat them
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.tandemha.events=off"
                 + " -cp \"$CP\" org.tandemha.examples.sharedarray.ArrayNode"

@@ -29,6 +29,15 @@ public record RealtimeSpec(int priority, String policy, boolean lockMemory, bool
         this(priority, policy, lockMemory, required, 0);
     }
 
+    /**
+     * Reads a {@code realtime} section on its own (the witness's, which has the node's keys and wording): the
+     * problems found go to {@code problems}, each naming {@code realtime.<key>} and its fix.
+     */
+    public static RealtimeSpec read(com.fasterxml.jackson.databind.JsonNode section,
+                                    java.util.List<org.tandemha.api.Problem> problems) {
+        return new TimingReader(problems).realtime(section);
+    }
+
     public static RealtimeSpec none() {
         return new RealtimeSpec(0, "rr", false, false, 0);
     }

@@ -36,6 +36,8 @@ public final class RealtimeScheduling {
         int sched_setscheduler(int pid, int policy, int[] param) throws LastErrorException;
 
         int sched_getscheduler(int pid) throws LastErrorException;
+
+        int sched_getparam(int pid, int[] param) throws LastErrorException;
     }
 
     private static final C LIBC;
@@ -129,6 +131,43 @@ public final class RealtimeScheduling {
         } catch (Throwable t) {
             return -1;
         }
+    }
+
+    /** The real-time priority of the calling thread (1 to 99), or 0 under normal scheduling or when unknown. */
+    public static int currentPriority() {
+        try {
+            if (LIBC == null) {
+                return 0;
+            }
+            int[] p = new int[1];
+            LIBC.sched_getparam(LIBC.gettid(), p);
+            return p[0];
+        } catch (Throwable t) {
+            return 0;
+        }
+    }
+
+    /**
+     * Runs {@code work} on the calling thread with the real-time policy and priority {@code of} another thread had
+     * ({@link #currentPolicy()}, {@link #currentPriority()} read there), then back to normal scheduling: work handed
+     * from a real-time thread to a helper thread keeps its priority. Nothing is changed when {@code of} is normal
+     * scheduling, or when the change is not permitted.
+     */
+    public static <T> T runAs(int[] of, java.util.concurrent.Callable<T> work) throws Exception {
+        boolean set = of != null && of[1] > 0 && setCurrentThread("-", "-", of[0], of[1]) == null;
+        try {
+            return work.call();
+        } finally {
+            if (set) {
+                setCurrentThread("-", "-", SCHED_OTHER, 0);
+            }
+        }
+    }
+
+    /** The calling thread's {policy, priority}, for {@link #runAs} on another thread. */
+    public static int[] current() {
+        int policy = currentPolicy();
+        return new int[] {policy, policy > 0 ? currentPriority() : 0};
     }
 
     private static String who() {

@@ -81,7 +81,10 @@ final class ActionExecutor implements Action.Handler {
                 new RealtimeThreads(self, org.tandemha.core.config.RealtimeSpec.none()));
     }
 
-    /** With {@code realtime}: the check threads and the deadline watcher take {@code realtime.checkPriority}. */
+    /**
+     * With {@code realtime}: the action threads, the check threads and the deadline watcher take
+     * {@code realtime.checkPriority}.
+     */
     ActionExecutor(String self, Engine engine, Membership membership, SafetyCheck safety, FencingChain fencing,
                    ScheduledExecutorService loop, Consumer<Input> submit, EventDispatcher events, Duration slack,
                    RealtimeThreads realtime) {
@@ -94,7 +97,8 @@ final class ActionExecutor implements Action.Handler {
         this.submit = submit;
         this.events = events;
         this.slackMs = slack.toMillis();
-        this.workers = Executors.newCachedThreadPool(NodeRuntime.named("tandem-worker-" + self, true));
+        // the actions (a safety check, a claim, a resource's start) too: a failover's steps wait for no busy process
+        this.workers = Executors.newCachedThreadPool(realtime.wrap(NodeRuntime.named("tandem-worker-" + self, true)));
         this.quickCheckers = bounded(QUICK_THREADS, realtime.wrap(NodeRuntime.named("tandem-check-" + self, true)));
         this.deepCheckers = bounded(DEEP_THREADS, realtime.wrap(NodeRuntime.named("tandem-deep-check-" + self, true)));
         this.deadlines = new ScheduledThreadPoolExecutor(1, realtime.wrap(NodeRuntime.named("tandem-deadlines-" + self, true)));

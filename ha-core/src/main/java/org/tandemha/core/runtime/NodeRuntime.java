@@ -77,6 +77,9 @@ public final class NodeRuntime implements ClusterNode, EngineView {
         this.engine = new Engine(spec, self, !fencing.isEmpty(), clock::wallTime);
         this.loop = Executors.newSingleThreadScheduledExecutor(named("tandem-engine-" + self, false));
         this.realtime = new RealtimeThreads(self, spec.realtime());
+        if (realtime.enabled()) {
+            safety.realtime(realtime);
+        }
         this.events = new EventDispatcher(self, initialListeners);
         Consumer<Input> submit = this::submit; // the step loop is built after the executor it runs actions with
         this.actions = new ActionExecutor(self, engine, membership, safety, fencing, loop, submit, events,

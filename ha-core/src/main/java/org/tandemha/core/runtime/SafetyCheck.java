@@ -44,17 +44,31 @@ final class SafetyCheck {
     private static final long ANSWER_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Asks the arbiters; its threads exist only while a safety check runs (and 5 s after). */
     private final ExecutorService askers;
+    private volatile RealtimeThreads realtime;
 
     SafetyCheck(List<Arbiter> arbiters, boolean twoNodeWithoutArbiter) {
         this.arbiters = List.copyOf(arbiters);
         this.twoNodeWithoutArbiter = twoNodeWithoutArbiter;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 64, 5, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "tandem-arbiter"); // at most 64: arbiters keep to their timeouts
+                    RealtimeThreads rt = realtime;
+                    Runnable run = rt == null ? r : () -> {
+                        rt.applyToCurrentThread();
+                        r.run();
+                    };
+                    Thread t = new Thread(run, "tandem-arbiter"); // at most 64: arbiters keep to their timeouts
                     t.setDaemon(true);
                     return t;
                 });
         this.askers = pool;
+    }
+
+    /**
+     * {@code realtime.checkPriority} for the threads that ask the arbiters (set before {@link #start()}): a witness
+     * asked again every few ms, or a SCSI preempt, is not held up by a busy machine.
+     */
+    void realtime(RealtimeThreads rt) {
+        this.realtime = rt;
     }
 
     void start() {

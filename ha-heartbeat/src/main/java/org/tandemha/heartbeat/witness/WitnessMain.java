@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.tandemha.api.Durations;
+import org.tandemha.api.Problem;
+import org.tandemha.core.config.RealtimeSpec;
 
 /**
  * Runs a {@link WitnessServer} from a small YAML or JSON file or from arguments:
@@ -37,6 +39,9 @@ import org.tandemha.api.Durations;
  * lease: 300ms                             # optional: a node silent this long counts as dead (its own longer lease wins;
  *                                          #   a node's lease is its heartbeat timeout by default)
  * stateFile: /var/lib/tandem/witness.state # optional: grants survive a restart (recommended)
+ * realtime: {priority: 10, policy: fifo, lockMemory: true}  # optional: the answering thread at a real-time priority
+ *                                          #   and the process locked in memory (the keys and messages of a node's
+ *                                          #   realtime section; needs root or CAP_SYS_NICE / CAP_IPC_LOCK)
  * }</pre>
  *
  * Exit codes: 0 after SIGTERM, 2 for a bad configuration (every problem printed, each with its fix), 1 if the
@@ -44,19 +49,19 @@ import org.tandemha.api.Durations;
  * that holds a pipe to it).
  */
 public final class WitnessMain {
-    private static final Set<String> KEYS = Set.of("cluster", "key", "keyFile", "bind", "lease", "stateFile");
+    private static final Set<String> KEYS = Set.of("cluster", "key", "keyFile", "bind", "lease", "stateFile", "realtime");
 
     private WitnessMain() {
     }
 
     /** The settings of one witness, or the problems found. */
     record Settings(String cluster, byte[] key, InetSocketAddress bind, Duration lease, Path stateFile,
-                    boolean watchStdin) {
+                    boolean watchStdin, RealtimeSpec realtime) {
     }
 
     public static void main(String[] args) throws Exception {
         if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
-            System.out.println("usage: WitnessMain --config witness.yaml\n       WitnessMain --cluster NAME (--key hex:...|base64:... | --key-file FILE) --bind HOST:PORT [--lease 3s] [--state-file FILE] [--watch-stdin]\nThe witness: a third party that grants a takeover to at most one node per generation (arbiter type 'witness').\n  --config FILE       a YAML or JSON file with cluster, key or keyFile, bind, lease, stateFile\n  --cluster NAME      the cluster's name, as in the nodes' configuration\n  --key, --key-file   the cluster's key (hex:... or base64:..., at least 16 bytes), or a file holding it\n  --bind HOST:PORT    where to listen (UDP), on a network both nodes reach\n  --lease DURATION    how long a node's report holds (default 3s; a node's own longer lease wins)\n  --state-file FILE   keeps grants across restarts (recommended)\n  --watch-stdin       exit when standard input closes (for a parent process)\nExit: 0 stopped, 1 cannot start (address in use...), 2 bad arguments.");
+            System.out.println("usage: WitnessMain --config witness.yaml\n       WitnessMain --cluster NAME (--key hex:...|base64:... | --key-file FILE) --bind HOST:PORT [--lease 3s] [--state-file FILE] [--realtime '{priority: 10, lockMemory: true}'] [--watch-stdin]\nThe witness: a third party that grants a takeover to at most one node per generation (arbiter type 'witness').\n  --config FILE       a YAML or JSON file with cluster, key or keyFile, bind, lease, stateFile\n  --cluster NAME      the cluster's name, as in the nodes' configuration\n  --key, --key-file   the cluster's key (hex:... or base64:..., at least 16 bytes), or a file holding it\n  --bind HOST:PORT    where to listen (UDP), on a network both nodes reach\n  --lease DURATION    how long a node's report holds (default 3s; a node's own longer lease wins)\n  --state-file FILE   keeps grants across restarts (recommended)\n  --realtime MAP      real-time priority for the answering thread and memory locking, the keys of a node's realtime section: priority (1-99), policy (rr|fifo), lockMemory, required\n  --watch-stdin       exit when standard input closes (for a parent process)\nExit: 0 stopped, 1 cannot start (address in use...), 2 bad arguments.");
             return;                                             // --help: usage, exit 0
         }
         PrintStream out = System.out;
@@ -67,13 +72,17 @@ public final class WitnessMain {
             problems.forEach(p -> System.err.println("  " + p));
             System.err.println("usage: WitnessMain --config witness.yaml");
             System.err.println("       WitnessMain --cluster NAME (--key hex:...|base64:... | --key-file FILE) --bind HOST:PORT"
-                    + " [--lease 300ms] [--state-file FILE] [--watch-stdin]");
+                    + " [--lease 300ms] [--state-file FILE] [--realtime '{priority: 10, lockMemory: true}'] [--watch-stdin]");
             System.exit(2);
             return;
         }
-        WitnessServer w = new WitnessServer(s.cluster(), s.key(), s.bind(), s.lease(), s.stateFile());
+        WitnessServer w = new WitnessServer(s.cluster(), s.key(), s.bind(), s.lease(), s.stateFile()).realtime(s.realtime());
         try {
             w.start();
+        } catch (IllegalStateException e) {
+            System.err.println("witness: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
         } catch (IOException e) {
             System.err.println("witness: cannot start on " + s.bind() + ": " + e.getMessage()
                     + " (use an address of this host and a free port)");
@@ -86,7 +95,8 @@ public final class WitnessMain {
             done.countDown();
         }, "tandem-witness-stop"));
         out.println("witness for cluster " + s.cluster() + " listening on " + w.address().getAddress().getHostAddress()
-                + ":" + w.address().getPort() + " pid " + ProcessHandle.current().pid());
+                + ":" + w.address().getPort() + " pid " + ProcessHandle.current().pid()
+                + (w.realtimeApplied().isEmpty() ? "" : " (" + String.join(", ", w.realtimeApplied()) + ")"));
         out.flush();
         if (s.watchStdin()) {
             Thread t = new Thread(() -> {
@@ -127,16 +137,26 @@ public final class WitnessMain {
                 case "--bind" -> "bind";
                 case "--lease" -> "lease";
                 case "--state-file" -> "stateFile";
+                case "--realtime" -> "realtime";
                 default -> null;
             };
             if (name == null) {
                 problems.add("unknown option '" + a + "' (options: --config, --cluster, --key, --key-file, --bind,"
-                        + " --lease, --state-file, --watch-stdin)");
+                        + " --lease, --state-file, --realtime, --watch-stdin)");
             } else {
                 opts.put(name, args[++i]);
             }
         }
         Path base = null;
+        JsonNode realtime = null;
+        if (opts.containsKey("realtime")) {
+            try {
+                realtime = new YAMLMapper().readTree(opts.remove("realtime"));
+            } catch (IOException e) {
+                problems.add("--realtime: not a map like '{priority: 10, policy: fifo, lockMemory: true}' ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+        }
         if (opts.containsKey("config")) {
             Path file = Path.of(opts.remove("config"));
             base = file.toAbsolutePath().getParent();
@@ -147,7 +167,11 @@ public final class WitnessMain {
                 } else {
                     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                         Map.Entry<String, JsonNode> e = it.next();
-                        if (!KEYS.contains(e.getKey())) {
+                        if (e.getKey().equals("realtime")) {
+                            if (realtime == null) {
+                                realtime = e.getValue(); // --realtime on the command line wins
+                            }
+                        } else if (!KEYS.contains(e.getKey())) {
                             problems.add(file + ": unknown field '" + e.getKey() + "' (fix: remove it, or use one of "
                                     + String.join(", ", KEYS.stream().sorted().toList()) + ")");
                         } else if (!e.getValue().isValueNode()) {
@@ -209,7 +233,17 @@ public final class WitnessMain {
             }
         }
         Path state = opts.containsKey("stateFile") ? resolve(base, opts.get("stateFile")) : null;
-        return problems.isEmpty() ? new Settings(cluster, key, bind, lease, state, watch) : null;
+        RealtimeSpec rt = RealtimeSpec.none();
+        if (realtime != null) {
+            List<Problem> found = new ArrayList<>();
+            rt = RealtimeSpec.read(realtime, found);
+            found.forEach(p -> problems.add(p.toString()));
+            if (rt.checkPriority() > 0) {
+                problems.add("realtime.checkPriority: the witness runs no checks, so it would not apply (fix: remove"
+                        + " checkPriority; priority is for the thread that answers the nodes)");
+            }
+        }
+        return problems.isEmpty() ? new Settings(cluster, key, bind, lease, state, watch, rt) : null;
     }
 
     private static Path resolve(Path base, String p) {

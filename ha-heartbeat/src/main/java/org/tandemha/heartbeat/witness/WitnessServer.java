@@ -11,13 +11,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandemha.api.Verdict;
+import org.tandemha.core.config.RealtimeSpec;
+import org.tandemha.core.exec.RealtimeScheduling;
 import org.tandemha.heartbeat.SealedExchange;
 
 /**
@@ -60,6 +68,8 @@ public final class WitnessServer implements AutoCloseable {
     private final Path stateFile;
     private WitnessState state;
     private SealedExchange.Responder responder;
+    private RealtimeSpec realtime = RealtimeSpec.none();
+    private final List<String> realtimeApplied = new ArrayList<>();
 
     /**
      * @param cluster   the cluster's name
@@ -85,13 +95,44 @@ public final class WitnessServer implements AutoCloseable {
     }
 
     /**
+     * Real-time settings for the witness (call before {@link #start()}), the keys of a node's {@code realtime}
+     * section: {@code priority} and {@code policy} for the thread that answers the nodes (so that a busy host still
+     * dates their reports and answers their questions on time), {@code lockMemory} for the process, {@code required}
+     * to refuse to start without them. {@code checkPriority} has no thread to apply to here.
+     */
+    public synchronized WitnessServer realtime(RealtimeSpec rt) {
+        this.realtime = Objects.requireNonNull(rt, "rt");
+        return this;
+    }
+
+    /** What the real-time settings did, for the start line: "SCHED_FIFO 10", "memory locked" (empty: nothing asked or applied). */
+    public synchronized List<String> realtimeApplied() {
+        return List.copyOf(realtimeApplied);
+    }
+
+    /**
      * Loads the state file (if any), binds the address and starts answering.
      *
      * @throws IOException if the address cannot be bound or the state file cannot be read
+     * @throws IllegalStateException if {@code realtime.required} is set and a real-time setting is not permitted
+     *                               (the message names it and the fix)
      */
     public synchronized WitnessServer start() throws IOException {
         if (responder != null) {
             return this;
+        }
+        List<String> failed = new ArrayList<>();
+        String who = "witness for cluster " + cluster;
+        if (realtime.lockMemory()) {
+            String why = RealtimeScheduling.lockMemory("witness", "realtime.lockMemory");
+            if (why == null) {
+                realtimeApplied.add("memory locked");
+            } else {
+                failed.add(reword(why, who));
+            }
+        }
+        if (!failed.isEmpty() && realtime.required()) {
+            throw new IllegalStateException(String.join("; ", failed) + " (realtime.required: true)");
         }
         long seen = 0;
         NavigableMap<Long, String> grants = new TreeMap<>();
@@ -120,7 +161,37 @@ public final class WitnessServer implements AutoCloseable {
         DatagramSocket socket = new DatagramSocket(bind);
         SealedExchange exchange = new SealedExchange(cluster, key, ID);
         state = s;
-        responder = exchange.responder(socket, "tandem-witness", true, this::handle).start();
+        CompletableFuture<String> rtDone = new CompletableFuture<>();
+        int policy = RealtimeScheduling.policy(realtime.policy());
+        int priority = realtime.priority();
+        SealedExchange.Responder r = exchange.responder(socket, "tandem-witness", true, this::handle);
+        if (priority > 0) {
+            r.onThreadStart(() -> rtDone.complete(RealtimeScheduling.setCurrentThread("witness", "realtime.priority",
+                    policy, priority)));
+        } else {
+            rtDone.complete(null);
+        }
+        r.start();
+        String why;
+        try {
+            why = rtDone.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            why = "realtime.priority: interrupted while the answering thread set its priority";
+        } catch (ExecutionException | TimeoutException e) {
+            why = "realtime.priority: the answering thread did not start within 5 s (" + e + ")";
+        }
+        if (why != null) {
+            failed.add(reword(why, who));
+        } else if (priority > 0) {
+            realtimeApplied.add(0, RealtimeScheduling.policyName(policy) + " " + priority);
+        }
+        if (!failed.isEmpty() && realtime.required()) {
+            r.close();
+            throw new IllegalStateException(String.join("; ", failed) + " (realtime.required: true)");
+        }
+        failed.forEach(f -> LOG.error("{}; running without it", f));
+        responder = r;
         LOG.info("witness for cluster {} listening on {}:{} (lease {} ms{})", cluster, address().getAddress().getHostAddress(),
                 address().getPort(), lease.toMillis(),
                 stateFile == null ? ", grants in memory only" : ", grants saved in " + stateFile);
@@ -142,7 +213,10 @@ public final class WitnessServer implements AutoCloseable {
         synchronized (this) {
             switch (m.op()) {
                 case REPORT -> {
-                    WitnessState.Reported r = state.report(m.sender(), m.incarnation(), m.value(), nodeLease, now);
+                    // dated when the answering thread had it from the socket, not after the checks and a wait for
+                    // this lock: the node was alive then, and its lease runs from there
+                    long heard = m.received() > 0 && m.received() <= now ? m.received() : now;
+                    WitnessState.Reported r = state.report(m.sender(), m.incarnation(), m.value(), nodeLease, heard);
                     if (r.notice() == null) {
                         return new SealedExchange.Reply(r.seen(), new byte[0]);
                     }
@@ -170,6 +244,12 @@ public final class WitnessServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** RealtimeScheduling's sentence ("node witness: realtime.x: ...") for this witness. */
+    private static String reword(String why, String who) {
+        return why.startsWith("node witness: ") ? who + ": " + why.substring("node witness: ".length())
+                : who + ": " + why;
     }
 
     /** The wire code of an answer (fixed, independent of the enum's order). */

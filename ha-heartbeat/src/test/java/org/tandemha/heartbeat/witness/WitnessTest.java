@@ -298,6 +298,52 @@ class WitnessTest {
     }
 
     @Test
+    void witnessMainReadsTheRealtimeSectionWithTheNodesKeysAndWording() throws Exception {
+        Path file = dir.resolve("witness-rt.yaml");
+        String base = "cluster: demo\nkey: \"hex:00112233445566778899aabbccddeeff\"\nbind: \"127.0.0.1:0\"\n";
+        Files.writeString(file, base + "realtime: {priority: 10, policy: fifo, lockMemory: true}\n");
+        List<String> problems = new ArrayList<>();
+        WitnessMain.Settings s = WitnessMain.parse(new String[] {"--config", file.toString()}, problems);
+        assertThat(problems).isEmpty();
+        assertThat(s.realtime()).isEqualTo(new org.tandemha.core.config.RealtimeSpec(10, "fifo", true, false, 0));
+        Files.writeString(file, base + "realtime: {priority: 150, policy: deadline, checkPriority: 5, colour: red}\n");
+        assertThat(WitnessMain.parse(new String[] {"--config", file.toString()}, problems)).isNull();
+        assertThat(String.join("\n", problems))
+                .contains("realtime.priority: priority '150' is not a real-time priority")
+                .contains("realtime.policy: unknown scheduling policy")
+                .contains("realtime.checkPriority: the witness runs no checks")
+                .contains("colour");
+        problems.clear();
+        s = WitnessMain.parse(new String[] {"--cluster", "demo", "--key", "hex:00112233445566778899aabbccddeeff", "--bind",
+                "127.0.0.1:0", "--realtime", "{priority: 7, required: true}"}, problems);
+        assertThat(problems).isEmpty();
+        assertThat(s.realtime().priority()).isEqualTo(7);
+        assertThat(s.realtime().policy()).isEqualTo("rr");
+        assertThat(s.realtime().required()).isTrue();
+        assertThat(WitnessMain.parse(new String[] {"--cluster", "demo", "--key", "hex:00112233445566778899aabbccddeeff",
+                "--bind", "127.0.0.1:0", "--realtime", "{priority: 7"}, problems)).isNull();
+        assertThat(problems).singleElement().asString().startsWith("--realtime: not a map");
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void theWitnessAnswersFromARealtimeThreadOrSaysWhyNot() throws Exception {
+        WitnessServer w = new WitnessServer("test", KEY, new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(1), null)
+                .realtime(new org.tandemha.core.config.RealtimeSpec(3, "rr", false, true, 0));
+        try {
+            w.start();
+            // permitted (root, CAP_SYS_NICE or RLIMIT_RTPRIO): the answering thread runs SCHED_RR 3
+            assertThat(w.realtimeApplied()).containsExactly("SCHED_RR 3");
+        } catch (IllegalStateException e) {
+            // not permitted, and required: no start, and the sentence names the witness, the setting and the fix
+            assertThat(e.getMessage()).startsWith("witness for cluster test: realtime.priority: SCHED_RR 3")
+                    .contains("not permitted").contains("RLIMIT_RTPRIO").contains("realtime.required: true");
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
     void aCorruptStateFileIsRefusedWithTheFix() throws Exception {
         Path state = dir.resolve("bad.state");
         Files.writeString(state, "seen 3\ngrant x node1\n");

@@ -15,7 +15,8 @@ import org.tandemha.api.Verdict;
  * <p>A question from node A about its silent peer B, with A's generation g:
  * <ol>
  *   <li>if a takeover was granted for generation g or higher to another node that is still alive (heard within its
- *       lease): {@code WE_LOST} (A is the one cut off, or too late);</li>
+ *       lease): {@code WE_LOST} (A is the one cut off, or too late), unless that takeover was from an earlier
+ *       incarnation of A (A restarted since: it runs nothing from then);</li>
  *   <li>if B was heard within its lease: {@code PEER_ALIVE};</li>
  *   <li>if the witness started less than a lease ago and has not heard B since: {@code UNKNOWN} (B may be alive
  *       and not yet have reported to a restarted witness);</li>
@@ -63,6 +64,14 @@ final class WitnessState {
     private final NavigableMap<Long, String> grants = new TreeMap<>();
     /** node -> the notice for the incarnation it had when the takeover from it was granted. */
     private final Map<String, Notice> notices = new HashMap<>();
+    /**
+     * generation -> the node and incarnation the takeover of that grant was from (when known; in memory only, a
+     * restarted witness falls back to the plain rule 1).
+     */
+    private final Map<Long, TakenFrom> takenFrom = new HashMap<>();
+
+    private record TakenFrom(String node, long incarnation) {
+    }
     private long seen;
 
     private static final class Heard {
@@ -95,6 +104,19 @@ final class WitnessState {
     }
 
     /** This incarnation of {@code node} reports that it is alive at {@code generation}. */
+    /**
+     * Whether the grant for {@code generation} was a takeover from an earlier incarnation of {@code node}, which has
+     * restarted since (it reports a new one): that grant was the answer to the old incarnation, which runs nothing
+     * now, so it does not make the new one "the one cut off". Without this, a node restarted after losing a takeover
+     * and asking about the very node that won it (dead moments ago, still inside its lease) was told it lost, and
+     * stood down for a retry before it could take over (a 776 ms failover in the keepalived lab).
+     */
+    private boolean restartedSince(String node, long generation) {
+        TakenFrom t = takenFrom.get(generation);
+        Heard me = heard.get(node);
+        return t != null && t.node().equals(node) && me != null && me.incarnation != t.incarnation();
+    }
+
     Reported report(String node, long incarnation, long generation, long leaseNanos, long now) {
         Heard h = heard.get(node);
         if (h == null) {
@@ -124,7 +146,7 @@ final class WitnessState {
         seen = Math.max(seen, generation);
         long lease = Math.max(minLeaseNanos, leaseNanos);
         for (Map.Entry<Long, String> g : grants.tailMap(generation, true).descendingMap().entrySet()) {
-            if (g.getValue().equals(node)) {
+            if (g.getValue().equals(node) || restartedSince(node, g.getKey())) {
                 continue;
             }
             Heard h = heard.get(g.getValue());
@@ -171,8 +193,10 @@ final class WitnessState {
             }
             grants.clear();
             grants.putAll(next);
+            takenFrom.keySet().retainAll(grants.keySet());
             seen = nextSeen;
             if (h != null) {
+                takenFrom.put(grant, new TakenFrom(peer, h.incarnation));
                 notices.put(peer, new Notice(h.incarnation, grant, "the witness granted the takeover to " + node
                         + " for generation " + grant + " after " + peer + " had not reported for " + ago(now - h.at)
                         + " (paused, or cut off from the witness and from " + node + ")"));

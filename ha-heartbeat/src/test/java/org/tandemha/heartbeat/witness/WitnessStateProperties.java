@@ -136,6 +136,31 @@ class WitnessStateProperties {
     }
 
     @Test
+    void aNodeRestartedSinceItLostATakeoverIsNotToldItLostWhenItAsksAboutTheWinner() {
+        WitnessState w = new WitnessState(0, LEASE, 0, Map.of(), (s, g) -> null);
+        long t = 5 * LEASE;
+        w.report("node1", 1, 3, 0, t);
+        w.report("node2", 1, 3, 0, t);
+        t += 2 * LEASE;
+        w.report("node1", 1, 3, 0, t);
+        assertThat(w.ask("node1", "node2", 3, 0, t).answer()).as("node2 silent: node1 takes over").isEqualTo(Verdict.Answer.PEER_DEAD);
+        // the same incarnation of node2 back: it lost
+        assertThat(w.ask("node2", "node1", 3, 0, t).answer()).isEqualTo(Verdict.Answer.WE_LOST);
+        // node2 restarted (incarnation 2) and asks about node1, which reported a moment ago (dead now, inside its
+        // lease): node1 is alive as far as the witness knows; node2 runs nothing from before, it did not "lose"
+        t += LEASE / 10;
+        w.report("node2", 2, 3, 0, t);
+        WitnessState.Answer a = w.ask("node2", "node1", 3, 0, t);
+        assertThat(a.answer()).as(a.reason()).isEqualTo(Verdict.Answer.PEER_ALIVE);
+        // once node1's lease has run out the takeover is granted to node2, above node1's grant
+        t += 2 * LEASE;
+        w.report("node2", 2, 3, 0, t);
+        WitnessState.Answer b = w.ask("node2", "node1", 3, 0, t);
+        assertThat(b.answer()).as(b.reason()).isEqualTo(Verdict.Answer.PEER_DEAD);
+        assertThat(b.generation()).isGreaterThan(3);
+    }
+
+    @Test
     void aGrantThatCannotBeSavedIsNotGiven() {
         WitnessState w = new WitnessState(0, LEASE, 0, Map.of(), (s, g) -> "disk full");
         WitnessState.Answer a = w.ask("node1", "node2", 2, 0, 5 * LEASE);

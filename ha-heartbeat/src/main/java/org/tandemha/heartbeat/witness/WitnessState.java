@@ -15,11 +15,12 @@ import org.tandemha.api.Verdict;
  * <p>A question from node A about its silent peer B, with A's generation g:
  * <ol>
  *   <li>if a takeover was granted for generation g or higher to another node that is still alive (heard within its
- *       lease): {@code WE_LOST} (A is the one cut off, or too late), unless that takeover was from a third node (with
- *       three nodes or more, the two survivors of a dead one both ask about it: the first one's grant does not mean
- *       that the second lost; which of them runs the group is the claim protocol's decision) or from an earlier
- *       incarnation of A (A restarted since: it runs nothing, and the grantee may well be alive). After a restart of
- *       the witness, whom an earlier grant was from is not known: it counts;</li>
+ *       lease): {@code WE_LOST} (A is the one cut off, or too late), unless that takeover was not from A to the peer B
+ *       it asks about. With three nodes or more, the two survivors of a dead node both ask about
+ *       it: the first one's grant does not mean that the second lost (which of them runs the group is the claim
+ *       protocol's decision); a node taken over from once by C (it was told so, and stood down) that asks about
+ *       another peer B has not lost to B. (With two nodes the peer asked about is always the
+ *       grantee.) After a restart of the witness, whom an earlier grant was from is not known: it counts;</li>
  *   <li>if B was heard within its lease: {@code PEER_ALIVE};</li>
  *   <li>if the witness started less than a lease ago and has not heard B since: {@code UNKNOWN} (B may be alive
  *       and not yet have reported to a restarted witness);</li>
@@ -67,11 +68,8 @@ final class WitnessState {
     private final NavigableMap<Long, String> grants = new TreeMap<>();
     /** node -> the notice for the incarnation it had when the takeover from it was granted. */
     private final Map<String, Notice> notices = new HashMap<>();
-    /** generation -> the node (and its incarnation, -1 if unknown) the takeover granted then was from (this run's grants). */
-    private final Map<Long, From> grantedFrom = new HashMap<>();
-
-    private record From(String node, long incarnation) {
-    }
+    /** generation -> the node the takeover granted at that generation was from (this run's grants only). */
+    private final Map<Long, String> grantedFrom = new HashMap<>();
     private long seen;
 
     private static final class Heard {
@@ -136,11 +134,9 @@ final class WitnessState {
             if (g.getValue().equals(node)) {
                 continue;
             }
-            From from = grantedFrom.get(g.getKey());
-            Heard asker = heard.get(node);
-            if (from != null && (!from.node().equals(node)
-                    || from.incarnation() >= 0 && asker != null && asker.incarnation != from.incarnation())) {
-                continue; // a takeover from a third node, or from an earlier incarnation of the asker: not about it now
+            String from = grantedFrom.get(g.getKey());
+            if (from != null && (!from.equals(node) || !g.getValue().equals(peer))) {
+                continue; // not a takeover from the asker by the peer it asks about: not its loss
             }
             Heard h = heard.get(g.getValue());
             if (h != null && now - h.at <= h.lease) {
@@ -186,7 +182,7 @@ final class WitnessState {
             }
             grants.clear();
             grants.putAll(next);
-            grantedFrom.put(grant, new From(peer, h == null ? -1 : h.incarnation));
+            grantedFrom.put(grant, peer);
             grantedFrom.keySet().retainAll(grants.keySet());
             seen = nextSeen;
             if (h != null) {

@@ -38,7 +38,7 @@ class WitnessThreeNodesTest {
     }
 
     @Test
-    void aRestartedNodeIsNotToldItLostByTheGrantFromItsEarlierIncarnation() {
+    void aNodeTakenOverFromBeforeIsNotToldItLostWhenAnotherPeerDies() {
         WitnessState w = new WitnessState(0, LEASE, 0, Map.of(), (s, g) -> null);
         long now = 5 * LEASE;
         for (String n : new String[] {"node1", "node2", "node3"}) {
@@ -48,13 +48,33 @@ class WitnessThreeNodesTest {
         w.report("node2", 1, 1, 0, now);
         w.report("node3", 1, 1, 0, now);
         long g = w.ask("node2", "node1", 1, 0, now).generation(); // node2 takes over from node1
-        w.report("node1", 2, g, 0, now); // node1 restarted (incarnation 2): it runs nothing
+        w.report("node1", 2, g, 0, now); // node1 restarted (incarnation 2): it runs nothing, node2 holds the group
         w.report("node2", 1, g, 0, now);
         now += 2 * LEASE; // node3, the next primary, dies; node1 and node2 both ask about it
         w.report("node1", 2, g, 0, now);
         w.report("node2", 1, g, 0, now);
         assertThat(w.ask("node2", "node3", g, 0, now).answer()).isEqualTo(Verdict.Answer.PEER_DEAD);
         WitnessState.Answer a = w.ask("node1", "node3", g, 0, now);
+        assertThat(a.answer()).as(a.reason()).isEqualTo(Verdict.Answer.PEER_DEAD);
+    }
+
+    @Test
+    void aNodeTakenOverFromOnceByAnotherStillTakesOverFromADeadThird() {
+        WitnessState w = new WitnessState(0, LEASE, 0, Map.of(), (s, g) -> null);
+        long now = 5 * LEASE;
+        for (String n : new String[] {"node1", "node2", "node3"}) {
+            w.report(n, 1, 1, 0, now);
+        }
+        now += 2 * LEASE; // node2 slow at its start: node3 is granted the takeover from it
+        w.report("node1", 1, 1, 0, now);
+        w.report("node3", 1, 1, 0, now);
+        long g = w.ask("node3", "node2", 1, 0, now).generation();
+        assertThat(w.report("node2", 1, g, 0, now).notice()).as("node2 is told, and stands down").isNotNull();
+        assertThat(w.ask("node2", "node3", g, 0, now).answer()).as("node2 lost to node3").isEqualTo(Verdict.Answer.WE_LOST);
+        now += 2 * LEASE; // later node1, the primary, dies
+        w.report("node2", 1, g, 0, now);
+        w.report("node3", 1, g, 0, now);
+        WitnessState.Answer a = w.ask("node2", "node1", g, 0, now);
         assertThat(a.answer()).as(a.reason()).isEqualTo(Verdict.Answer.PEER_DEAD);
     }
 

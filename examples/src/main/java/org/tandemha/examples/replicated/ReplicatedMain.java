@@ -634,7 +634,8 @@ public final class ReplicatedMain {
         /**
          * The primary and its standby lost together, then both machines back at once (the stale one started first):
          * kill -9 of the standby's machine, one second of writes the primary acknowledges alone (async), kill -9 of the
-         * primary's machine, then both nodes started together. Each stopped copy publishes its position at its
+         * primary's machine, then both nodes started together (the primary is node2 then, after a switchover if need be:
+         * the priority order alone would pick node1, the stale copy). Each stopped copy publishes its position at its
          * clean-up stop (read from its data directory): the old primary's copy, the most advanced, must be promoted
          * without an operator, the old standby must rejoin as its standby, never be promoted; 0 acknowledged writes
          * lost, never two primaries.
@@ -643,6 +644,17 @@ public final class ReplicatedMain {
             String p = primary();
             if (p == null) {
                 return new Run("lost-together-both", false, 0, 0, -1, -1, false, false, "no primary before the fault");
+            }
+            if (p.equals("node1")) {
+                // the most advanced copy must be the one the priority order would not pick: node2 the primary first
+                String r = c.node(p).command("switchover db node2", Duration.ofSeconds(90));
+                boolean moved = r.startsWith("accepted") && awaitRole("node2", "primary", Duration.ofSeconds(30))
+                        && awaitRole("node1", "standby streaming", REJOIN_BOUND);
+                c.say("switchover db node2 first (node2 must be the most advanced, after node1 in the priority order): " + r);
+                if (!moved) {
+                    return new Run("lost-together-both", false, 0, 0, -1, -1, false, false, "the switchover to node2 failed: " + r);
+                }
+                p = "node2";
             }
             String s = other(p);
             startWrites();

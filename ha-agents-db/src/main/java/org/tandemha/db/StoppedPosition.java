@@ -101,19 +101,24 @@ final class StoppedPosition {
         long from = redo;
         long readTli = tli;
         String fork = "";
-        if (newest > tli) {
-            long sw = switchpoint(wal.resolve(String.format("%08X.history", newest)));
-            if (sw >= 0) {
-                readTli = newest;
-                from = sw;
-                fork = ", timeline " + newest + " forked at " + format(sw);
+        long segSize = parseLong(control.get("Bytes per WAL segment"));
+        segSize = segSize > 0 ? segSize : 16L * 1024 * 1024;
+        long newestTli = Math.max(newest, tli);
+        if (newestTli > tli || !Files.exists(wal.resolve(segmentName(tli, redo, segSize)))) {
+            // the newest timeline forked after the checkpoint, or the checkpoint's segment is named after the parent
+            // timeline (pg_waldump reads one timeline's files): read the newest from where it forked
+            long sw = switchpoint(wal.resolve(String.format("%08X.history", newestTli)));
+            if (sw >= 0 && (newestTli > tli || sw > redo)) {
+                readTli = newestTli;
+                from = Math.max(sw, newestTli > tli ? 0 : redo);
+                fork = ", timeline " + newestTli + " forked at " + format(sw);
             }
         }
         Duration left = Duration.ofNanos(Math.max(100_000_000L, end - System.nanoTime()));
         Execution dump = CommandRunner.run(Command.of(bin.resolve("pg_waldump").toString(), "--quiet", "-p", wal.toString(),
                 "-t", Long.toString(readTli), "-s", format(from)).withUser(runAs).withDirectory(Path.of("/"))
                 .withEnvironment(Map.of("LC_ALL", "C")), left);
-        long walEnd = endOfWal(String.join("\n", dump.tail()), from);
+        long walEnd = endOfWal(String.join("\n", dump.tail()), from, segSize);
         if (walEnd < 0) {
             return new Found(floor, false, "stopped; the WAL could not be read to its end (" + dump.describe()
                     + "): the last checkpoint's location " + floor + " (a lower bound), from pg_controldata");
@@ -183,13 +188,22 @@ final class StoppedPosition {
 
     /**
      * The end of the valid WAL from {@code pg_waldump --quiet}'s error ({@code error in WAL record at A: invalid record
-     * length at B: ...}): the highest location it names, not below {@code from}; -1 when it names none.
+     * length at B: ...}): the highest location it names; when it stopped because the next segment file is missing
+     * ({@code could not find file "<segment>"}: the WAL ended at a segment's end, after a switch record), that
+     * segment's start (at most one partial record too far); not below {@code from}; -1 when it names neither.
      */
-    static long endOfWal(String stderr, long from) {
+    static long endOfWal(String stderr, long from, long segSize) {
         long best = -1;
         for (String line : stderr.split("\n")) {
             if (!line.contains("pg_waldump")) {
                 continue;
+            }
+            Matcher f = MISSING.matcher(line);
+            if (f.find()) {
+                String seg = f.group(1);
+                best = Math.max(best, Long.parseLong(seg.substring(8, 16), 16) * (1L << 32)
+                        + Long.parseLong(seg.substring(16), 16) * segSize);
+                line = line.replace(seg, "");
             }
             Matcher m = LSN.matcher(line);
             while (m.find()) {
@@ -197,6 +211,15 @@ final class StoppedPosition {
             }
         }
         return best < 0 ? -1 : Math.max(best, from);
+    }
+
+    private static final Pattern MISSING = Pattern.compile("could not find file \"(?:.*/)?([0-9A-F]{24})\"");
+
+    /** The name of the WAL segment file holding {@code lsn} on timeline {@code tli}. */
+    static String segmentName(long tli, long lsn, long segSize) {
+        long perLog = (1L << 32) / segSize;
+        long segno = Long.divideUnsigned(lsn, segSize);
+        return String.format("%08X%08X%08X", tli, segno / perLog, segno % perLog);
     }
 
     /** {@code X/Y} to bytes; -1 when it is not a location. */

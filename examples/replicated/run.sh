@@ -5,7 +5,7 @@
 # address all the time and records every commit PostgreSQL acknowledged. Needs root (namespaces, PostgreSQL run as
 # the postgres user).
 #
-#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|dr|all] [--runs N] [--bench]
+#   examples/replicated/run.sh [--scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|lost-together-both|dr|quorum|all] [--runs N] [--bench]
 #
 #   kill         kill -9 of the primary's machine (its Tandem JVM and its PostgreSQL): the standby is promoted (the
 #                PROMOTED event says the data at risk), the address follows; the old primary's machine comes back
@@ -18,6 +18,10 @@
 #                is promoted; back on the network the old primary rejoins as a standby
 #   lost-together  (REPLICATED_MODE=async) the standby's machine killed, then the primary's: the old standby back
 #                alone is not promoted (maxLagOnFailover: its lag is unknown); clear on the old primary brings it back
+#   lost-together-both  (REPLICATED_MODE=async) the standby's machine killed, then the primary's; both started
+#                together: the most advanced copy (second in the priority order) is promoted without an operator
+#   quorum       three nodes in quorum mode (quorumCommit 1 of 2 standbys), in a cluster of its own: kill -9 of the
+#                primary; the most advanced standby is promoted, 0 acknowledged writes lost
 #   dr           the DR promotion, in a cluster of its own with a DR site (node3, 203.0.113.0/24, its own address
 #                203.0.113.10): both primary-site machines killed; node3 waits for the operator; promote-dr shows the
 #                data at risk, then --confirm --fence-primary-site promotes node3; the writes lost must be within the

@@ -544,14 +544,36 @@ final class ReplicatedPostgresql implements PromotableResource, Checker {
             return ActionResult.failed(Severity.HARD, what + ": stopped, but standby.signal cannot be written (" + e
                     + "): the copy could start again as a primary; fix the data directory");
         }
-        return ActionResult.done("demoted: " + stopped.reason() + "; standby.signal written (it starts again only as a standby)");
+        return withStoppedPosition(ActionResult.done("demoted: " + stopped.reason()
+                + "; standby.signal written (it starts again only as a standby)"), context);
     }
 
     @Override
     public ActionResult stop(ActionContext context) {
         publishLimits(context.group());
-        return pg.stop(context);
+        ActionResult stopped = pg.stop(context);
+        return stopped.isDone() ? withStoppedPosition(stopped, context) : stopped;
     }
+
+    /**
+     * Publishes the position of the stopped copy, read from its data directory ({@link StoppedPosition}), as a running
+     * copy's checks do: at the clean-up stop every node makes when it starts, so that two copies that come back
+     * together (the primary and its standby lost together) can be compared and the most advanced promoted. No copy
+     * here: nothing is published (the position stays unknown).
+     */
+    private ActionResult withStoppedPosition(ActionResult stopped, ActionContext context) {
+        Duration bound = context.remaining().compareTo(STOPPED_POSITION_BOUND) < 0 ? context.remaining() : STOPPED_POSITION_BOUND;
+        StoppedPosition.Found f = StoppedPosition.read(bin(""), s.dataDirectory(), runAs(), bound.isNegative() ? Duration.ZERO : bound);
+        if (f == null) {
+            return stopped;
+        }
+        node.publishFact(ReplicationState.POSITION_FACT + context.group(), f.position().toFact());
+        LOG.info("{}: copy {}", what, f.detail());
+        return stopped.withReason(stopped.reason() + "; copy at " + f.position() + " (" + f.detail() + ")");
+    }
+
+    /** How long reading a stopped copy's position may take (pg_controldata and pg_waldump). */
+    private static final Duration STOPPED_POSITION_BOUND = Duration.ofSeconds(10);
 
     // ------------------------------------------------------------------ state and checks
 

@@ -245,4 +245,79 @@ class ReplicatedPostgresqlTest {
         assertThat(promoted.isDone()).as("%s %s", promoted, promoted.output()).isTrue();
         assertThat(count(p.p2, "SELECT count(*) FROM t WHERE id = 1")).as("the acknowledged commit").isEqualTo(1);
     }
+
+    private static org.tandemha.api.ReplicationPosition published(TestSupport.Node n) {
+        return org.tandemha.api.ReplicationPosition.parse(n.published.get(ReplicationState.POSITION_FACT + "g"));
+    }
+
+    private static long currentLsn(int port) throws SQLException {
+        return count(port, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
+    }
+
+    /**
+     * Both copies stopped (the primary and its standby lost together): each publishes the position read from its data
+     * directory at its (clean-up) stop, and they compare as the data says: the primary that went on alone is ahead of
+     * the standby killed before it; the standby promoted later is on a newer timeline, ahead of both.
+     */
+    @Test
+    void stoppedCopiesPublishPositionsThatCompare() throws Exception {
+        Pair p = new Pair("stopped", "async");
+        assertThat(p.r1.promote(ctx("n1", 1, 30)).isDone()).isTrue();
+        ActionResult standby = p.r2.start(ctx("n2", 1, 60));
+        assertThat(standby.isDone()).as("%s %s", standby, standby.output()).isTrue();
+        exec(p.p1, "CREATE TABLE t (id int PRIMARY KEY, v text)");
+        exec(p.p1, "INSERT INTO t SELECT g, 'both' FROM generate_series(1, 1000) g");
+        long both = currentLsn(p.p1);
+        assertThat(within(Duration.ofSeconds(20), () -> p.r2.replicationState(ctx("n2", 1, 5)).position().offset() >= both))
+                .as("n2 caught up").isTrue();
+        org.tandemha.api.ReplicationPosition standbyRunning = p.r2.replicationState(ctx("n2", 1, 5)).position();
+
+        // the standby's machine dies, the primary goes on alone for a while, then dies too
+        kill9(p.r2);
+        exec(p.p1, "INSERT INTO t SELECT g, 'primary alone' FROM generate_series(1001, 20000) g");
+        long alone = currentLsn(p.p1);
+        kill9(p.r1);
+
+        // both machines back: the clean-up stop of each publishes its stopped copy's position
+        p.n1.published.remove(ReplicationState.POSITION_FACT + "g");
+        p.n2.published.remove(ReplicationState.POSITION_FACT + "g");
+        long t0 = System.nanoTime();
+        ActionResult s1 = p.r1.stop(ctx("n1", 1, 20));
+        ActionResult s2 = p.r2.stop(ctx("n2", 1, 20));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(s1.isDone()).as(s1.toString()).isTrue();
+        assertThat(s1.reason()).contains("copy at").contains("end of WAL");
+        org.tandemha.api.ReplicationPosition old = published(p.n1);
+        org.tandemha.api.ReplicationPosition lagging = published(p.n2);
+        System.out.printf("stopped positions: primary %s (its last pg_current_wal_lsn %d), standby %s (its last received"
+                + " %s); both read in %d ms%n", old, alone, lagging, standbyRunning, ms);
+        assertThat(old.timeline()).isEqualTo(lagging.timeline()).isEqualTo(standbyRunning.timeline());
+        assertThat(old.offset()).as("the primary's copy has everything it wrote").isGreaterThanOrEqualTo(alone);
+        assertThat(lagging.offset()).as("the standby's copy has what it received").isGreaterThanOrEqualTo(both)
+                .isLessThan(alone);
+        assertThat(old).as("the primary that went on alone is ahead").isGreaterThan(lagging);
+        assertThat(p.r1.stop(ctx("n1", 1, 20)).reason()).as("idempotent").contains("copy at " + old);
+
+        // the stale standby promoted anyway (the operator's clear): a new timeline, ahead of the old primary's copy
+        ActionResult promoted = p.r2.promote(ctx("n2", 2, 30));
+        assertThat(promoted.isDone()).as("%s %s", promoted, promoted.output()).isTrue();
+        exec(p.p2, "INSERT INTO t VALUES (50000, 'on n2')");
+        kill9(p.r2);
+        assertThat(p.r2.stop(ctx("n2", 2, 20)).isDone()).isTrue();
+        org.tandemha.api.ReplicationPosition promotedPos = published(p.n2);
+        assertThat(promotedPos.timeline()).as("read on the newest timeline").isGreaterThan(old.timeline());
+        assertThat(promotedPos).isGreaterThan(old);
+        // its old primary rejoins (rewound onto timeline 2) and is stopped: a standby's stopped copy, on timeline 2
+        ActionResult back = p.r2.promote(ctx("n2", 3, 30));
+        assertThat(back.isDone()).as("%s %s", back, back.output()).isTrue();
+        ActionResult rejoin = p.r1.start(ctx("n1", 3, 60));
+        assertThat(rejoin.isDone()).as("%s %s", rejoin, rejoin.output()).isTrue();
+        long last = currentLsn(p.p2);
+        assertThat(within(Duration.ofSeconds(20), () -> p.r1.replicationState(ctx("n1", 3, 5)).position().offset() >= last))
+                .isTrue();
+        kill9(p.r1);
+        assertThat(p.r1.stop(ctx("n1", 3, 20)).isDone()).isTrue();
+        assertThat(published(p.n1).timeline()).isEqualTo(promotedPos.timeline());
+        assertThat(published(p.n1).offset()).isGreaterThanOrEqualTo(last);
+    }
 }

@@ -29,10 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code arm}: prints {@code ARMED <ns>}; the next write acknowledged after it prints {@code UP <ns>};</li>
  *   <li>{@code verify HOST}: reads the ids back from the primary behind HOST and prints
  *       {@code VERIFY acked=N present=P lost=L firstLostAckedAt=<ns>} (-1: none lost);</li>
- *   <li>{@code watch HOST1 HOST2} / {@code watch stop}: every 250 ms asks each node's own server whether it is a
- *       primary and, if so, whether it acknowledges a write within 1 s; prints {@code PRIMARIES <ns> <list>} when the
- *       list of primaries accepting writes changes, and {@code SPLIT <ns> ...} for a round where both did;</li>
+ *   <li>{@code watch HOST1 HOST2 [HOST3]} / {@code watch stop}: every 250 ms asks each node's own server whether it is
+ *       a primary and, if so, whether it acknowledges a write within 1 s; prints {@code PRIMARIES <ns> <list>} when the
+ *       list of primaries accepting writes changes, and {@code SPLIT <ns> ...} for a round where two or more did;</li>
  *   <li>{@code role HOST}: {@code ROLE <ns> HOST primary|standby streaming|standby not-streaming|down};</li>
+ *   <li>{@code lsn HOST}: {@code LSN <ns> HOST <bytes>}: a primary's current WAL position, a standby's received (or
+ *       replayed, the higher); -1 when it does not answer;</li>
  *   <li>{@code primary HOST NODE TIMEOUT_MS}: asks HOST every 20 ms (connect bound 1 s) until node NODE's server
  *       answers there as a primary ({@code cluster_name} is the node's id): {@code PRIMARY <ns> ok NODE}, or after the
  *       timeout {@code PRIMARY <ns> fail <last answer>}.</li>
@@ -101,7 +103,8 @@ public final class ReplicaClient {
                         OUT.println("WATCH-STOPPED " + System.nanoTime());
                     } else {
                         watching = true;
-                        watcher = thread("watch", () -> watch(w[1], w[2]));
+                        List<String> hosts = List.of(w).subList(1, w.length);
+                        watcher = thread("watch", () -> watch(hosts));
                     }
                 }
                 case "primary" -> {
@@ -111,6 +114,7 @@ public final class ReplicaClient {
                     thread("primary", () -> awaitPrimary(host, node, timeout));
                 }
                 case "role" -> OUT.println("ROLE " + System.nanoTime() + " " + w[1] + " " + role(w[1]));
+                case "lsn" -> OUT.println("LSN " + System.nanoTime() + " " + w[1] + " " + lsn(w[1]));
                 case "" -> { }
                 default -> OUT.println("UNKNOWN " + line);
             }
@@ -233,15 +237,14 @@ public final class ReplicaClient {
         return "acked=" + ACKED.size() + " present=-1 lost=-1 (cannot read)";
     }
 
-    private static void watch(String h1, String h2) {
+    private static void watch(List<String> hosts) {
         String last = "";
         while (watching) {
             long t = System.nanoTime();
-            boolean a = acceptsWrites(h1);
-            boolean b = acceptsWrites(h2);
-            String now = a && b ? h1 + "," + h2 : a ? h1 : b ? h2 : "none";
-            if (a && b) {
-                OUT.println("SPLIT " + t + " both " + h1 + " and " + h2 + " acknowledged a write as primaries");
+            List<String> primaries = hosts.stream().filter(ReplicaClient::acceptsWrites).toList();
+            String now = primaries.isEmpty() ? "none" : String.join(",", primaries);
+            if (primaries.size() > 1) {
+                OUT.println("SPLIT " + t + " " + String.join(" and ", primaries) + " acknowledged a write as primaries");
             }
             if (!now.equals(last)) {
                 OUT.println("PRIMARIES " + t + " " + now);
@@ -300,6 +303,18 @@ public final class ReplicaClient {
             return "standby " + ("streaming".equals(rs.getString(2)) ? "streaming" : "not-streaming");
         } catch (SQLException e) {
             return "down";
+        }
+    }
+
+    /** How far the server at HOST goes, in bytes of WAL: a primary's current LSN, a standby's received (or replayed); -1: down. */
+    private static long lsn(String host) {
+        try (Connection c = connect(host, 3); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CASE WHEN pg_is_in_recovery() THEN greatest(pg_last_wal_receive_lsn(),"
+                     + " pg_last_wal_replay_lsn()) ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn")) {
+            rs.next();
+            return rs.getBigDecimal(1) == null ? -1 : rs.getBigDecimal(1).longValue();
+        } catch (SQLException e) {
+            return -1;
         }
     }
 

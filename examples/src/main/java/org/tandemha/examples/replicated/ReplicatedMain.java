@@ -21,7 +21,7 @@ import org.tandemha.examples.sharedarray.SharedArrayCluster.NodeProc;
  * floating address all the time.
  *
  * <pre>
- * java -cp ... org.tandemha.examples.replicated.ReplicatedMain --scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|all
+ * java -cp ... org.tandemha.examples.replicated.ReplicatedMain --scenario kill|kill-tandem|heartbeat|switchover|netcut|lost-together|lost-together-both|dr|quorum|all
  *      [--runs N] [--mode sync|async|quorum] [--settings ", maxLagOnFailover: 16MB"] [--classpath CP] [--bench]
  * </pre>
  *
@@ -35,7 +35,7 @@ public final class ReplicatedMain {
     static final List<String> SCENARIOS = List.of("kill", "kill-tandem", "heartbeat", "switchover");
     /** Durability scenarios (issue 19): {@code netcut} in sync mode; with {@code --mode async}, {@code kill} checks the
      *  loss against the promotion's report and {@code lost-together} needs {@code maxLagOnFailover}. */
-    static final List<String> DURABILITY_SCENARIOS = List.of("netcut", "lost-together");
+    static final List<String> DURABILITY_SCENARIOS = List.of("netcut", "lost-together", "lost-together-both");
     /** The async cluster's replication settings in the suite: any lag refused, so that only a known one passes. */
     static final String ASYNC_SETTINGS = ", maxLagOnFailover: 16MB";
     /** The bound for the primary to answer through the floating address again. */
@@ -78,13 +78,15 @@ public final class ReplicatedMain {
             System.setProperty("replicated.settings", ASYNC_SETTINGS); // (lost-together needs maxLagOnFailover)
         }
         List<String> which = scenario.equals("all") ? SCENARIOS : List.of(scenario.split(","));
-        // "dr" (the DR promotion) runs in a cluster of its own, with the DR site's node3 (DrSuite); "all" includes it
+        // "dr" (the DR promotion) runs in a cluster of its own, with the DR site's node3 (DrSuite); "all" includes it;
+        // so does "quorum" (three nodes in quorum mode, QuorumSuite)
         boolean dr = scenario.equals("all") || which.contains("dr");
-        which = which.stream().filter(s -> !s.equals("dr")).toList();
+        boolean quorum = scenario.equals("all") || which.contains("quorum");
+        which = which.stream().filter(s -> !s.equals("dr") && !s.equals("quorum")).toList();
         for (String s : which) {
             if (!SCENARIOS.contains(s) && !DURABILITY_SCENARIOS.contains(s)) {
                 System.err.println("unknown scenario '" + s + "'; choose from " + String.join(", ", SCENARIOS) + ", "
-                        + String.join(", ", DURABILITY_SCENARIOS) + ", dr or all");
+                        + String.join(", ", DURABILITY_SCENARIOS) + ", dr, quorum or all");
                 System.exit(2);
             }
         }
@@ -103,6 +105,11 @@ public final class ReplicatedMain {
             DrSuite d = new DrSuite(cp, out);
             ok &= d.run(runs);
             setUpFailed |= d.setUpFailed;
+        }
+        if (quorum) {
+            QuorumSuite q = new QuorumSuite(cp, out);
+            ok &= q.run(runs);
+            setUpFailed |= q.setUpFailed;
         }
         System.exit(ok ? 0 : setUpFailed ? 2 : 1);
     }
@@ -157,6 +164,7 @@ public final class ReplicatedMain {
                                     case "switchover" -> switchover();
                                     case "netcut" -> networkCut();
                                     case "lost-together" -> lostTogether();
+                                    case "lost-together-both" -> lostTogetherBoth();
                                     default -> throw new IllegalArgumentException(s);
                                 };
                             } catch (IOException | RuntimeException e) {
@@ -623,17 +631,82 @@ public final class ReplicatedMain {
                     + ", lost acknowledged writes " + lost + ", rounds with two primaries " + split);
         }
 
+        /**
+         * The primary and its standby lost together, then both machines back at once (the stale one started first):
+         * kill -9 of the standby's machine, one second of writes the primary acknowledges alone (async), kill -9 of the
+         * primary's machine, then both nodes started together (the primary is node2 then, after a switchover if need be:
+         * the priority order alone would pick node1, the stale copy). Each stopped copy publishes its position at its
+         * clean-up stop (read from its data directory): the old primary's copy, the most advanced, must be promoted
+         * without an operator, the old standby must rejoin as its standby, never be promoted; 0 acknowledged writes
+         * lost, never two primaries.
+         */
+        private Run lostTogetherBoth() throws Exception {
+            String p = primary();
+            if (p == null) {
+                return new Run("lost-together-both", false, 0, 0, -1, -1, false, false, "no primary before the fault");
+            }
+            if (p.equals("node1")) {
+                // the most advanced copy must be the one the priority order would not pick: node2 the primary first
+                String r = c.node(p).command("switchover db node2", Duration.ofSeconds(90));
+                boolean moved = r.startsWith("accepted") && awaitRole("node2", "primary", Duration.ofSeconds(30))
+                        && awaitRole("node1", "standby streaming", REJOIN_BOUND);
+                c.say("switchover db node2 first (node2 must be the most advanced, after node1 in the priority order): " + r);
+                if (!moved) {
+                    return new Run("lost-together-both", false, 0, 0, -1, -1, false, false, "the switchover to node2 failed: " + r);
+                }
+                p = "node2";
+            }
+            String s = other(p);
+            startWrites();
+            long from = System.nanoTime();
+            java.util.Set<Long> gone = new java.util.HashSet<>(c.pids(s));
+            c.kill(s);
+            Thread.sleep(1000);
+            gone.addAll(c.pids(p));
+            c.kill(p);
+            c.say("kill -9 of " + s + "'s machine (the standby), 1 s of writes on " + p + " alone, kill -9 of " + p + "'s machine");
+            for (int i = 0; i < 100 && gone.stream().anyMatch(x -> java.nio.file.Files.exists(java.nio.file.Path.of("/proc", Long.toString(x)))); i++) {
+                Thread.sleep(50);
+            }
+            long back = System.nanoTime();
+            c.startNodes(s, p);
+            c.say("both machines back (" + s + ", the stale copy, started first)");
+            Line prim = send("primary " + SharedArrayCluster.VIP_DB + " " + p + " " + FAILOVER_BOUND.toMillis(), "PRIMARY",
+                    FAILOVER_BOUND.plusSeconds(5));
+            boolean promoted = prim != null && prim.text().contains(" ok ");
+            long backMs = promoted ? (prim.nanos() - back) / 1_000_000 : -1;
+            for (String n : List.of(s, p)) {
+                for (String e : events(n, back, "PROMOTED", "RESOURCE_STOPPED")) {
+                    c.say("  " + n + ": " + e);
+                }
+            }
+            c.say(promoted ? p + " (the most advanced copy) answers as the primary through " + SharedArrayCluster.VIP_DB + " "
+                    + backMs + " ms after both were started" : p + " was NOT promoted: " + (prim == null ? "no answer" : prim.text()));
+            boolean rejoined = awaitRole(s, "standby streaming", REJOIN_BOUND);
+            boolean stalePromoted = !events(s, back, "PROMOTED").isEmpty();
+            c.say(s + (rejoined ? " back as a streaming standby of " + p : " did NOT come back as a streaming standby: " + role(s))
+                    + (stalePromoted ? "; " + s + " WAS PROMOTED" : ""));
+            Thread.sleep(1000);
+            long lost = stopWritesAndVerify();
+            int split = splits(from);
+            boolean pass = promoted && !stalePromoted && rejoined && lost == 0 && split == 0;
+            return new Run("lost-together-both", promoted, split, lost, backMs, -1, rejoined, pass, p
+                    + " (most advanced) promoted with both back: " + promoted + ", " + s + " (stale) promoted: " + stalePromoted
+                    + ", " + s + " back as standby: " + rejoined + ", lost acknowledged writes " + lost
+                    + ", rounds with two primaries " + split);
+        }
+
         void printTable() {
             Map<String, List<Run>> by = new LinkedHashMap<>();
             for (Run r : results) {
                 by.computeIfAbsent(r.fault, k -> new ArrayList<>()).add(r);
             }
             out.println();
-            out.printf("%-12s %5s %10s %13s %13s %22s %22s %9s %7s%n", "fault", "runs", "failovers", "two primaries",
+            out.printf("%-18s %5s %10s %13s %13s %22s %22s %9s %7s%n", "fault", "runs", "failovers", "two primaries",
                     "lost acked", "primary back p50/max", "writes back p50/max", "rejoined", "passed");
             for (Map.Entry<String, List<Run>> e : by.entrySet()) {
                 List<Run> rs = e.getValue();
-                out.printf("%-12s %5d %10d %13d %13d %22s %22s %9s %7s%n", e.getKey(), rs.size(),
+                out.printf("%-18s %5d %10d %13d %13d %22s %22s %9s %7s%n", e.getKey(), rs.size(),
                         rs.stream().filter(Run::failedOver).count(), rs.stream().mapToInt(Run::splitBrains).sum(),
                         rs.stream().mapToLong(r -> Math.max(0, r.lostWrites)).sum(),
                         p50max(rs.stream().map(Run::failoverMs).toList()), p50max(rs.stream().map(Run::writesBackMs).toList()),

@@ -113,20 +113,32 @@ public final class SharedArrayCluster implements AutoCloseable {
          * group's {@code dr.nodes} with an asynchronous standby; the address {@link #VIP_DB} runs at the primary site
          * only ({@code site: primary}), {@link #VIP_DR} at the DR site only.
          */
-        REPLICATED_DR;
+        REPLICATED_DR,
+        /**
+         * {@link #REPLICATED} on three nodes in {@code quorum} mode (issue 19, scenario "quorum"): node3 an ordinary
+         * member of group db on the public bridge (192.0.2.3; no dedicated heartbeat link: heard on the public path
+         * only), {@code replication: {mode: quorum, quorumCommit: 1}}: a commit is acknowledged once one of the two
+         * standbys has it, and a failover compares both standbys and promotes the most advanced.
+         */
+        REPLICATED_QUORUM;
 
         /** Whether the nodes run in their network namespace only (a kill of the JVM leaves its addresses). */
         boolean sharedPids() {
-            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS || this == REPLICATED || this == REPLICATED_DR;
+            return this == VIP_WITNESS || this == LAB_WEB || this == VERSUS || replicated();
         }
 
         boolean witness() {
-            return this == VIP_WITNESS || this == LAB_WEB || this == REPLICATED || this == REPLICATED_DR;
+            return this == VIP_WITNESS || this == LAB_WEB || replicated();
         }
 
         /** Whether a replicated PostgreSQL runs on the nodes. */
         boolean replicated() {
-            return this == REPLICATED || this == REPLICATED_DR;
+            return this == REPLICATED || this == REPLICATED_DR || this == REPLICATED_QUORUM;
+        }
+
+        /** Whether the layout has a third node, node3. */
+        boolean threeNodes() {
+            return this == REPLICATED_DR || this == REPLICATED_QUORUM;
         }
     }
 
@@ -242,6 +254,9 @@ public final class SharedArrayCluster implements AutoCloseable {
         if (layout == Layout.REPLICATED_DR) {
             addDrSite();
         }
+        if (layout == Layout.REPLICATED_QUORUM) {
+            addThirdNode();
+        }
         if (layout.replicated()) {
             initPostgres();
         }
@@ -288,7 +303,7 @@ public final class SharedArrayCluster implements AutoCloseable {
     }
 
     private void addNamespaces() throws IOException {
-        for (String n : layout == Layout.REPLICATED_DR ? List.of("switch", "node1", "node2", "client", "node3")
+        for (String n : layout.threeNodes() ? List.of("switch", "node1", "node2", "client", "node3")
                 : List.of("switch", "node1", "node2", "client")) {
             ok("ip", "netns", "add", ns(n));
             namespaces.add(ns(n));
@@ -321,6 +336,26 @@ public final class SharedArrayCluster implements AutoCloseable {
             ok("ip", "-n", ns(n), "route", "add", "blackhole", DR_NODE_HB + "/32");
         }
         say("DR site: node3 on " + DR_NODE + "/24 (bridge brdr), routed to the primary site by the switch");
+    }
+
+    /** The quorum layout's third node: on the public bridge; its heartbeat-path address is unreachable (no link). */
+    public static final String NODE3 = "192.0.2.3";
+    private static final String NODE3_HB = "198.51.100.3";
+
+    /**
+     * The third node of layout REPLICATED_QUORUM: node3 on the public bridge at {@link #NODE3}; the dedicated heartbeat
+     * link joins node1 and node2 only, so node3's heartbeat-path address is blackholed both ways (heard on the public
+     * path only).
+     */
+    private void addThirdNode() throws IOException {
+        link(ns("switch"), "p3", ns("node3"), "pub0", "brpub", NODE3 + "/24");
+        ok("ip", "-n", ns("node3"), "-6", "addr", "add", "2001:db8::3/64", "dev", "pub0", "nodad");
+        ok("ip", "-n", ns("node3"), "addr", "add", NODE3_HB + "/32", "dev", "pub0");
+        ok("ip", "-n", ns("node3"), "route", "add", "blackhole", "198.51.100.0/24");
+        for (String n : List.of("node1", "node2")) {
+            ok("ip", "-n", ns(n), "route", "add", "blackhole", NODE3_HB + "/32");
+        }
+        say("node3 on " + NODE3 + "/24 (public bridge; no heartbeat link)");
     }
 
     /** The dedicated heartbeat link: a veth pair between node1 and node2 (198.51.100.0/24). */
@@ -508,7 +543,7 @@ public final class SharedArrayCluster implements AutoCloseable {
      */
     private void initPostgres() throws IOException {
         ok("chmod", "755", dir.toString());
-        for (String n : layout == Layout.REPLICATED_DR ? List.of("node1", "node2", "node3") : List.of("node1", "node2")) {
+        for (String n : layout.threeNodes() ? List.of("node1", "node2", "node3") : List.of("node1", "node2")) {
             Path d = Files.createDirectories(pgDir(n));
             ok("chown", "postgres:postgres", d.toString(), d.getParent().toString());
         }
@@ -543,6 +578,11 @@ public final class SharedArrayCluster implements AutoCloseable {
         for (int i = 1; i <= 2; i++) {
             y.append("  - id: node").append(i).append('\n');
             y.append("    addresses: {heartbeat: \"198.51.100.").append(i).append(":7401\", public: \"192.0.2.").append(i)
+                    .append(":7401\"}\n");
+        }
+        if (layout == Layout.REPLICATED_QUORUM) {
+            y.append("  - id: node3\n");
+            y.append("    addresses: {heartbeat: \"").append(NODE3_HB).append(":7401\", public: \"").append(NODE3)
                     .append(":7401\"}\n");
         }
         if (layout == Layout.REPLICATED_DR) {
@@ -612,7 +652,8 @@ public final class SharedArrayCluster implements AutoCloseable {
             String pg = dir.resolve("pg").toString() + "/${node}";
             y.append("groups:\n");
             y.append("  - id: db\n");
-            y.append("    nodes: [node1, node2]\n");
+            boolean quorum = layout == Layout.REPLICATED_QUORUM;
+            y.append(quorum ? "    nodes: [node1, node2, node3]\n" : "    nodes: [node1, node2]\n");
             y.append("    promotable: true\n");
             y.append(dr ? "    dr: {nodes: [node3]}\n" : "");
             y.append("    recovery: {maxAttempts: 1, window: 1m}\n");
@@ -624,10 +665,12 @@ public final class SharedArrayCluster implements AutoCloseable {
             y.append("          logFile: \"").append(dir.resolve("pglog")).append("/${node}.log\"\n");
             y.append("          port: 5432\n          listenAddresses: \"*\"\n          stopGrace: 5s\n          immediateGrace: 3s\n");
             y.append("          settings: [\"cluster_name=${node}\", \"shared_buffers=16MB\", \"max_connections=200\", \"wal_sender_timeout=2s\", \"wal_receiver_timeout=2s\"]\n");
-            y.append("          replication: {mode: ").append(System.getProperty("replicated.mode", "sync"))
+            y.append("          replication: {mode: ").append(quorum ? "quorum, quorumCommit: 1"
+                            : System.getProperty("replicated.mode", "sync"))
                     .append(System.getProperty("replicated.settings", "")) // e.g. ", maxLagOnFailover: 1MB" (issue 19)
                     .append(", addresses: {node1: \"192.0.2.1:5432\", node2: \"192.0.2.2:5432\"")
-                    .append(dr ? ", node3: \"" + DR_NODE + ":5432\"" : "").append("}, user: postgres}\n");
+                    .append(dr ? ", node3: \"" + DR_NODE + ":5432\"" : quorum ? ", node3: \"" + NODE3 + ":5432\"" : "")
+                    .append("}, user: postgres}\n");
             y.append("        start: {timeout: 60s}\n        stop: {timeout: 15s}\n");
             y.append("        quickCheck: {interval: 500ms, timeout: 2s}\n");
             y.append("        deepCheck: {interval: 10s, timeout: 5s}\n");

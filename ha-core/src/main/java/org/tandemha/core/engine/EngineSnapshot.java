@@ -72,10 +72,23 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                         String maintNode, boolean maintOn, long clearVer, boolean byAdmin, String stopReason,
                         String stopAfter, int seq, long seqId, long epoch, String transition, long transitionAt,
                         String detail, String switchbackCandidate, long switchbackSince, List<Waiter> waiters,
-                        List<Resource> resources, long leaseToken, boolean leaseWanted, Standby standby) {
+                        List<Resource> resources, long leaseToken, boolean leaseWanted, Standby standby, Operator operator) {
         public Group {
             waiters = List.copyOf(waiters);
             resources = List.copyOf(resources);
+        }
+    }
+
+    /**
+     * What the operator decided for a group that the engine must not forget when it is restored: a confirmed
+     * {@code promote-dr}'s window ({@code drPromoteUntil}, an engine time; -1: none), the primary-site nodes it fenced
+     * ({@code drFenced}, see {@link DisasterRecovery}), and the generation up to which a {@code clear} waived the
+     * {@code maxLagOnFailover} and quorum refusals ({@code lagWaivedAt}; -1: none). Null when there is none of these,
+     * and in snapshots taken before they were kept (read as: none).
+     */
+    public record Operator(long drPromoteUntil, List<String> drFenced, long lagWaivedAt) {
+        public Operator {
+            drFenced = drFenced == null ? List.of() : List.copyOf(drFenced);
         }
     }
 
@@ -147,7 +160,9 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                     name(g.stopReason), name(g.stopAfter), g.seq, g.seqId, g.epoch, g.transition, g.transitionAt,
                     g.detail, g.switchbackCandidate, g.switchbackSince, ws, rs, g.leaseToken, g.leaseWanted,
                     g.standby == StandbyState.NONE && g.standbyId == 0 ? null : new Standby(g.standby, g.standbyId,
-                            g.standbyCheckId, g.standbyNextCheck, g.standbyRetryAt, g.standbyDetail)));
+                            g.standbyCheckId, g.standbyNextCheck, g.standbyRetryAt, g.standbyDetail),
+                    g.drPromoteUntil == -1 && g.drFenced.isEmpty() && g.lagWaivedAt == -1 ? null
+                            : new Operator(g.drPromoteUntil, new ArrayList<>(g.drFenced), g.lagWaivedAt)));
         }
         List<PendingAction> pending = new ArrayList<>();
         s.pending.forEach((id, p) -> pending.add(new PendingAction(id, p.kind().name(), p.group(), p.resource(),
@@ -287,6 +302,11 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             r.standbyNextCheck = g.standby().nextCheck();
             r.standbyRetryAt = g.standby().retryAt();
             r.standbyDetail = g.standby().detail() == null ? "" : g.standby().detail();
+        }
+        if (g.operator() != null) {
+            r.drPromoteUntil = g.operator().drPromoteUntil();
+            r.drFenced.addAll(g.operator().drFenced());
+            r.lagWaivedAt = g.operator().lagWaivedAt();
         }
         for (Waiter w : g.waiters()) {
             r.waiters.add(waiter(w));

@@ -99,7 +99,8 @@ final class GroupRecord {
     final List<Waiter> waiters = new ArrayList<>();
     /**
      * Remote DR (see {@link DisasterRecovery}): until when this DR node may be promoted, as the operator's confirmed
-     * {@code promote-dr} allows (-1: not asked). Not in a snapshot: an operator's command in flight.
+     * {@code promote-dr} allows (-1: not asked). In the snapshot ({@link EngineSnapshot.Operator}), with
+     * {@link #drFenced} and {@link #lagWaivedAt}: a restored engine keeps the operator's decisions.
      */
     long drPromoteUntil = -1;
     /** Remote DR: the primary site's nodes the operator fenced for this group (they hold or acknowledge nothing here). */

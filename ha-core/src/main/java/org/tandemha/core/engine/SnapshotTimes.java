@@ -52,7 +52,9 @@ final class SnapshotTimes {
                     g.handoff(), g.blocked(), g.blockedReason(), g.fatal(), g.maintVer(), g.maintNode(), g.maintOn(),
                     g.clearVer(), g.byAdmin(), g.stopReason(), g.stopAfter(), g.seq(), g.seqId(), g.epoch(), g.transition(),
                     t(g.transitionAt(), d), g.detail(), g.switchbackCandidate(), t(g.switchbackSince(), d),
-                    waiters(g.waiters(), d), rs, g.leaseToken(), g.leaseWanted(), standby(g.standby(), d)));
+                    waiters(g.waiters(), d), rs, g.leaseToken(), g.leaseWanted(), standby(g.standby(), d),
+                    g.operator() == null ? null : new EngineSnapshot.Operator(t(g.operator().drPromoteUntil(), d),
+                            g.operator().drFenced(), g.operator().lagWaivedAt())));
         }
         List<PendingAction> pending = new ArrayList<>();
         for (PendingAction p : s.pending()) {

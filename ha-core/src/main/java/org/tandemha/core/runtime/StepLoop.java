@@ -85,7 +85,16 @@ final class StepLoop {
         this.executor = executor;
         this.snapshot = engine.status(Instant.now());
         this.peers = spec.nodeIds().stream().filter(n -> !n.equals(self)).toList();
+        this.remembered = stateDir == null ? Map.of() : Map.copyOf(GenerationStore.load(stateDir, self));
     }
+
+    /**
+     * The generations on disk when this node started: every save writes at least these. Inputs reach the engine
+     * before it boots (a peer's heartbeat, a probe); the engine then knows no generation of its own yet, and a save
+     * of what it knows overwrote the remembered ones with lower ones before the boot read them: a restarted node
+     * claimed a generation it had held before (a fencing token reused).
+     */
+    private final Map<String, Long> remembered;
 
     /** Queues an input for the engine's thread; dropped once the node is closed. */
     void submit(Input in) {
@@ -278,8 +287,14 @@ final class StepLoop {
             return true; // the common step: nothing to write, and no map built to find that out
         }
         Map<String, Long> gens = engine.knownGenerations();
+        Map<String, Long> write = gens;
+        if (!remembered.isEmpty()) {
+            Map<String, Long> merged = new java.util.LinkedHashMap<>(gens);
+            remembered.forEach((k, v) -> merged.merge(k, v, Math::max)); // never below what this node remembered
+            write = merged;
+        }
         try {
-            GenerationStore.save(stateDir, gens, self);
+            GenerationStore.save(stateDir, write, self);
             savedGenerations = gens;
             if (storeError != null) {
                 storeError = null;

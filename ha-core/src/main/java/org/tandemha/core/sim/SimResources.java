@@ -20,7 +20,7 @@ import org.tandemha.core.sim.SimCluster.Fault;
  * timeline and an offset): the primary's grows by one byte per millisecond, a standby copies the primary's at each
  * of its checks while the link is up (unless it lags, {@link Fault#STANDBY_LAGS}), and a promotion starts a new
  * timeline. A standby start on a node whose copy diverged rewinds it to the primary's history. Checks publish the
- * position as the facts the runtime publishes.
+ * position as the facts the runtime publishes; a stop of the replicated resource publishes the stopped copy's.
  */
 final class SimResources {
     private final SimWorld w;
@@ -86,6 +86,7 @@ final class SimResources {
                     return;
                 }
                 standbys.remove(n.id + "/" + r.group());
+                publishStopped(n, r.group());
                 w.edge.deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: standby stopped")));
             });
             case PROMOTE, START -> {
@@ -137,6 +138,9 @@ final class SimResources {
                         w.edge.deliver(n, new Input.ActionDone(r.id(), ActionResult.failed("sim: stop fails")));
                     } else {
                         n.running.put(key, false);
+                        if (w.spec.group(r.group()).orElseThrow().promotable() && isDisk(r.group(), r.resource())) {
+                            publishStopped(n, r.group());
+                        }
                         w.edge.deliver(n, new Input.ActionDone(r.id(), ActionResult.done("sim: stopped")));
                     }
                 });
@@ -199,6 +203,17 @@ final class SimResources {
         w.edge.deliver(n, new Input.Fact(org.tandemha.api.ReplicationState.POSITION_FACT + group, c[0] + ":" + c[1]));
         w.edge.deliver(n, new Input.Fact(org.tandemha.api.ReplicationState.LAG_FACT + group,
                 String.valueOf(standby ? Math.max(0, w.now() - c[2]) : 0)));
+    }
+
+    /**
+     * A stopped copy's position, read from its data (the real resource reads its data directory), published at every
+     * stop of the replicated resource: the clean-up stop of a node that starts included. A node with no copy: nothing.
+     */
+    private void publishStopped(SimNode n, String group) {
+        long[] c = copies.get(n.id + "/" + group);
+        if (c != null) {
+            w.edge.deliver(n, new Input.Fact(org.tandemha.api.ReplicationState.POSITION_FACT + group, c[0] + ":" + c[1]));
+        }
     }
 
     /** A node's copy of a promotable group's data as {timeline, offset}. */

@@ -33,5 +33,9 @@ class PromotableSnapshotTest {
         Engine restored = Engine.restore(spec, back, t -> Instant.ofEpochMilli(1_700_000_000_000L + t)); // the sim's clock
         assertThat(restored.standby("db")).isEqualTo(StandbyState.RUNNING);
         assertThat(restored.snapshot()).isEqualTo(snap);
+        // a snapshot taken before the operator's decisions were kept (no "operator") reads as none of them
+        String json = SnapshotJson.write(snap);
+        assertThat(json).contains("\"operator\":null");
+        assertThat(SnapshotJson.read(json.replace(",\"operator\":null", "").replace("\"operator\":null,", ""))).isEqualTo(snap);
     }
 }

@@ -119,6 +119,29 @@ class RealFaultsTest {
         assertThat(Files.readString(stateDir.resolve("node1").resolve("generations.properties"))).contains("svc=");
     }
 
+    /**
+     * A restarted node never claims a generation below what it remembered: inputs that reach its engine before it
+     * boots (the probe of a service left running, node2's announcements) made a save of the generations the engine knew then (none) over the
+     * remembered ones, before the boot read them.
+     */
+    @Test
+    void aRestartedNodeClaimsAboveWhatItRemembered() throws Exception {
+        ClusterNode node2 = build("node2", net);
+        node2.start();
+        Files.createDirectories(stateDir.resolve("node1"));
+        Files.writeString(stateDir.resolve("node1").resolve("generations.properties"), "svc=7\n");
+        TestServiceType.RUNNING.put("node1", true); // left running by the crash: its probe is an input before the boot
+        ClusterNode node1 = build("node1", net);
+        node1.start();
+        EmbeddingTest.await("svc online", () -> events.stream().anyMatch(e -> e.kind() == EventKind.GROUP_STATE
+                && e.message().contains("-> ONLINE")));
+        assertThat(events).filteredOn(e -> e.kind() == EventKind.GROUP_CLAIMED && e.message().contains(" claims group svc"))
+                .allSatisfy(e -> assertThat(Long.parseLong(e.message().replaceFirst(".*for generation (\\d+).*", "$1")))
+                        .as(e.message()).isGreaterThan(7));
+        assertThat(Files.readString(stateDir.resolve("node1").resolve("generations.properties")))
+                .containsPattern("svc=([89]|\\d\\d)");
+    }
+
     @Test
     void aStatusFromABusyEngineSaysItIsStale() throws Exception {
         NodeRuntime node1 = (NodeRuntime) build("node1", net);

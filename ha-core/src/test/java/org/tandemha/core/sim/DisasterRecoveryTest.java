@@ -2,6 +2,7 @@ package org.tandemha.core.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -11,8 +12,11 @@ import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.DrSpec;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.config.SwitchbackPolicy;
+import org.tandemha.core.engine.Engine;
+import org.tandemha.core.engine.EngineSnapshot;
 import org.tandemha.core.engine.Input.Command.Kind;
 import org.tandemha.core.engine.LocalState;
+import org.tandemha.core.engine.SnapshotJson;
 import org.tandemha.core.engine.StandbyState;
 
 /**
@@ -115,6 +119,13 @@ class DisasterRecoveryTest {
         assertThat(c.state("node3", "db")).isEqualTo(LocalState.ONLINE);
         assertThat(c.generation("node3", "db")).isGreaterThan(gen);
         assertThat(c.events()).anyMatch(e -> e.kind() == EventKind.DR_PROMOTION && e.message().contains("fenced the primary site (node1, node2)"));
+        // the DR node's engine restored from its snapshot (its process restarted): the operator's fence is kept
+        EngineSnapshot snap = c.engine("node3").snapshot();
+        EngineSnapshot back = SnapshotJson.read(SnapshotJson.write(snap));
+        assertThat(back).isEqualTo(snap);
+        assertThat(back.groups().get(0).operator()).isNotNull()
+                .satisfies(o -> assertThat(o.drFenced()).containsExactly("node1", "node2"));
+        c.replaceEngine("node3", Engine.restore(c.spec(), back, t -> Instant.ofEpochMilli(1_700_000_000_000L + t)));
         // the operator said node1 and node2 are powered off or cut off; here they are cut off and come back
         c.healAll();
         c.runFor(10_000);

@@ -135,4 +135,39 @@ class MaxLagOnFailoverTest {
             }
         }
     }
+
+    /**
+     * The primary and its lagging standby lost together, then both machines back: each publishes its stopped copy's
+     * position at its clean-up stop, and the most advanced copy is promoted, not the first in the priority list.
+     */
+    @Test
+    void bothCopiesBackTogetherTheMostAdvancedIsPromoted() {
+        for (String first : List.of("node1", "node2")) {
+            SimCluster c = cluster();
+            c.startAll();
+            c.runFor(5000);
+            c.crash("node1");
+            c.runFor(5000);
+            assertThat(c.primaries("db")).containsExactly("node2");
+            c.boot("node1");
+            c.runFor(5000);
+            c.fault("node1", "db", "pg", SimCluster.Fault.STANDBY_LAGS); // node1, first in priority, falls behind
+            c.runFor(5000);
+            c.crash("node1");
+            c.runFor(500);
+            c.crash("node2");
+            String ahead = c.position("node2", "db");
+            assertThat(pos(c.position("node1", "db"))).as("node1 lags").isLessThan(pos(ahead));
+            c.clearFaults();
+            c.boot(first);
+            c.boot(first.equals("node1") ? "node2" : "node1");
+            c.runFor(10_000);
+            assertThat(c.primaries("db")).as("%s back first\n%s", first, String.join("\n", c.log())).containsExactly("node2");
+            assertThat(c.promotions("db").get(c.promotions("db").size() - 1)).startsWith("node2@");
+        }
+    }
+
+    private static org.tandemha.api.ReplicationPosition pos(String pos) {
+        return org.tandemha.api.ReplicationPosition.parse(pos);
+    }
 }

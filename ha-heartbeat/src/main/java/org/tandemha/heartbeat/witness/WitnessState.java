@@ -15,8 +15,14 @@ import org.tandemha.api.Verdict;
  * <p>A question from node A about its silent peer B, with A's generation g:
  * <ol>
  *   <li>if a takeover was granted for generation g or higher to another node that is still alive (heard within its
- *       lease): {@code WE_LOST} (A is the one cut off, or too late), unless that takeover was from an earlier
- *       incarnation of A (A restarted since: it runs nothing from then);</li>
+ *       lease): {@code WE_LOST} (A is the one cut off, or too late), unless that takeover was not from A to the peer B
+ *       it asks about. With three nodes or more, the two survivors of a dead node both ask about
+ *       it: the first one's grant does not mean that the second lost (which of them runs the group is the claim
+ *       protocol's decision); a node taken over from once by C (it was told so, and stood down) that asks about
+ *       another peer B has not lost to B. (With two nodes the peer asked about is always the
+ *       grantee.) Nor does it count when the takeover was from an earlier incarnation of A: A restarted since and
+ *       runs nothing from then. After a restart of the witness, whom an earlier grant was from is not known: it
+ *       counts;</li>
  *   <li>if B was heard within its lease: {@code PEER_ALIVE};</li>
  *   <li>if the witness started less than a lease ago and has not heard B since: {@code UNKNOWN} (B may be alive
  *       and not yet have reported to a restarted witness);</li>
@@ -65,8 +71,8 @@ final class WitnessState {
     /** node -> the notice for the incarnation it had when the takeover from it was granted. */
     private final Map<String, Notice> notices = new HashMap<>();
     /**
-     * generation -> the node and incarnation the takeover of that grant was from (when known; in memory only, a
-     * restarted witness falls back to the plain rule 1).
+     * generation -> the node (and its incarnation, -1 when the witness had not heard it) the takeover granted at that
+     * generation was from (this run's grants only: a restarted witness does not know).
      */
     private final Map<Long, TakenFrom> takenFrom = new HashMap<>();
 
@@ -114,7 +120,7 @@ final class WitnessState {
     private boolean restartedSince(String node, long generation) {
         TakenFrom t = takenFrom.get(generation);
         Heard me = heard.get(node);
-        return t != null && t.node().equals(node) && me != null && me.incarnation != t.incarnation();
+        return t != null && t.node().equals(node) && t.incarnation() >= 0 && me != null && me.incarnation != t.incarnation();
     }
 
     Reported report(String node, long incarnation, long generation, long leaseNanos, long now) {
@@ -146,8 +152,15 @@ final class WitnessState {
         seen = Math.max(seen, generation);
         long lease = Math.max(minLeaseNanos, leaseNanos);
         for (Map.Entry<Long, String> g : grants.tailMap(generation, true).descendingMap().entrySet()) {
-            if (g.getValue().equals(node) || restartedSince(node, g.getKey())) {
+            if (g.getValue().equals(node)) {
                 continue;
+            }
+            TakenFrom from = takenFrom.get(g.getKey());
+            if (from != null && (!from.node().equals(node) || !g.getValue().equals(peer))) {
+                continue; // not a takeover from the asker by the peer it asks about: not its loss
+            }
+            if (restartedSince(node, g.getKey())) {
+                continue; // a takeover from an earlier incarnation of the asker, which runs nothing now
             }
             Heard h = heard.get(g.getValue());
             if (h != null && now - h.at <= h.lease) {
@@ -193,10 +206,10 @@ final class WitnessState {
             }
             grants.clear();
             grants.putAll(next);
+            takenFrom.put(grant, new TakenFrom(peer, h == null ? -1 : h.incarnation));
             takenFrom.keySet().retainAll(grants.keySet());
             seen = nextSeen;
             if (h != null) {
-                takenFrom.put(grant, new TakenFrom(peer, h.incarnation));
                 notices.put(peer, new Notice(h.incarnation, grant, "the witness granted the takeover to " + node
                         + " for generation " + grant + " after " + peer + " had not reported for " + ago(now - h.at)
                         + " (paused, or cut off from the witness and from " + node + ")"));

@@ -57,7 +57,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                        long backoff, boolean degradedReported, long fenceId, long nextFenceAt, long fenceBackoff,
                        boolean fingerprintWarned, boolean fenced, Map<String, String> facts, List<String> mayRun,
                        boolean leftCleanly, List<String> failed, long duplicateUntil, long duplicateNewer,
-                       long settleUntil, List<String> maintHeld) {
+                       long settleUntil, List<String> maintHeld, Long silentSince) {
         public Peer {
             maintHeld = maintHeld == null ? List.of() : List.copyOf(maintHeld); // (absent in older snapshots)
             facts = Map.copyOf(facts);
@@ -72,7 +72,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                         String maintNode, boolean maintOn, long clearVer, boolean byAdmin, String stopReason,
                         String stopAfter, int seq, long seqId, long epoch, String transition, long transitionAt,
                         String detail, String switchbackCandidate, long switchbackSince, List<Waiter> waiters,
-                        List<Resource> resources, long leaseToken, boolean leaseWanted, Standby standby, Operator operator) {
+                        List<Resource> resources, long leaseToken, boolean leaseWanted, Standby standby, Operator operator,
+                        Claims claims) {
         public Group {
             waiters = List.copyOf(waiters);
             resources = List.copyOf(resources);
@@ -90,6 +91,15 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
         public Operator {
             drFenced = drFenced == null ? List.of() : List.copyOf(drFenced);
         }
+    }
+
+    /**
+     * What the claim protocol remembers of a group beyond the announcements ({@link AcknowledgedOwnership}): the highest
+     * generation a peer announced while not claiming it, when this node's open claim first met a conflicting one (-1:
+     * none), the claim it gave way to, and whether its current run started on a silent peer's consent. Null when all
+     * are unset, and in snapshots taken before they were kept (read as: unset).
+     */
+    public record Claims(long heldSeen, long conflictSince, String yieldTo, long yieldGen, boolean startedOnSilence) {
     }
 
     /**
@@ -142,7 +152,8 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             peers.add(new Peer(p.id, p.reachable, p.everHeard, p.incarnation, p.ann, p.unreachableSince, p.deadOrFenced,
                     p.deadReason, p.safetyId, p.nextSafetyAt, p.backoff, p.degradedReported, p.fenceId, p.nextFenceAt,
                     p.fenceBackoff, p.fingerprintWarned, p.fenced, p.facts, new ArrayList<>(p.mayRun), p.leftCleanly,
-                    new ArrayList<>(p.failed), p.duplicateUntil, p.duplicateNewer, p.settleUntil, new ArrayList<>(p.maintHeld)));
+                    new ArrayList<>(p.failed), p.duplicateUntil, p.duplicateNewer, p.settleUntil, new ArrayList<>(p.maintHeld),
+                    p.silentSince < 0 ? null : p.silentSince));
         }
         List<Group> groups = new ArrayList<>();
         for (GroupRecord g : s.groups.values()) {
@@ -162,7 +173,9 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
                     g.standby == StandbyState.NONE && g.standbyId == 0 ? null : new Standby(g.standby, g.standbyId,
                             g.standbyCheckId, g.standbyNextCheck, g.standbyRetryAt, g.standbyDetail),
                     g.drPromoteUntil == -1 && g.drFenced.isEmpty() && g.lagWaivedAt == -1 ? null
-                            : new Operator(g.drPromoteUntil, new ArrayList<>(g.drFenced), g.lagWaivedAt)));
+                            : new Operator(g.drPromoteUntil, new ArrayList<>(g.drFenced), g.lagWaivedAt),
+                    g.heldSeen == 0 && g.conflictSince < 0 && g.yieldTo == null && !g.startedOnSilence ? null
+                            : new Claims(g.heldSeen, g.conflictSince, g.yieldTo, g.yieldGen, g.startedOnSilence)));
         }
         List<PendingAction> pending = new ArrayList<>();
         s.pending.forEach((id, p) -> pending.add(new PendingAction(id, p.kind().name(), p.group(), p.resource(),
@@ -245,6 +258,7 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             r.duplicateUntil = p.duplicateUntil();
             r.duplicateNewer = p.duplicateNewer();
             r.settleUntil = p.settleUntil();
+            r.silentSince = p.silentSince() == null ? -1 : p.silentSince();
         }
         for (Group g : groups) {
             restoreGroup(s, g);
@@ -302,6 +316,13 @@ public record EngineSnapshot(int format, String cluster, String self, String fin
             r.standbyNextCheck = g.standby().nextCheck();
             r.standbyRetryAt = g.standby().retryAt();
             r.standbyDetail = g.standby().detail() == null ? "" : g.standby().detail();
+        }
+        if (g.claims() != null) {
+            r.heldSeen = g.claims().heldSeen();
+            r.conflictSince = g.claims().conflictSince();
+            r.yieldTo = g.claims().yieldTo();
+            r.yieldGen = g.claims().yieldGen();
+            r.startedOnSilence = g.claims().startedOnSilence();
         }
         if (g.operator() != null) {
             r.drPromoteUntil = g.operator().drPromoteUntil();

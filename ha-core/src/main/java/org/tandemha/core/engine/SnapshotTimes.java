@@ -39,7 +39,8 @@ final class SnapshotTimes {
                     p.deadOrFenced(), p.deadReason(), p.safetyId(), t(p.nextSafetyAt(), d), p.backoff(),
                     p.degradedReported(), p.fenceId(), t(p.nextFenceAt(), d), p.fenceBackoff(), p.fingerprintWarned(),
                     p.fenced(), p.facts(), p.mayRun(), p.leftCleanly(), p.failed(), t(p.duplicateUntil(), d),
-                    p.duplicateNewer(), t(p.settleUntil(), d), p.maintHeld()));
+                    p.duplicateNewer(), t(p.settleUntil(), d), p.maintHeld(),
+                    p.silentSince() == null ? null : t(p.silentSince(), d)));
         }
         List<Group> groups = new ArrayList<>();
         for (Group g : s.groups()) {
@@ -54,7 +55,10 @@ final class SnapshotTimes {
                     t(g.transitionAt(), d), g.detail(), g.switchbackCandidate(), t(g.switchbackSince(), d),
                     waiters(g.waiters(), d), rs, g.leaseToken(), g.leaseWanted(), standby(g.standby(), d),
                     g.operator() == null ? null : new EngineSnapshot.Operator(t(g.operator().drPromoteUntil(), d),
-                            g.operator().drFenced(), g.operator().lagWaivedAt())));
+                            g.operator().drFenced(), g.operator().lagWaivedAt()),
+                    g.claims() == null ? null : new EngineSnapshot.Claims(g.claims().heldSeen(),
+                            t(g.claims().conflictSince(), d), g.claims().yieldTo(), g.claims().yieldGen(),
+                            g.claims().startedOnSilence())));
         }
         List<PendingAction> pending = new ArrayList<>();
         for (PendingAction p : s.pending()) {

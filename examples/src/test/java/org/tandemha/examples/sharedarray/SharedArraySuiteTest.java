@@ -38,6 +38,14 @@ class SharedArraySuiteTest {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         SharedArrayMain.Suite suite = new SharedArrayMain.Suite(cp, out);
         boolean ok = suite.run(SharedArrayMain.SCENARIOS, runs);
+        if (!ok && suite.results.isEmpty()) {
+            // The lab itself did not come up (no fault injected yet): one more try, said out loud. Seen once in CI:
+            // node1's start probe found its loop path "cut" and its engine did not answer the join probe within 10 s
+            // (see the closing note of 2026-12-06); a second set-up is a new lab with new devices.
+            out.println("SET-UP FAILED before any run: setting the lab up once more");
+            suite = new SharedArrayMain.Suite(cp, out);
+            ok = suite.run(SharedArrayMain.SCENARIOS, runs);
+        }
 
         assertThat(suite.results).as("runs").hasSize(SharedArrayMain.SCENARIOS.size() * runs);
         assertThat(suite.results).as("split brains").allSatisfy(r -> assertThat(r.splitBrains()).as(r.fault() + ": " + r.note()).isZero());

@@ -211,9 +211,7 @@ public final class ReplicatedMain {
         }
 
         private Line send(String command, String answer, Duration wait) throws InterruptedException {
-            long from = System.nanoTime();
-            client.send(command);
-            return client.await(from, l -> l.startsWith(answer + " "), wait);
+            return SuiteProbes.send(client, command, answer, wait);
         }
 
         private static String host(String node) {
@@ -225,19 +223,11 @@ public final class ReplicatedMain {
         }
 
         private String role(String node) throws InterruptedException {
-            Line l = send("role " + host(node), "ROLE", Duration.ofSeconds(10));
-            return l == null ? "no answer" : l.text().split(" ", 4)[3];
+            return SuiteProbes.role(client, host(node));
         }
 
         private boolean awaitRole(String node, String role, Duration wait) throws InterruptedException {
-            long end = System.nanoTime() + wait.toNanos();
-            while (System.nanoTime() < end) {
-                if (role(node).equals(role)) {
-                    return true;
-                }
-                Thread.sleep(250);
-            }
-            return false;
+            return SuiteProbes.awaitRole(client, host(node), role, wait);
         }
 
         private String primary() throws InterruptedException {
@@ -293,25 +283,7 @@ public final class ReplicatedMain {
         }
 
         private List<String> events(String node, long from, String... kinds) {
-            NodeProc n = c.node(node);
-            List<String> o = new ArrayList<>();
-            if (n == null) {
-                return o;
-            }
-            for (Line l : n.linesSince(from)) {
-                String t = l.text();
-                if (!t.startsWith("EVENT ")) {
-                    continue;
-                }
-                for (String k : kinds) {
-                    if (t.contains(" " + k + " ")) {
-                        String[] f = t.split(" ", 5);
-                        o.add(f.length == 5 ? f[4] : t);
-                        break;
-                    }
-                }
-            }
-            return o;
+            return SuiteProbes.events(c, node, from, kinds);
         }
 
         /**

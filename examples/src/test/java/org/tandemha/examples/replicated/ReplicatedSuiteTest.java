@@ -28,18 +28,12 @@ class ReplicatedSuiteTest {
 
     @Test
     void noAcknowledgedWriteIsLostAndNeverTwoPrimaries() throws Exception {
-        Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
-                + " postgres user); CI runs it as root");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
-                "PostgreSQL is not installed (no pg_rewind in /usr/lib/postgresql/*/bin): apt-get install postgresql");
+        assumeLab();
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))
                 || Files.isExecutable(Path.of("/usr/bin/ip")), "ip is missing: apt-get install iproute2");
-        Assumptions.assumeTrue(SharedArrayCluster.postgresqlDriver().isPresent(),
-                "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
         int runs = Integer.getInteger("replicated.runs", 3);
         System.setProperty("replicated.mode", "sync");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")) + File.pathSeparator
-                + SharedArrayCluster.postgresqlDriver().get();
+        String cp = classpath();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ReplicatedMain.Suite suite = new ReplicatedMain.Suite(cp, out);
         List<String> scenarios = new ArrayList<>(ReplicatedMain.SCENARIOS);
@@ -68,20 +62,14 @@ class ReplicatedSuiteTest {
      */
     @Test
     void asyncLossesStayWithinThePromotionsReport() throws Exception {
-        Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
-                + " postgres user); CI runs it as root");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
-                "PostgreSQL is not installed (no pg_rewind in /usr/lib/postgresql/*/bin): apt-get install postgresql");
-        Assumptions.assumeTrue(SharedArrayCluster.postgresqlDriver().isPresent(),
-                "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
+        assumeLab();
         int runs = Integer.getInteger("replicated.runs", 3);
         String mode = System.getProperty("replicated.mode");
         String settings = System.getProperty("replicated.settings");
         System.setProperty("replicated.mode", "async");
         System.setProperty("replicated.settings", ReplicatedMain.ASYNC_SETTINGS);
         try {
-            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                    + File.pathSeparator + SharedArrayCluster.postgresqlDriver().get();
+            String cp = classpath();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             ReplicatedMain.Suite suite = new ReplicatedMain.Suite(cp, out);
             List<String> scenarios = List.of("kill", "lost-together", "lost-together-both");
@@ -113,15 +101,9 @@ class ReplicatedSuiteTest {
      */
     @Test
     void quorumPromotesTheMostAdvancedStandbyAndLosesNothing() throws Exception {
-        Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
-                + " postgres user); CI runs it as root");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
-                "PostgreSQL is not installed (no pg_rewind in /usr/lib/postgresql/*/bin): apt-get install postgresql");
-        Assumptions.assumeTrue(SharedArrayCluster.postgresqlDriver().isPresent(),
-                "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
+        assumeLab();
         int runs = Integer.getInteger("replicated.quorumRuns", 3);
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                + File.pathSeparator + SharedArrayCluster.postgresqlDriver().get();
+        String cp = classpath();
         QuorumSuite suite = new QuorumSuite(cp, new PrintStream(System.out, true, StandardCharsets.UTF_8));
         boolean ok = suite.run(runs);
         assertThat(suite.setUpFailed).as("set-up (see the output above)").isFalse();
@@ -149,18 +131,12 @@ class ReplicatedSuiteTest {
      */
     @Test
     void drPromotionLosesNoMoreThanShownAndTheDrAddressTakesWrites() throws Exception {
-        Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
-                + " postgres user); CI runs it as root");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
-                "PostgreSQL is not installed (no pg_rewind in /usr/lib/postgresql/*/bin): apt-get install postgresql");
-        Assumptions.assumeTrue(SharedArrayCluster.postgresqlDriver().isPresent(),
-                "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
+        assumeLab();
         int runs = Integer.getInteger("replicated.drRuns", 3);
         String mode = System.getProperty("replicated.mode");
         System.setProperty("replicated.mode", "sync");
         try {
-            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                    + File.pathSeparator + SharedArrayCluster.postgresqlDriver().get();
+            String cp = classpath();
             DrSuite suite = new DrSuite(cp, new PrintStream(System.out, true, StandardCharsets.UTF_8));
             boolean ok = suite.run(runs);
             assertThat(suite.setUpFailed).as("set-up (see the output above)").isFalse();
@@ -171,5 +147,21 @@ class ReplicatedSuiteTest {
         } finally {
             restore("replicated.mode", mode);
         }
+    }
+
+    /** Skips, saying why, where the replicated lab cannot run: not root, no PostgreSQL, no JDBC driver. */
+    private static void assumeLab() {
+        Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
+                + " postgres user); CI runs it as root");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
+                "PostgreSQL is not installed (no pg_rewind in /usr/lib/postgresql/*/bin): apt-get install postgresql");
+        Assumptions.assumeTrue(SharedArrayCluster.postgresqlDriver().isPresent(),
+                "the PostgreSQL JDBC driver org.postgresql:postgresql is not in the local Maven repository");
+    }
+
+    /** The nodes' class path: Surefire runs tests from a manifest-only jar; the real one is in this property. */
+    private static String classpath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")) + File.pathSeparator
+                + SharedArrayCluster.postgresqlDriver().get();
     }
 }

@@ -150,7 +150,7 @@ class ReplicatedSuiteTest {
     }
 
     /** Skips, saying why, where the replicated lab cannot run: not root, no PostgreSQL, no JDBC driver. */
-    private static void assumeLab() {
+    private static void assumeLab() throws java.io.IOException {
         Assumptions.assumeTrue(Posix.isRoot(), "the replicated suite needs root (network namespaces, PostgreSQL run as the"
                 + " postgres user); CI runs it as root");
         Assumptions.assumeTrue(Files.isExecutable(Path.of(SharedArrayCluster.pgBin("pg_rewind"))),
@@ -160,7 +160,7 @@ class ReplicatedSuiteTest {
     }
 
     /** The nodes' class path: Surefire runs tests from a manifest-only jar; the real one is in this property. */
-    private static String classpath() {
+    private static String classpath() throws java.io.IOException {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")) + File.pathSeparator
                 + SharedArrayCluster.postgresqlDriver().get();
     }

@@ -136,6 +136,16 @@ final class HealthPolicy {
         return id;
     }
 
+    /**
+     * When the next check is due after one that was due at {@code due} has answered: one interval after it was due,
+     * not after it answered, so that a check keeps its rhythm (the time it takes to run and to be answered does not
+     * add up from one check to the next); one interval from now when it answered later than that (a check that ran
+     * past its interval is not run again at once to catch up).
+     */
+    private long inRhythm(long due, long interval) {
+        return due != Long.MAX_VALUE && due + interval > s.now ? due + interval : s.now + interval;
+    }
+
     void checkDone(long id, CheckResult result) {
         EngineState.Pending pd = s.pending.remove(id);
         if (pd == null || pd.kind() != EngineState.PendingKind.CHECK) {
@@ -152,11 +162,11 @@ final class HealthPolicy {
         GroupRecord.Res r = g.res.get(pd.resource());
         if (pd.check() == CheckKind.QUICK) {
             r.quickId = 0;
-            r.nextQuick = s.now + r.spec.quickInterval().toMillis();
+            r.nextQuick = inRhythm(r.nextQuick, r.spec.quickInterval().toMillis());
             queue(g, r, false, r.nextQuick);
         } else {
             r.deepId = 0;
-            r.nextDeep = s.now + r.spec.deepInterval().toMillis();
+            r.nextDeep = inRhythm(r.nextDeep, r.spec.deepInterval().toMillis());
             queue(g, r, true, r.nextDeep);
         }
         r.last = result;

@@ -105,7 +105,7 @@ public final class Replay {
         List<Step> steps = new ArrayList<>(segment.entries().size());
         for (JournalReader.Entry e : segment.entries()) {
             List<Action> actions = engine.handle(e.input(), e.t());
-            String d = ActionDigest.of(actions);
+            String d = ActionDigest.like(actions, e.digest());
             steps.add(new Step(segment.file(), e, actions, d, d.equals(e.digest())));
         }
         return steps;

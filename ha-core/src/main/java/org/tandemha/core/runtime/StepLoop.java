@@ -241,7 +241,11 @@ final class StepLoop {
             facts = fs;
         }
         mustReset = engine.mustReset();
-        inTransition = engine.inTransition();
+        if (inTransition || !actions.isEmpty()) {
+            // (a group starts or stops moving only in a step that returns actions: its state change is an event; the
+            // scan of every group is skipped for the many steps that return none, such as a passing check's result)
+            inTransition = engine.inTransition();
+        }
         if (in instanceof Input.GenerationsDurable d) {
             engineKnowsNotDurable = !d.durable();
         }

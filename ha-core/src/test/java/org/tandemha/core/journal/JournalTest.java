@@ -47,6 +47,23 @@ class JournalTest {
     }
 
     @Test
+    void digestsAreShortHashesAndOldJournalsAreComparedInTheirOwnForm() throws Exception {
+        List<Action> actions = List.of(new Action.PeerRejoined("node2"),
+                new Action.RunCheck(7, Action.CheckKind.QUICK, "web", "app", 3, java.time.Duration.ofSeconds(2)));
+        String d = ActionDigest.of(actions);
+        assertThat(d).matches("[0-9a-f]{16}").isEqualTo(ActionDigest.of(List.copyOf(actions)));
+        assertThat(ActionDigest.of(actions.subList(0, 1))).isNotEqualTo(d);
+        assertThat(ActionDigest.of(List.of())).matches("[0-9a-f]{16}");
+        assertThat(ActionDigest.like(actions, d)).isEqualTo(d);
+        // a journal of an earlier build holds SHA-256 over the same canonical text
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(ActionDigest.text(actions).getBytes(StandardCharsets.UTF_8)));
+        assertThat(ActionDigest.like(actions, "0".repeat(64))).isEqualTo(sha);
+        assertThat(ActionDigest.like(List.of(), "0".repeat(64))).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest("[]".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
     void segmentsRotateByEntriesAndOnlyTheNewestAreKept() throws Exception {
         Path dir = tmp.resolve("j");
         try (Journal j = open(dir, new Journal.Options(5, 1L << 20, 3, 1000))) {

@@ -60,11 +60,15 @@ final class StepLoop {
     /** The peers (every node but this one), in the configuration's order. */
     private final List<String> peers;
     /**
-     * Inputs waiting for the engine's thread, in the order they came ({@link Input} or, from {@link #submitLatest},
-     * a {@code Supplier<Input>} asked when its turn comes). One task on the loop drains them: a burst of check results
-     * wakes the engine's thread once, not once per result.
+     * Inputs waiting for the engine's thread, in the order they came, with the engine time they came at ({@link Input}
+     * or, from {@link #submitLatest}, a {@code Supplier<Input>} asked when its turn comes). One task on the loop
+     * drains them: a burst of check results wakes the engine's thread once, not once per result.
      */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Object> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Waiting> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** An input and the engine time it came at. */
+    private record Waiting(Object input, long at) {
+    }
     /** Whether a drain task is queued on the loop or running. */
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
     /** At most this many inputs per drain task, so that other work on the loop (a status, a wake-up) is not held up. */
@@ -102,7 +106,7 @@ final class StepLoop {
         if (loop.isShutdown()) {
             return; // closed: nothing more to decide
         }
-        waiting.add(in);
+        waiting.add(new Waiting(in, clock.now()));
         scheduleDrain();
     }
 
@@ -119,20 +123,8 @@ final class StepLoop {
     /** On the engine's thread: the waiting inputs, one step each, in the order they came. */
     private void drain() {
         for (int n = 0; n < DRAIN_BATCH; n++) {
-            Object o = waiting.poll();
-            if (o == null) {
+            if (!stepWaiting()) {
                 break;
-            }
-            Input in;
-            if (o instanceof Input i) {
-                in = i;
-            } else {
-                @SuppressWarnings("unchecked")
-                java.util.function.Supplier<Input> latest = (java.util.function.Supplier<Input>) o;
-                in = latest.get();
-            }
-            if (in != null) {
-                step(in);
             }
         }
         draining.set(false);
@@ -150,7 +142,7 @@ final class StepLoop {
         if (loop.isShutdown()) {
             return;
         }
-        waiting.add(latest);
+        waiting.add(new Waiting(latest, clock.now()));
         scheduleDrain();
     }
 
@@ -210,9 +202,34 @@ final class StepLoop {
         this.journal = j;
     }
 
-    private void step(Input in) {
+    /** Takes the oldest waiting input, if any, to the engine; false when none waited. */
+    private boolean stepWaiting() {
+        Waiting w = waiting.poll();
+        if (w == null) {
+            return false;
+        }
+        Input in;
+        if (w.input() instanceof Input i) {
+            in = i;
+        } else {
+            @SuppressWarnings("unchecked")
+            java.util.function.Supplier<Input> latest = (java.util.function.Supplier<Input>) w.input();
+            in = latest.get();
+        }
+        if (in != null) {
+            step(in, w.at());
+        }
+        return true;
+    }
+
+    /**
+     * One step, at the engine time {@code at} the input came at (the engine keeps its time monotonic): a busy engine
+     * thread that comes to a check's result late still decides it at the time it came, so that a result that came in
+     * time is not taken for a timeout because the engine was behind (seen at 10,000 resources starting under C1).
+     */
+    private void step(Input in, long at) {
         List<Action> actions;
-        long now = clock.now();
+        long now = at;
         try {
             actions = engine.handle(in, now);
         } catch (RuntimeException | Error e) {
@@ -335,7 +352,13 @@ final class StepLoop {
         try {
             wakeup = loop.schedule(() -> {
                 wakeupAt = Long.MAX_VALUE;
-                step(new Input.Tick());
+                // what came before this wake-up is decided first, in order (a check's result waiting behind a
+                // burst of inputs is not overtaken by the timer that would declare it timed out); bounded, so that
+                // inputs coming faster than they are decided cannot hold the timer back for good
+                for (int n = 0; n < 100_000 && stepWaiting(); n++) {
+                    // (each step decides one)
+                }
+                step(new Input.Tick(), clock.now());
             }, Math.max(0, at - clock.now()), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             wakeup = null;

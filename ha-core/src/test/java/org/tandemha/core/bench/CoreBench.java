@@ -181,9 +181,9 @@ public final class CoreBench {
             System.out.printf(Locale.ROOT, "%s detail: %d quick checks measured over %d s (%.0f%% of the rhythm), jitter"
                             + " p50=%.1f ms; the hanging resource's checks timed out %d times; all online in %d ms;"
                             + " threads=%d; load average %.2f; scheduling of the engine's thread: %s; measured after %d s"
-                            + " of steady state%n",
+                            + " of steady state; JVM: %s%n",
                     label, j.length, seconds, 100.0 * j.length / expected, p50, HUNG.get(), online / 1_000_000, live,
-                    os.getSystemLoadAverage(), policyOf("tandem-engine"), Long.getLong("bench.settle", 30));
+                    os.getSystemLoadAverage(), policyOf("tandem-engine"), Long.getLong("bench.settle", 30), jvmOptions());
             // a check's rhythm crosses three thread wake-ups (the engine's timer, a check thread, the engine again);
             // this is how late one plain timed wake-up of a normal-priority thread is on this machine right now
             System.out.printf(Locale.ROOT, "%s wake-up floor: a plain thread parked 10 ms at a time wakes late p99=%.1f ms"
@@ -191,6 +191,13 @@ public final class CoreBench {
             node.close();
             deleteTree(state);
         }
+    }
+
+    /** The collector and compiler options this JVM was given ("defaults" when none). */
+    static String jvmOptions() {
+        String o = String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:") || a.startsWith("-Xmn") || a.startsWith("-Xmx")).toList());
+        return o.isEmpty() ? "defaults" : o;
     }
 
     /** The scheduling policy (from /proc) of the first of this process's threads whose name starts with {@code prefix}. */

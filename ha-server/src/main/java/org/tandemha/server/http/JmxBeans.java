@@ -25,6 +25,7 @@ import org.tandemha.api.Durations;
 import org.tandemha.api.GroupState;
 import org.tandemha.api.GroupStatus;
 import org.tandemha.api.NodeState;
+import org.tandemha.api.NodeStatus;
 import org.tandemha.api.PathState;
 import org.tandemha.api.PathStatus;
 import org.tandemha.api.ResourceStatus;
@@ -207,6 +208,27 @@ public final class JmxBeans implements AutoCloseable {
             ClusterStatus s = node.status();
             Duration age = StatusJson.viewAge(s, asked, Instant.now());
             return age == null ? -1 : age.toMillis();
+        }
+
+        private NodeStatus self() {
+            for (NodeStatus n : node.status().nodes()) {
+                if (n.node().equals(node.nodeId())) {
+                    return n;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public int getPingReachable() {
+            NodeStatus n = self();
+            return n != null && n.pingKnown() ? n.pingReachable() : -1;
+        }
+
+        @Override
+        public int getPingHosts() {
+            NodeStatus n = self();
+            return n == null ? 0 : n.pingHosts();
         }
 
         @Override

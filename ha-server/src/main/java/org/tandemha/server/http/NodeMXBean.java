@@ -32,6 +32,15 @@ public interface NodeMXBean {
     /** Age of the engine's status view, in milliseconds. */
     long getStatusAgeMs();
 
+    /**
+     * How many of its ping hosts this node reaches, as it last announced; -1 without a {@code ping} section or before
+     * its first count.
+     */
+    int getPingReachable();
+
+    /** How many ping hosts this node pings; 0 without a {@code ping} section. */
+    int getPingHosts();
+
     /** Every node as {@code "node1 LOCAL"}, {@code "node2 REACHABLE"}. */
     String[] getNodes();
 }

@@ -208,6 +208,21 @@ public final class NodeMetrics implements Consumer<ClusterEvent> {
                     }
                 }
             }, "peer");
+            gauge("tandem_node_ping_reachable", "how many of its ping hosts the node reaches, as it last announced"
+                    + " (nodes with a ping section that have announced a count)", cb -> {
+                for (NodeStatus n : m.s().nodes()) {
+                    if (n.pingKnown()) {
+                        cb.call(n.pingReachable(), n.node());
+                    }
+                }
+            }, "node");
+            gauge("tandem_node_ping_hosts", "how many ping hosts the node pings (nodes with a ping section)", cb -> {
+                for (NodeStatus n : m.s().nodes()) {
+                    if (n.pingHosts() > 0) {
+                        cb.call(n.pingHosts(), n.node());
+                    }
+                }
+            }, "node");
             gauge("tandem_group_state", "1 for the group's state on this node, 0 for the other states", cb -> {
                 for (GroupStatus g : m.s().groups()) {
                     for (GroupState st : GroupState.values()) {

@@ -17,7 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tandemha.api.ClusterEvent;
+import org.tandemha.api.ClusterNode;
+import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.EventKind;
+import org.tandemha.api.NodeState;
+import org.tandemha.api.NodeStatus;
 import org.tandemha.server.ServerSettings;
 import org.tandemha.server.TandemServer;
 import org.tandemha.server.TestCluster;
@@ -137,6 +141,28 @@ class MetricsAndJmxTest {
     }
 
     @Test
+    void pingCountsAreGaugesOfTheNodesThatPing() throws Exception {
+        ClusterStatus status = new ClusterStatus("demo", "node1", Instant.now(), List.of(
+                new NodeStatus("node1", NodeState.LOCAL, 1, "", 2, 3),
+                new NodeStatus("node2", NodeState.REACHABLE, 1, "", -1, 3), // (no count announced yet)
+                new NodeStatus("node3", NodeState.REACHABLE, 1, "")), List.of(), List.of());
+        ClusterNode node = (ClusterNode) java.lang.reflect.Proxy.newProxyInstance(ClusterNode.class.getClassLoader(),
+                new Class<?>[] {ClusterNode.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "status" -> status;
+                    case "toString" -> "node1";
+                    case "hashCode" -> 1;
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        PromText m = PromText.parse(new String(new NodeMetrics(node).scrape(), StandardCharsets.UTF_8));
+        assertThat(m.value("tandem_node_ping_reachable", "node", "node1")).isEqualTo(2);
+        assertThat(m.value("tandem_node_ping_hosts", "node", "node1")).isEqualTo(3);
+        assertThat(m.value("tandem_node_ping_hosts", "node", "node2")).isEqualTo(3);
+        assertThat(m.get("tandem_node_ping_reachable", Map.of("node", "node2"))).isNull();
+        assertThat(m.get("tandem_node_ping_hosts", Map.of("node", "node3"))).isNull();
+    }
+
+    @Test
     void mxBeansOnDemandWaitForTheMBeanServerAndLeaveWhenClosed() throws Exception {
         // bin/tandem run: -Djavax.management.builder.initial=...JmxOnDemandBuilder; here the builder is called directly
         AutoCloseable early = JmxOnDemand.register(cluster.node("node1"), null, java.time.Duration.ofSeconds(5));
@@ -198,6 +224,8 @@ class MetricsAndJmxTest {
         assertThat(mbs.getAttribute(node, "Stale")).isEqualTo(false);
         assertThat((Long) mbs.getAttribute(node, "StatusAgeMs")).isBetween(0L, 60_000L);
         assertThat(mbs.getAttribute(node, "Cluster")).isEqualTo("web");
+        assertThat(mbs.getAttribute(node, "PingReachable")).isEqualTo(-1); // (no ping section)
+        assertThat(mbs.getAttribute(node, "PingHosts")).isEqualTo(0);
 
         Object answer = mbs.invoke(group, "maintenance", new Object[] {true}, new String[] {"boolean"});
         assertThat((String) answer).startsWith("done: ");

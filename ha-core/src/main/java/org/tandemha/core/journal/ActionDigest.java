@@ -17,10 +17,11 @@ import org.tandemha.core.engine.Action;
  * A digest of the actions the engine returned for one input: a 64-bit FNV-1a hash of a canonical JSON text of the
  * actions (fields in a fixed order, maps sorted by key), as 16 lower-case hex digits. Equal action lists have equal
  * digests in every JVM. It tells a replay that decided differently from the run that was journaled; it is not a
- * defence against forgery (the journal is the node's own file). Journals written by earlier builds hold SHA-256 digests (64
- * hex digits): {@link #like} computes that form for them. SHA-256 was about 40% of the engine thread's CPU at 1,000
- * resources (C1, the daemon's compiler, has no intrinsic for it). An event's wall time is left out: it is display, derived from the engine's time by the runtime's clock, and
- * not a decision (everything else of the event is in, its sequence number too). Written through
+ * defence against forgery (the journal is the node's own file). Journals written by earlier builds hold SHA-256
+ * digests (64 hex digits): {@link #like} computes that form for them. SHA-256 was about 40% of the engine thread's
+ * CPU at 1,000 resources (C1, the daemon's compiler, has no intrinsic for it). An event's wall time is left out: it
+ * is display, derived from the engine's time by the runtime's clock, and not a decision (everything else of the
+ * event is in, its sequence number too). Written through
  * {@link Action.Handler}, so a new kind of action does not compile until it is covered here.
  */
 public final class ActionDigest {
@@ -105,28 +106,14 @@ public final class ActionDigest {
      * directly (the same as Jackson writes {@link #encode}'s tree); null for any other action.
      */
     static String fastText(Action action) {
-        if (!(action instanceof Action.RunCheck a) || a.kind() == null || !plain(a.group()) || !plain(a.resource())
-                || a.timeout() == null || a.timeout().getNano() % 1_000_000 != 0
+        if (!(action instanceof Action.RunCheck a) || a.kind() == null || !Journal.plain(a.group())
+                || !Journal.plain(a.resource()) || a.timeout() == null || a.timeout().getNano() % 1_000_000 != 0
                 || a.timeout().getSeconds() <= -9_000_000_000L || a.timeout().getSeconds() >= 9_000_000_000L) {
             return null;
         }
         return "{\"kind\":\"runCheck\",\"id\":" + a.id() + ",\"check\":\"" + a.kind().name() + "\",\"group\":\"" + a.group()
                 + "\",\"resource\":\"" + a.resource() + "\",\"generation\":" + a.generation() + ",\"timeoutMs\":"
                 + (a.timeout().getSeconds() * 1000 + a.timeout().getNano() / 1_000_000) + "}";
-    }
-
-    /** Printable ASCII that JSON writes as it is (no quote, no backslash, no control character). */
-    private static boolean plain(String s) {
-        if (s == null) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The SHA-256 digest that journals of earlier builds hold. */

@@ -315,7 +315,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Printable ASCII that JSON writes as it is (no quote, no backslash, no control character). */
-    private static boolean plain(String s) {
+    static boolean plain(String s) {
         if (s == null) {
             return false;
         }

@@ -26,6 +26,15 @@ class ActionDigestProperties {
         }
     }
 
+    @net.jqwik.api.Example
+    void aCheckWithPlainNamesTakesTheDirectText() {
+        Action.RunCheck a = new Action.RunCheck(7, Action.CheckKind.DEEP, "web", "app-1", 3, Duration.ofMillis(2500));
+        assertThat(ActionDigest.fastText(a)).isEqualTo("{\"kind\":\"runCheck\",\"id\":7,\"check\":\"DEEP\","
+                + "\"group\":\"web\",\"resource\":\"app-1\",\"generation\":3,\"timeoutMs\":2500}");
+        assertThat(ActionDigest.fastText(new Action.RunCheck(7, Action.CheckKind.DEEP, "w\"eb", "app", 3,
+                Duration.ofMillis(1)))).isNull();
+    }
+
     @Property(tries = 200)
     void theDigestIsTheHashOfTheCanonicalText(@ForAll("lists") List<Action> actions) {
         long h = 0xcbf29ce484222325L;

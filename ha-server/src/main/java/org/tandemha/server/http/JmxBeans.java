@@ -210,24 +210,15 @@ public final class JmxBeans implements AutoCloseable {
             return age == null ? -1 : age.toMillis();
         }
 
-        private NodeStatus self() {
-            for (NodeStatus n : node.status().nodes()) {
-                if (n.node().equals(node.nodeId())) {
-                    return n;
-                }
-            }
-            return null;
-        }
-
         @Override
         public int getPingReachable() {
-            NodeStatus n = self();
+            NodeStatus n = node.status().node(node.nodeId());
             return n != null && n.pingKnown() ? n.pingReachable() : -1;
         }
 
         @Override
         public int getPingHosts() {
-            NodeStatus n = self();
+            NodeStatus n = node.status().node(node.nodeId());
             return n == null ? 0 : n.pingHosts();
         }
 

@@ -66,7 +66,7 @@ final class StepLoop {
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<Waiting> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** An input and the engine time it came at (for a supplier: when it was queued; unused, see stepWaiting). */
+    /** An input and the engine time it came at. */
     private record Waiting(Object input, long at) {
     }
     /** Whether a drain task is queued on the loop or running. */
@@ -208,17 +208,16 @@ final class StepLoop {
         if (w == null) {
             return false;
         }
-        if (w.input() instanceof Input in) {
-            step(in, w.at());
+        Input in;
+        if (w.input() instanceof Input i) {
+            in = i;
         } else {
-            // the newest of a run of inputs that replace each other (a peer's announcements): what it gives may have
-            // come after it was queued, up to now, so it is decided now (as every input was before)
             @SuppressWarnings("unchecked")
             java.util.function.Supplier<Input> latest = (java.util.function.Supplier<Input>) w.input();
-            Input in = latest.get();
-            if (in != null) {
-                step(in, clock.now());
-            }
+            in = latest.get();
+        }
+        if (in != null) {
+            step(in, w.at());
         }
         return true;
     }

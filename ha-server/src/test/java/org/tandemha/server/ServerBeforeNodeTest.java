@@ -14,9 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandemha.api.ClusterNode;
 import org.tandemha.api.GroupState;
 import org.tandemha.api.Tandem;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.core.sim.InMemoryNetwork;
 import org.tandemha.server.http.JmxBeans;
-import org.tandemha.server.http.StatusJson;
 
 /** The server may start before the node: it then sees the node's boot events. */
 class ServerBeforeNodeTest {
@@ -35,7 +35,7 @@ class ServerBeforeNodeTest {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.uri() + "/api/v1/events?after=0"))
                     .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(StatusJson.MAPPER.readTree(r.body()).path("events").findValuesAsText("kind")).contains("NODE_STARTED");
+            assertThat(JsonTrees.parse(r.body()).path("events").findValuesAsText("kind")).contains("NODE_STARTED");
             assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(JmxBeans.nodeName("node1"), "Cluster")).isEqualTo("early");
         }
     }

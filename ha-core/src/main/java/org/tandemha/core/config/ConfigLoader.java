@@ -2,11 +2,10 @@ package org.tandemha.core.config;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -23,6 +22,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.tandemha.api.InvalidConfigException;
 import org.tandemha.api.Problem;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * Reads a cluster configuration (YAML or JSON) and validates all of it. Every problem found is collected and
@@ -63,19 +63,13 @@ public final class ConfigLoader {
     private static final Pattern SOURCE = Pattern.compile("\\s*\\(?\\[Source:.*", Pattern.DOTALL);
     private static final Pattern CLASS_NAME = Pattern.compile("`?\\b[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*\\.[A-Z][\\w$]*`?");
 
-    private static final ObjectMapper YAML = mapper(YAMLFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
-    private static final ObjectMapper JSON = mapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    // Parsers only, no ObjectMapper: the tree is built by JsonTrees (a node does not load databind's mapping).
+    private static final JsonFactory YAML = YAMLFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private ConfigLoader() {
-    }
-
-    private static ObjectMapper mapper(JsonFactory factory) {
-        ObjectMapper m = new ObjectMapper(factory);
-        m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        m.disable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-        return m;
     }
 
     /**
@@ -142,7 +136,9 @@ public final class ConfigLoader {
         }
         JsonNode root;
         try {
-            root = (yaml ? YAML : JSON).readTree(text);
+            try (JsonParser p = (yaml ? YAML : JSON).createParser(text)) {
+                root = JsonTrees.parse(p, true, false);
+            }
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String at = loc == null || loc.getLineNr() < 0 ? "" : "line " + loc.getLineNr() + ", column " + loc.getColumnNr();

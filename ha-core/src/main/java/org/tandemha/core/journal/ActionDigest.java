@@ -3,10 +3,9 @@ package org.tandemha.core.journal;
 import static org.tandemha.core.journal.InputCodec.F;
 import static org.tandemha.core.journal.InputCodec.str;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.tandemha.core.json.JsonTrees;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -25,7 +24,6 @@ import org.tandemha.core.engine.Action;
  * {@link Action.Handler}, so a new kind of action does not compile until it is covered here.
  */
 public final class ActionDigest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ActionDigest() {
     }
@@ -76,11 +74,7 @@ public final class ActionDigest {
             if (fast != null) {
                 h = fnv(h, fast.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)); // (ASCII only)
             } else {
-                try {
-                    h = fnv(h, JSON.writeValueAsBytes(encode(a)));
-                } catch (JsonProcessingException e) {
-                    throw new IllegalStateException("cannot digest actions: " + e.getMessage(), e);
-                }
+                h = fnv(h, JsonTrees.bytes(encode(a)));
             }
         }
         return HexFormat.of().toHexDigits(fnv(h, "]"));
@@ -119,7 +113,7 @@ public final class ActionDigest {
     /** The SHA-256 digest that journals of earlier builds hold. */
     static String sha256(List<Action> actions) {
         try {
-            byte[] text = JSON.writeValueAsBytes(canonical(actions));
+            byte[] text = JsonTrees.bytes(canonical(actions));
             MessageDigest md;
             try {
                 md = (MessageDigest) SHA256.clone();
@@ -127,14 +121,14 @@ public final class ActionDigest {
                 md = MessageDigest.getInstance("SHA-256");
             }
             return HexFormat.of().formatHex(md.digest(text));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot digest actions: " + e.getMessage(), e);
         }
     }
 
     /** The canonical text the digest is computed from (for a person comparing two runs). */
     public static String text(List<Action> actions) {
-        return canonical(actions).toString();
+        return JsonTrees.text(canonical(actions));
     }
 
     static ArrayNode canonical(List<Action> actions) {

@@ -29,6 +29,7 @@ import org.tandemha.core.engine.Announcement;
 import org.tandemha.core.engine.Input;
 import org.tandemha.core.engine.LocalState;
 import org.tandemha.core.engine.Wire;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * Engine inputs as JSON objects and back, exactly: {@code decode(encode(in)).equals(in)} for every input. Each
@@ -232,11 +233,11 @@ public final class InputCodec {
     /** The input a JSON object written by {@link #encode} describes. */
     public static Input decode(JsonNode n) throws JournalFormatException {
         if (n == null || !n.isObject()) {
-            throw new JournalFormatException("an input must be a JSON object, found " + n);
+            throw new JournalFormatException("an input must be a JSON object, found " + JsonTrees.text(n));
         }
         String kind = n.path("kind").asText(null);
         if (kind == null) {
-            throw new JournalFormatException("an input without \"kind\": " + n);
+            throw new JournalFormatException("an input without \"kind\": " + JsonTrees.text(n));
         }
         return switch (kind) {
             case "tick" -> new Input.Tick();
@@ -473,7 +474,7 @@ public final class InputCodec {
         try {
             return new Verdict(enumOf(Verdict.Answer.class, n, "answer"), string(n, "reason"), lng(n, "generation"));
         } catch (IllegalArgumentException e) {
-            throw new JournalFormatException("bad verdict " + n + ": " + e.getMessage());
+            throw new JournalFormatException("bad verdict " + JsonTrees.text(n) + ": " + e.getMessage());
         }
     }
 
@@ -482,7 +483,7 @@ public final class InputCodec {
             return null;
         }
         if (!n.isNumber()) {
-            throw new JournalFormatException("a duration must be a number of milliseconds, found " + n);
+            throw new JournalFormatException("a duration must be a number of milliseconds, found " + JsonTrees.text(n));
         }
         BigInteger nanos = n.decimalValue().multiply(NANOS_PER_MS).toBigInteger();
         BigInteger[] sn = nanos.divideAndRemainder(BigInteger.valueOf(1_000_000_000L));
@@ -510,7 +511,7 @@ public final class InputCodec {
             return m;
         }
         if (!n.isObject()) {
-            throw new JournalFormatException("\"" + field + "\" must be an object: " + n);
+            throw new JournalFormatException("\"" + field + "\" must be an object: " + JsonTrees.text(n));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();

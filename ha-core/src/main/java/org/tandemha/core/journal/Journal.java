@@ -1,8 +1,6 @@
 package org.tandemha.core.journal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -21,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandemha.core.engine.Action;
 import org.tandemha.core.engine.Input;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * Writes a node's journal: every input its engine handled, with its time and a digest of the actions the engine
@@ -40,7 +39,6 @@ import org.tandemha.core.engine.Input;
  */
 public final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
      * How long the writer rests after it has written everything queued, before it waits for the next line: lines
@@ -209,7 +207,7 @@ public final class Journal implements AutoCloseable {
             if (entries >= options.maxEntries() || bytes >= options.maxBytes()) {
                 startSegment(nowMs);
             }
-        } catch (RuntimeException | JsonProcessingException e) {
+        } catch (RuntimeException e) {
             if (broken.compareAndSet(false, true)) {
                 LOG.warn("journal of node {}: cannot journal {} ({}); journaling stops, the node carries on. This is a bug "
                         + "in Tandem: please report it with this message", node, input, e);
@@ -227,7 +225,7 @@ public final class Journal implements AutoCloseable {
         }
         try {
             startSegment(nowMs);
-        } catch (RuntimeException | JsonProcessingException e) {
+        } catch (RuntimeException e) {
             if (broken.compareAndSet(false, true)) {
                 LOG.warn("journal of node {}: cannot start a segment ({}); journaling stops, the node carries on. This is "
                         + "a bug in Tandem (or in the engine snapshot): please report it with this message", node, e);
@@ -235,7 +233,7 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void startSegment(long nowMs) throws JsonProcessingException {
+    private void startSegment(long nowMs) {
         if (deferredSnapshots != null) {
             Supplier<JsonNode> snap = deferredSnapshots.get(); // the state now, on the engine's thread
             entries = 0;
@@ -244,7 +242,7 @@ public final class Journal implements AutoCloseable {
                 try {
                     return lineBytes(new JournalHeader(JournalReader.FORMAT, cluster, node, nowMs, wallBase, fingerprint,
                             snap.get()).toJson());
-                } catch (RuntimeException | JsonProcessingException e) {
+                } catch (RuntimeException e) {
                     if (broken.compareAndSet(false, true)) {
                         LOG.warn("journal of node {}: cannot write the engine snapshot of a new segment ({}); journaling "
                                 + "stops, the node carries on. This is a bug in Tandem: please report it with this message",
@@ -264,12 +262,12 @@ public final class Journal implements AutoCloseable {
     }
 
     /** One entry's line: what Jackson writes for {@code {"t":…,"in":…,"digest":…}}, byte for byte. */
-    static byte[] line(long nowMs, Input input, String digest) throws JsonProcessingException {
+    static byte[] line(long nowMs, Input input, String digest) {
         byte[] fast = fastLine(nowMs, input, digest);
         return fast != null ? fast : jacksonLine(nowMs, input, digest);
     }
 
-    static byte[] jacksonLine(long nowMs, Input input, String digest) throws JsonProcessingException {
+    static byte[] jacksonLine(long nowMs, Input input, String digest) {
         ObjectNode line = InputCodec.F.objectNode();
         line.put("t", nowMs);
         line.set("in", InputCodec.encode(input));
@@ -328,8 +326,8 @@ public final class Journal implements AutoCloseable {
         return true;
     }
 
-    private static byte[] lineBytes(JsonNode n) throws JsonProcessingException {
-        byte[] json = JSON.writeValueAsBytes(n);
+    private static byte[] lineBytes(JsonNode n) {
+        byte[] json = JsonTrees.bytes(n);
         byte[] b = java.util.Arrays.copyOf(json, json.length + 1);
         b[json.length] = '\n';
         return b;

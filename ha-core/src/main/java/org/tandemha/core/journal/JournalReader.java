@@ -1,9 +1,7 @@
 package org.tandemha.core.journal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +15,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tandemha.core.engine.Input;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * Reads a journal written by {@link Journal}. A truncated last line (the node stopped while writing it) is ignored
@@ -28,8 +27,6 @@ public final class JournalReader {
     public static final int FORMAT = 1;
     private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
     private static final Pattern NAME = Pattern.compile("journal-(\\d{12})\\.jsonl");
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JournalReader() {
     }
@@ -113,7 +110,7 @@ public final class JournalReader {
             boolean last = i == lines.size() - 1 && unfinished != null;
             JsonNode n;
             try {
-                n = JSON.readTree(lines.get(i));
+                n = JsonTrees.parseExact(lines.get(i));
             } catch (JsonProcessingException e) {
                 if (last) {
                     LOG.warn("journal segment {}: ignored the truncated last line {} (the node stopped while writing it)",

@@ -1,6 +1,7 @@
 package org.tandemha.core.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.tandemha.core.json.JsonTrees;
 
 /** Reading the fields of the journal's JSON, with an error that names the field and what was found. */
 final class JsonFields {
@@ -9,7 +10,7 @@ final class JsonFields {
 
     static Iterable<JsonNode> array(JsonNode n, String field) throws JournalFormatException {
         if (!n.isArray()) {
-            throw new JournalFormatException("\"" + field + "\" must be an array: " + n);
+            throw new JournalFormatException("\"" + field + "\" must be an array: " + JsonTrees.text(n));
         }
         return n;
     }
@@ -29,7 +30,7 @@ final class JsonFields {
     static long lng(JsonNode n, String field) throws JournalFormatException {
         JsonNode v = n.get(field);
         if (v == null) {
-            throw new JournalFormatException("missing \"" + field + "\" in " + n);
+            throw new JournalFormatException("missing \"" + field + "\" in " + JsonTrees.text(n));
         }
         return number(v, field);
     }

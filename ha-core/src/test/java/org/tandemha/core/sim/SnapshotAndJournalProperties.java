@@ -24,6 +24,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.engine.Action;
+import org.tandemha.core.engine.DatabindSnapshotJson;
 import org.tandemha.core.engine.Engine;
 import org.tandemha.core.engine.EngineSnapshot;
 import org.tandemha.core.engine.Input;
@@ -88,7 +89,10 @@ class SnapshotAndJournalProperties {
             if (++seen == snapshotAt) {
                 EngineSnapshot snap = current.snapshot();
                 String json = SnapshotJson.write(snap);
+                // the text ObjectMapper wrote before SnapshotJson built it itself, and read alike
+                assertThat(json).isEqualTo(DatabindSnapshotJson.write(snap));
                 EngineSnapshot back = SnapshotJson.read(json);
+                assertThat(DatabindSnapshotJson.read(json)).isEqualTo(back);
                 assertThat(back).isEqualTo(snap);
                 assertThat(SnapshotJson.write(back)).isEqualTo(json);
                 original = current;

@@ -2,7 +2,6 @@ package org.tandemha.server.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * The CLI's client of a node's HTTP API ({@code /api/v1}): where the node is, which token to send, and the call
@@ -42,7 +42,6 @@ final class ApiClient {
     static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
     /** A command waits for the cluster to carry it out (a switchover stops and starts a group). */
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(6);
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
     private final String token;
@@ -182,7 +181,7 @@ final class ApiClient {
             c = open(path, timeout);
             c.setRequestMethod(method);
             if (body != null) {
-                byte[] bytes = JSON.writeValueAsBytes(body);
+                byte[] bytes = JsonTrees.bytes(body);
                 c.setDoOutput(true);
                 c.setRequestProperty("Content-Type", "application/json");
                 c.setFixedLengthStreamingMode(bytes.length);
@@ -197,7 +196,7 @@ final class ApiClient {
             }
             JsonNode json;
             try {
-                json = bytes.length == 0 ? null : JSON.readTree(bytes);
+                json = bytes.length == 0 ? null : JsonTrees.parse(bytes);
             } catch (JsonProcessingException e) {
                 throw new CallFailure(Tandem.ERROR, "the node at " + where + " answered " + code + " with something that is"
                         + " not JSON; is another program using that port? (check --node-url)");
@@ -256,7 +255,7 @@ final class ApiClient {
                         data.append(line.substring(5).strip());
                     } else if (line.isEmpty() && data.length() > 0) {
                         try {
-                            each.accept(JSON.readTree(data.toString()));
+                            each.accept(JsonTrees.parse(data.toString()));
                         } catch (JsonProcessingException e) {
                             // a line this reader cannot parse: skip it
                         }

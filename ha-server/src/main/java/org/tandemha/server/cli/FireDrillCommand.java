@@ -15,6 +15,7 @@ import org.tandemha.core.config.ConfigLoader;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.config.NodeParams;
 import org.tandemha.core.config.ResourceSpec;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.db.FireDrill;
 
 /**
@@ -89,13 +90,13 @@ final class FireDrillCommand {
         }
         FireDrill.Report rep = FireDrill.run(o);
         if (a.flag("json")) {
-            ObjectNode j = ApiClient.JSON.createObjectNode();
+            ObjectNode j = JsonTrees.NODES.objectNode();
             j.put("passed", rep.passed());
             j.put("summary", rep.summary());
             rep.steps().forEach(j.putArray("steps")::add);
             ObjectNode f = j.putObject("figures");
             rep.figures().forEach(f::put);
-            out.println(j.toPrettyString());
+            out.println(JsonTrees.pretty(j));
         } else {
             rep.steps().forEach(s -> out.println("  " + s));
             (rep.passed() ? out : err).println(rep.summary());

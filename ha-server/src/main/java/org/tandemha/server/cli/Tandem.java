@@ -13,6 +13,7 @@ import java.util.Set;
 import org.tandemha.api.ClusterEvent;
 import org.tandemha.api.CommandResult;
 import org.tandemha.api.Durations;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.daemon.Keygen;
 import org.tandemha.server.daemon.RunCommand;
 import org.tandemha.server.daemon.Validate;
@@ -233,7 +234,7 @@ public final class Tandem {
     private int status(ApiClient api, boolean json) throws ApiClient.CallFailure {
         JsonNode body = api.call("GET", "/api/v1/status", null, ApiClient.READ_TIMEOUT).body();
         if (json) {
-            out.println(body.toPrettyString());
+            out.println(JsonTrees.pretty(body));
             return OK;
         }
         out.print(StatusTable.render(read(api, () -> StatusJson.readStatus(body)), color));
@@ -275,7 +276,7 @@ public final class Tandem {
     }
 
     private int command(ApiClient api, String cmd, List<String> w, boolean json, Args a) throws ApiClient.CallFailure {
-        ObjectNode body = ApiClient.JSON.createObjectNode();
+        ObjectNode body = JsonTrees.NODES.objectNode();
         if (cmd.equals("promote-dr")) {
             body.put("node", a.get("node"));
             body.put("confirm", a.flag("confirm"));
@@ -289,7 +290,7 @@ public final class Tandem {
         ApiClient.Answer answer = api.call("POST", path, body, ApiClient.COMMAND_TIMEOUT);
         CommandResult r = read(api, () -> StatusJson.readCommand(answer.body()));
         if (json) {
-            out.println(answer.body().toPrettyString());
+            out.println(JsonTrees.pretty(answer.body()));
             return r.accepted() ? OK : REFUSED;
         }
         if (r.accepted() && cmd.equals("promote-dr") && !a.flag("confirm")) {

@@ -1,11 +1,13 @@
 package org.tandemha.server.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * The configuration file as a plain tree, for what the core does not read itself: the cluster's name (for the
@@ -19,11 +21,11 @@ final class ConfigFile {
 
     static JsonNode tree(Path file) {
         boolean json = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT).endsWith(".json");
-        try {
-            JsonNode n = new ObjectMapper(json ? null : new YAMLFactory()).readTree(file.toFile());
-            return n == null ? new ObjectMapper().createObjectNode() : n;
+        try (JsonParser p = (json ? new JsonFactory() : new YAMLFactory()).createParser(file.toFile())) {
+            JsonNode n = JsonTrees.parse(p, false, false);
+            return n.isMissingNode() ? JsonTrees.NODES.objectNode() : n;
         } catch (IOException | RuntimeException e) {
-            return new ObjectMapper().createObjectNode();
+            return JsonTrees.NODES.objectNode();
         }
     }
 

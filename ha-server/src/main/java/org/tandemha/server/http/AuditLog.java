@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * The audit log: every command sent to the API (carried out, refused by the cluster, forbidden, unauthenticated or
@@ -62,16 +63,11 @@ public final class AuditLog implements AutoCloseable {
     /** Appends one record. An audit log that cannot be written is logged as an error (the command has happened). */
     public void record(String who, String role, String remote, String command, String group, JsonNode args,
                        int status, String outcome, String message) {
-        ObjectNode o = StatusJson.MAPPER.createObjectNode().put("time", Instant.now().toString()).put("who", who)
+        ObjectNode o = JsonTrees.NODES.objectNode().put("time", Instant.now().toString()).put("who", who)
                 .put("role", role).put("remote", remote).put("command", command).put("group", group);
-        o.set("args", args == null ? StatusJson.MAPPER.nullNode() : args);
+        o.set("args", args == null ? JsonTrees.NODES.nullNode() : args);
         o.put("status", status).put("outcome", outcome).put("message", message);
-        byte[] line;
-        try {
-            line = (StatusJson.MAPPER.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] line = (JsonTrees.text(o) + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
             try {
                 ByteBuffer b = ByteBuffer.wrap(line);

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.tandemha.api.ClusterNode;
 import org.tandemha.core.config.ClusterSpec;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.http.Tokens.Principal;
 
 /**
@@ -147,7 +148,7 @@ public final class Console {
      * ({@code replicated}: the replicated resource of a promotable group, else null; {@code drNodes}: its DR site).
      */
     static ArrayNode groups(ClusterSpec c) {
-        ArrayNode gs = StatusJson.MAPPER.createArrayNode();
+        ArrayNode gs = JsonTrees.NODES.arrayNode();
         for (org.tandemha.core.config.GroupSpec g : c.groups()) {
             ObjectNode j = gs.addObject().put("id", g.id()).put("promotable", g.promotable())
                     .put("replicated", g.promotableResource());
@@ -162,7 +163,7 @@ public final class Console {
      * its arbiters, fencing methods and groups ({@link #groups}).
      */
     ObjectNode info(Principal who) {
-        ObjectNode o = StatusJson.MAPPER.createObjectNode().put("node", node.nodeId());
+        ObjectNode o = JsonTrees.NODES.objectNode().put("node", node.nodeId());
         try {
             o.put("cluster", node.status().cluster());
         } catch (RuntimeException e) {

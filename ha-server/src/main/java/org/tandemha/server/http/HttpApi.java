@@ -67,6 +67,7 @@ import org.tandemha.api.ClusterNode;
 import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.CommandResult;
 import org.tandemha.api.Durations;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.http.Tokens.Principal;
 import org.tandemha.server.http.Tokens.Role;
 
@@ -315,7 +316,7 @@ public final class HttpApi implements AutoCloseable {
             }
             if (path.equals("/api/v1/health")) {
                 if (method(ctx, call, req, keepAlive, HttpMethod.GET) && noParams(ctx, call, qs, keepAlive, Set.of())) {
-                    send(ctx, call, keepAlive, HttpResponseStatus.OK, StatusJson.MAPPER.createObjectNode()
+                    send(ctx, call, keepAlive, HttpResponseStatus.OK, JsonTrees.NODES.objectNode()
                             .put("node", node.nodeId()).put("cluster", cluster()));
                 }
                 return;
@@ -361,7 +362,7 @@ public final class HttpApi implements AutoCloseable {
                             && noParams(ctx, call, qs, keepAlive, Set.of())) {
                         String text = req.content().toString(StandardCharsets.UTF_8).strip();
                         try {
-                            later(ctx, call, keepAlive, whatIf.whatIf(text.isEmpty() ? null : StatusJson.MAPPER.readTree(text),
+                            later(ctx, call, keepAlive, whatIf.whatIf(text.isEmpty() ? null : JsonTrees.parse(text),
                                     req.headers().get(HttpHeaderNames.AUTHORIZATION)));
                         } catch (JsonProcessingException e) {
                             send(ctx, call, keepAlive, HttpResponseStatus.BAD_REQUEST, error("the body is not JSON ("
@@ -502,7 +503,7 @@ public final class HttpApi implements AutoCloseable {
                 return;
             }
             EventLog.Page page = events.after(after, (int) (long) limit);
-            ObjectNode o = StatusJson.MAPPER.createObjectNode();
+            ObjectNode o = JsonTrees.NODES.objectNode();
             page.events().forEach(o.putArray("events")::add);
             o.put("next", page.next()).put("last", page.last()).put("missed", page.missed());
             send(ctx, call, keepAlive, HttpResponseStatus.OK, o);
@@ -594,7 +595,7 @@ public final class HttpApi implements AutoCloseable {
             JsonNode body;
             String text = req.content().toString(StandardCharsets.UTF_8).strip();
             try {
-                body = text.isEmpty() ? StatusJson.MAPPER.createObjectNode() : StatusJson.MAPPER.readTree(text);
+                body = text.isEmpty() ? JsonTrees.NODES.objectNode() : JsonTrees.parse(text);
             } catch (JsonProcessingException e) {
                 send(ctx, call, keepAlive, HttpResponseStatus.BAD_REQUEST, error("the body is not JSON ("
                         + e.getOriginalMessage() + "); send " + usage(call.command)));
@@ -702,7 +703,7 @@ public final class HttpApi implements AutoCloseable {
                 };
                 String message = r.content().toString(StandardCharsets.UTF_8);
                 try {
-                    JsonNode j = StatusJson.MAPPER.readTree(message);
+                    JsonNode j = JsonTrees.parse(message);
                     message = j.hasNonNull("message") ? j.get("message").asText() : j.path("error").asText(message);
                 } catch (JsonProcessingException ignored) {
                     // not JSON: recorded as it is
@@ -746,16 +747,11 @@ public final class HttpApi implements AutoCloseable {
     }
 
     static ObjectNode error(String message) {
-        return StatusJson.MAPPER.createObjectNode().put("error", message);
+        return JsonTrees.NODES.objectNode().put("error", message);
     }
 
     static FullHttpResponse json(HttpResponseStatus status, JsonNode body) {
-        byte[] bytes;
-        try {
-            bytes = StatusJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] bytes = JsonTrees.prettyBytes(body);
         ByteBuf buf = Unpooled.buffer(bytes.length + 1).writeBytes(bytes).writeByte('\n');
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, buf);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
@@ -763,12 +759,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private static DefaultHttpContent sse(EventLog.Numbered n) {
-        String data;
-        try {
-            data = StatusJson.MAPPER.writeValueAsString(n.json());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        String data = JsonTrees.text(n.json());
         return text("id: " + n.id() + "\nevent: " + n.kind() + "\ndata: " + data + "\n\n");
     }
 

@@ -29,6 +29,7 @@ import org.tandemha.api.NodeStatus;
 import org.tandemha.api.PathState;
 import org.tandemha.api.PathStatus;
 import org.tandemha.api.ResourceStatus;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * A node's status and commands as JMX MXBeans with numeric attributes, readable in JConsole:
@@ -349,7 +350,7 @@ public final class JmxBeans implements AutoCloseable {
 
         @Override
         public String switchover(String target) {
-            return answer("switchover", StatusJson.MAPPER.createObjectNode().put("target", target),
+            return answer("switchover", JsonTrees.NODES.objectNode().put("target", target),
                     node.switchover(group, target));
         }
 
@@ -360,7 +361,7 @@ public final class JmxBeans implements AutoCloseable {
 
         @Override
         public String maintenance(boolean on) {
-            return answer("maintenance", StatusJson.MAPPER.createObjectNode().put("on", on), node.maintenance(group, on));
+            return answer("maintenance", JsonTrees.NODES.objectNode().put("on", on), node.maintenance(group, on));
         }
 
         @Override

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.tandemha.core.engine.EngineSnapshot;
 import org.tandemha.core.engine.SnapshotJson;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * Fetches the peers' engine snapshots for a what-if: {@code GET /api/v1/snapshot} of every URL in
@@ -128,7 +129,7 @@ final class PeerSnapshots {
         String error = null;
         JsonNode j = null;
         try {
-            j = StatusJson.MAPPER.readTree(resp.body());
+            j = JsonTrees.parse(resp.body());
             error = j == null ? null : j.path("error").asText(null);
         } catch (java.io.IOException | RuntimeException ignored) {
             // not JSON: said below

@@ -18,6 +18,7 @@ import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.config.GroupSpec;
 import org.tandemha.core.config.PluginSpec;
 import org.tandemha.core.config.ResourceSpec;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * What an action would do, computed from this node's status, the configuration and the last durations this node
@@ -41,7 +42,7 @@ final class Preview {
                     + " action=switchback, action=maintenance&on=true|false or action=clear");
         }
         GroupSpec gs = spec == null ? null : spec.group(group).orElse(null);
-        ObjectNode o = StatusJson.MAPPER.createObjectNode().put("group", group).put("action", action)
+        ObjectNode o = JsonTrees.NODES.objectNode().put("group", group).put("action", action)
                 .put("servedBy", self).put("from", g.activeNode()).put("generation", g.generation());
         List<String> refusals = new ArrayList<>();
         List<String> warnings = new ArrayList<>();

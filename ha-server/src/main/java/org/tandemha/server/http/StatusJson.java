@@ -1,7 +1,6 @@
 package org.tandemha.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -24,6 +23,7 @@ import org.tandemha.api.PathState;
 import org.tandemha.api.PathStatus;
 import org.tandemha.api.ResourceStatus;
 import org.tandemha.api.Severity;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * The JSON form of the status snapshot, events and command results served by the node's HTTP API
@@ -41,9 +41,6 @@ import org.tandemha.api.Severity;
  * {@code stale} is true then.
  */
 public final class StatusJson {
-    /** The mapper used for every JSON the API writes and reads. */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
-
     private StatusJson() {
     }
 
@@ -70,7 +67,7 @@ public final class StatusJson {
 
     /** The status taken at {@code takenAt} and served at {@code now}: with its age ({@link #viewAge}). */
     public static ObjectNode status(ClusterStatus s, Instant takenAt, Instant now) {
-        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode o = JsonTrees.NODES.objectNode();
         o.put("cluster", s.cluster());
         o.put("localNode", s.localNode());
         o.put("time", instant(s.time()));
@@ -132,7 +129,7 @@ public final class StatusJson {
 
     /** An event with the id the API gave it ({@code id}, then the event's own fields). */
     public static ObjectNode event(long id, ClusterEvent e) {
-        ObjectNode o = MAPPER.createObjectNode().put("id", id).put("sequence", e.sequence()).put("time", instant(e.time()))
+        ObjectNode o = JsonTrees.NODES.objectNode().put("id", id).put("sequence", e.sequence()).put("time", instant(e.time()))
                 .put("kind", name(e.kind())).put("level", name(e.level())).put("node", e.node()).put("group", e.group())
                 .put("resource", e.resource()).put("message", e.message());
         ObjectNode d = o.putObject("details");
@@ -142,7 +139,7 @@ public final class StatusJson {
 
     /** A command's answer: {@code accepted, message, durationMs}. */
     public static ObjectNode command(CommandResult r) {
-        ObjectNode o = MAPPER.createObjectNode().put("accepted", r.accepted()).put("message", r.message());
+        ObjectNode o = JsonTrees.NODES.objectNode().put("accepted", r.accepted()).put("message", r.message());
         putMs(o, "durationMs", r.duration());
         return o;
     }

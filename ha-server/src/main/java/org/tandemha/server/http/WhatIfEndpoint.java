@@ -20,6 +20,7 @@ import org.tandemha.api.ClusterNode;
 import org.tandemha.core.config.ClusterSpec;
 import org.tandemha.core.engine.EngineSnapshot;
 import org.tandemha.core.engine.SnapshotJson;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.core.runtime.EngineView;
 import org.tandemha.core.sim.whatif.Sweep;
 import org.tandemha.core.sim.whatif.WhatIf;
@@ -333,7 +334,7 @@ final class WhatIfEndpoint implements AutoCloseable {
 
     private static ObjectNode tree(String json) {
         try {
-            return (ObjectNode) StatusJson.MAPPER.readTree(json);
+            return (ObjectNode) JsonTrees.parse(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the what-if tool wrote JSON this API cannot read: " + e.getMessage(), e);
         }

@@ -37,7 +37,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.tandemha.server.http.StatusJson;
+import org.tandemha.core.json.JsonTrees;
 
 /**
  * The web console in headless Chromium against a real two-node cluster: two {@code tandem run} processes (the
@@ -309,7 +309,7 @@ class ConsoleBrowserTest {
         String json = (String) ((JavascriptExecutor) browser).executeScript("return JSON.stringify(window.tandemWhatIfChoices("
                 + "JSON.parse(arguments[0]), JSON.parse(arguments[1]), {}))", status, info);
         Map<String, List<String>> choices = new LinkedHashMap<>();
-        StatusJson.MAPPER.readTree(json).forEach(sec -> {
+        JsonTrees.parse(json).forEach(sec -> {
             List<String> events = new ArrayList<>();
             sec.get(1).forEach(o -> events.add(o.get(1).asText()));
             choices.put(sec.get(0).asText(), events);
@@ -432,7 +432,7 @@ class ConsoleBrowserTest {
     private com.fasterxml.jackson.databind.JsonNode status(String node, String token) {
         try {
             HttpResponse<String> r = get(node, "/api/v1/status", token);
-            return r.statusCode() == 200 ? StatusJson.MAPPER.readTree(r.body()) : null;
+            return r.statusCode() == 200 ? JsonTrees.parse(r.body()) : null;
         } catch (Exception e) {
             return null;
         }

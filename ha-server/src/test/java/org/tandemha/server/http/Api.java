@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import org.tandemha.core.json.JsonTrees;
 
 /** A small client of the API for the tests (java.net.http, HTTP/1.1). */
 final class Api {
@@ -75,7 +76,7 @@ final class Api {
         HttpResponse<String> resp = client.send(r, HttpResponse.BodyHandlers.ofString());
         JsonNode j = null;
         if (resp.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
-            j = StatusJson.MAPPER.readTree(resp.body());
+            j = JsonTrees.parse(resp.body());
         }
         return new Answer(resp.statusCode(), j, resp.body(), resp);
     }

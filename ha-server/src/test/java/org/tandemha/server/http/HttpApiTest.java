@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.ServerSettings;
 import org.tandemha.server.TandemServer;
 import org.tandemha.server.TestCluster;
@@ -36,7 +37,7 @@ class HttpApiTest {
 
     static JsonNode json(String line) {
         try {
-            return StatusJson.MAPPER.readTree(line);
+            return JsonTrees.parse(line);
         } catch (Exception e) {
             throw new AssertionError("not JSON: " + line, e);
         }
@@ -165,12 +166,12 @@ class HttpApiTest {
         List<String> all = Files.readAllLines(server.auditLog());
         List<String> lines = all.subList(auditBefore, all.size());
         assertThat(lines).hasSize(bad.size());
-        JsonNode first = StatusJson.MAPPER.readTree(lines.get(0));
+        JsonNode first = JsonTrees.parse(lines.get(0));
         for (String f : List.of("time", "who", "role", "remote", "command", "group", "args", "status", "outcome", "message")) {
             assertThat(first.has(f)).as(f).isTrue();
         }
         assertThat(first.path("remote").asText()).startsWith("127.0.0.1:");
-        JsonNode forbidden = StatusJson.MAPPER.readTree(lines.get(2));
+        JsonNode forbidden = JsonTrees.parse(lines.get(2));
         assertThat(forbidden.path("who").asText()).isEqualTo("alice");
         assertThat(forbidden.path("role").asText()).isEqualTo("viewer");
         assertThat(forbidden.path("command").asText()).isEqualTo("switchover");

@@ -22,6 +22,7 @@ import org.tandemha.api.ClusterStatus;
 import org.tandemha.api.EventKind;
 import org.tandemha.api.NodeState;
 import org.tandemha.api.NodeStatus;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.ServerSettings;
 import org.tandemha.server.TandemServer;
 import org.tandemha.server.TestCluster;
@@ -232,7 +233,7 @@ class MetricsAndJmxTest {
         assertThat(mbs.getAttribute(group, "Managed")).isEqualTo(false);
         assertThat((String) mbs.invoke(group, "maintenance", new Object[] {false}, new String[] {"boolean"})).startsWith("done: ");
         List<String> audit = Files.readAllLines(server1.auditLog());
-        JsonNode last = StatusJson.MAPPER.readTree(audit.get(audit.size() - 1));
+        JsonNode last = JsonTrees.parse(audit.get(audit.size() - 1));
         assertThat(last.path("who").asText() + " " + last.path("command").asText() + " " + last.path("args").path("on")
                 + " " + last.path("outcome").asText()).isEqualTo("jmx maintenance false accepted");
     }

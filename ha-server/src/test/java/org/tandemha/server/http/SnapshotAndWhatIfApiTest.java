@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tandemha.api.ClusterNode;
 import org.tandemha.core.engine.EngineSnapshot;
 import org.tandemha.core.engine.SnapshotJson;
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.ServerSettings;
 import org.tandemha.server.TandemServer;
 import org.tandemha.server.TestCluster;
@@ -88,9 +89,9 @@ class SnapshotAndWhatIfApiTest {
     @Test
     void whatIfFromTheLiveStateForOperators() throws Exception {
         JsonNode peer = api2.get("/api/v1/snapshot", Api.VIEWER).json();
-        ObjectNode body = StatusJson.MAPPER.createObjectNode().put("events", "crash node1; run 10s");
+        ObjectNode body = JsonTrees.NODES.objectNode().put("events", "crash node1; run 10s");
         body.putObject("snapshots").set("node2", peer);
-        String json = StatusJson.MAPPER.writeValueAsString(body);
+        String json = JsonTrees.text(body);
 
         assertThat(api1.post("/api/v1/whatif", Api.VIEWER, json).code()).as("viewers may not").isEqualTo(403);
         assertThat(api1.post("/api/v1/whatif", null, json).code()).isEqualTo(401);
@@ -116,7 +117,7 @@ class SnapshotAndWhatIfApiTest {
         ObjectNode sweep = body.deepCopy();
         sweep.remove("events");
         sweep.put("sweep", true);
-        Api.Answer s = api1.post("/api/v1/whatif", Api.OPERATOR, StatusJson.MAPPER.writeValueAsString(sweep));
+        Api.Answer s = api1.post("/api/v1/whatif", Api.OPERATOR, JsonTrees.text(sweep));
         assertThat(s.code()).as(s.text()).isEqualTo(200);
         assertThat(s.json().has("weaknessFound")).isTrue();
         assertThat(s.json().path("singleFaults").asInt()).isPositive();
@@ -152,9 +153,9 @@ class SnapshotAndWhatIfApiTest {
         }
         // snapshots in the body win: nothing is fetched
         try (TandemServer s = serve("peers-given", List.of(nobody))) {
-            ObjectNode body = StatusJson.MAPPER.createObjectNode().put("events", "crash node1; run 10s");
+            ObjectNode body = JsonTrees.NODES.objectNode().put("events", "crash node1; run 10s");
             body.putObject("snapshots").set("node2", api2.get("/api/v1/snapshot", Api.VIEWER).json());
-            Api.Answer a = new Api(s.uri()).post("/api/v1/whatif", Api.OPERATOR, StatusJson.MAPPER.writeValueAsString(body));
+            Api.Answer a = new Api(s.uri()).post("/api/v1/whatif", Api.OPERATOR, JsonTrees.text(body));
             assertThat(a.code()).as(a.text()).isEqualTo(200);
             assertThat(a.json().path("snapshotsFrom").path("node2").asText()).isEqualTo("the request");
             assertThat(a.json().has("peersUnanswered")).isFalse();

@@ -7,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.tandemha.core.json.JsonTrees;
 
 /** Reads a server-sent event stream line by line on its own thread; events are taken with a bounded wait. */
 final class Sse implements AutoCloseable {
@@ -63,7 +64,7 @@ final class Sse implements AutoCloseable {
             }
             if (l.isEmpty()) {
                 if (data != null) {
-                    return new Event(id, kind, StatusJson.MAPPER.readTree(data));
+                    return new Event(id, kind, JsonTrees.parse(data));
                 }
                 continue;
             }

@@ -1,5 +1,6 @@
 package org.tandemha.server.http;
 
+import org.tandemha.core.json.JsonTrees;
 import org.tandemha.server.Fixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,8 +19,8 @@ class StatusJsonTest {
     @Test
     void theStatusSurvivesTheWire() throws Exception {
         ClusterStatus s = Fixtures.status();
-        String text = StatusJson.MAPPER.writeValueAsString(StatusJson.status(s));
-        JsonNode j = StatusJson.MAPPER.readTree(text);
+        String text = JsonTrees.text(StatusJson.status(s));
+        JsonNode j = JsonTrees.parse(text);
         assertThat(j.at("/paths/0/rttMs").asDouble()).isEqualTo(0.42);
         assertThat(j.at("/paths/0/lastSeen").asText()).isEqualTo("2026-11-24T12:00:00.170Z");
         assertThat(j.at("/groups/1/activeNode").isNull()).isTrue();
@@ -30,7 +31,7 @@ class StatusJsonTest {
     @Test
     void pingCountsSurviveTheWire() throws Exception {
         ClusterStatus s = Fixtures.withPing();
-        JsonNode j = StatusJson.MAPPER.readTree(StatusJson.MAPPER.writeValueAsString(StatusJson.status(s)));
+        JsonNode j = JsonTrees.parse(JsonTrees.text(StatusJson.status(s)));
         assertThat(j.at("/nodes/0/pingReachable").asInt()).isEqualTo(2);
         assertThat(j.at("/nodes/0/pingHosts").asInt()).isEqualTo(3);
         assertThat(j.at("/nodes/1/pingReachable").isNull()).isTrue();
@@ -70,7 +71,7 @@ class StatusJsonTest {
     void eventsAndCommandResults() throws Exception {
         ClusterEvent e = new ClusterEvent(12, Instant.parse("2026-11-24T12:00:00Z"), EventKind.PATH_DOWN, ClusterEvent.Level.WARNING,
                 "node1", null, null, "path public to node2 down", Map.of("peer", "node2"));
-        JsonNode j = StatusJson.MAPPER.readTree(StatusJson.MAPPER.writeValueAsString(StatusJson.event(3, e)));
+        JsonNode j = JsonTrees.parse(JsonTrees.text(StatusJson.event(3, e)));
         assertThat(j.get("id").asLong()).isEqualTo(3);
         assertThat(StatusJson.readEvent(j)).isEqualTo(e);
         CommandResult r = CommandResult.ok("moved", Duration.ofMillis(1500));
@@ -79,12 +80,12 @@ class StatusJsonTest {
 
     @Test
     void aNewerServerStateReadsAsUnknownAndGarbageIsNamed() throws Exception {
-        JsonNode j = StatusJson.MAPPER.readTree("{\"cluster\":\"c\",\"localNode\":\"n\",\"time\":null,"
+        JsonNode j = JsonTrees.parse("{\"cluster\":\"c\",\"localNode\":\"n\",\"time\":null,"
                 + "\"nodes\":[{\"node\":\"n\",\"state\":\"HOVERING\"}]}");
         assertThat(StatusJson.readStatus(j).nodes().get(0).state()).isEqualTo(org.tandemha.api.NodeState.UNKNOWN);
-        assertThatThrownBy(() -> StatusJson.readStatus(StatusJson.MAPPER.readTree("{\"time\":\"yesterday\"}")))
+        assertThatThrownBy(() -> StatusJson.readStatus(JsonTrees.parse("{\"time\":\"yesterday\"}")))
                 .hasMessageContaining("'time'");
-        assertThatThrownBy(() -> StatusJson.readStatus(StatusJson.MAPPER.readTree("{\"nodes\":5}")))
+        assertThatThrownBy(() -> StatusJson.readStatus(JsonTrees.parse("{\"nodes\":5}")))
                 .hasMessageContaining("'nodes' is not a list");
     }
 }

@@ -11,6 +11,9 @@
 #   rss:     node1's resident memory at the end of the idle period; threads: its thread count then,
 #            tandem_threads: those not the JVM's own (GC, JIT, reference handling...); load: the 1-min load average
 #   cli:     wall time of bin/tandem status against node1 (median of 5 calls)
+# Then node1 stops and runs again embedded in a plain JVM (the library, Tandem.builder(); node2 still runs):
+#         embedded node: heap=+... MB before=... after=... (live heap after full collections, before the node is
+#         built and after EMBEDDED_IDLE_SECONDS (default 20) with its group online)
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
 idle="${IDLE_SECONDS:-60}"
@@ -129,3 +132,12 @@ echo "server bench: first start (writes the class archive) ${first_startup} ms; 
 printf 'server idle: rss=%d MB cpu=%s%% threads=%s tandem_threads=%s startup=%s ms cli=%s ms load=%s\n' "$((rss_kb / 1024))" \
   "$cpu" "$threads" "$own" "$startup" "$cli" "$(cut -d' ' -f1 /proc/loadavg)"
 echo "server idle cpu by thread: $by_thread(all threads by schedstat: $precise%; kernel by ticks: $kernel%)"
+
+# The embedded node: node1 again, built by the library in a plain JVM (what an application embedding Tandem runs).
+kill -TERM "$n1" 2>/dev/null || true
+for _ in $(seq 1 100); do kill -0 "$n1" 2>/dev/null || break; sleep 0.1; done
+. "$root/examples/bench/lib.sh"
+ecp=$(ROOT="$root" bench_cp ha-server)
+java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$ecp" org.tandemha.server.bench.EmbeddedHeapBench \
+  "$work/bench.yaml" node1 "$work/node1" "${EMBEDDED_IDLE_SECONDS:-20}" >"$work/embedded.log" 2>&1 || true
+grep '^embedded node: ' "$work/embedded.log" || { echo "server bench: the embedded node did not report:" >&2; tail -20 "$work/embedded.log" >&2; }

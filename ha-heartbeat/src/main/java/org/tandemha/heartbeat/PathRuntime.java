@@ -10,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -113,6 +112,8 @@ abstract class PathRuntime {
     /** UDP unicast, or multicast (one datagram per peer, sent to the group). */
     static final class Udp extends PathRuntime {
         private Channel channel;
+        private final ReusedBuffer.Recv recv = new ReusedBuffer.Recv(FrameCodec.MAX_FRAME + 1);
+        private final ReusedBuffer out = new ReusedBuffer(FrameCodec.MAX_FRAME);
 
         Udp(PathSpec spec, HeartbeatMembership m) {
             super(spec, m);
@@ -122,12 +123,19 @@ abstract class PathRuntime {
         void start(EventLoopGroup group) throws Exception {
             boolean mc = spec.group != null;
             Bootstrap b = new Bootstrap().group(group)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(FrameCodec.MAX_FRAME + 1))
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, recv)
                     .option(ChannelOption.SO_RCVBUF, 1 << 20)
                     .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                         @Override
                         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
                             received(p.content());
+                        }
+
+                        @Override
+                        public void channelReadComplete(ChannelHandlerContext ctx) {
+                            if (!cut) {
+                                m.readComplete();
+                            }
                         }
 
                         @Override
@@ -171,10 +179,10 @@ abstract class PathRuntime {
             if (cut || ch == null || !ch.isActive()) {
                 return false;
             }
-            ByteBuf out = ch.alloc().directBuffer(len);
-            out.writeBytes(frame, 0, len);
+            ByteBuf buf = ch.eventLoop().inEventLoop() ? out.take(ch.alloc(), len) : ch.alloc().directBuffer(len);
+            buf.writeBytes(frame, 0, len);
             InetSocketAddress to = spec.group != null ? spec.group : link.remote;
-            ch.writeAndFlush(new DatagramPacket(out, to), ch.voidPromise());
+            ch.writeAndFlush(new DatagramPacket(buf, to), ch.voidPromise());
             return true;
         }
 
@@ -182,6 +190,15 @@ abstract class PathRuntime {
         void close() {
             if (channel != null) {
                 channel.close().awaitUninterruptibly(1000);
+                // the reused buffers are the event loop's: given back there, after the channel's last read and write
+                try {
+                    channel.eventLoop().execute(() -> {
+                        recv.buffer.release();
+                        out.release();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the loop is gone, and its buffers with it (the cleaner frees them)
+                }
             }
         }
     }
@@ -201,6 +218,13 @@ abstract class PathRuntime {
                 @Override
                 protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
                     received(msg);
+                }
+
+                @Override
+                public void channelReadComplete(ChannelHandlerContext ctx) {
+                    if (!cut) {
+                        m.readComplete();
+                    }
                 }
 
                 @Override

@@ -70,9 +70,9 @@ public final class ActionDigest {
                 h = fnv(h, ",");
             }
             Action a = actions.get(i);
-            String fast = fastText(a);
+            AsciiLine fast = fastLine(a);
             if (fast != null) {
-                h = fnv(h, fast.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)); // (ASCII only)
+                h = fast.fnv(h, FNV_PRIME);
             } else {
                 h = fnv(h, JsonTrees.bytes(encode(a)));
             }
@@ -100,14 +100,28 @@ public final class ActionDigest {
      * directly (the same as Jackson writes {@link #encode}'s tree); null for any other action.
      */
     static String fastText(Action action) {
-        if (!(action instanceof Action.RunCheck a) || a.kind() == null || !Journal.plain(a.group())
-                || !Journal.plain(a.resource()) || a.timeout() == null || a.timeout().getNano() % 1_000_000 != 0
+        AsciiLine l = fastLine(action);
+        return l == null ? null : l.toString();
+    }
+
+    /** {@link #fastText} in this thread's reused line (no allocation); null for any other action. */
+    private static AsciiLine fastLine(Action action) {
+        if (!(action instanceof Action.RunCheck a) || a.kind() == null || a.timeout() == null
+                || a.timeout().getNano() % 1_000_000 != 0
                 || a.timeout().getSeconds() <= -9_000_000_000L || a.timeout().getSeconds() >= 9_000_000_000L) {
             return null;
         }
-        return "{\"kind\":\"runCheck\",\"id\":" + a.id() + ",\"check\":\"" + a.kind().name() + "\",\"group\":\"" + a.group()
-                + "\",\"resource\":\"" + a.resource() + "\",\"generation\":" + a.generation() + ",\"timeoutMs\":"
-                + (a.timeout().getSeconds() * 1000 + a.timeout().getNano() / 1_000_000) + "}";
+        AsciiLine l = AsciiLine.get().raw("{\"kind\":\"runCheck\",\"id\":").num(a.id()).raw(",\"check\":\"")
+                .raw(a.kind().name()).raw("\",\"group\":\"");
+        if (!l.plain(a.group())) {
+            return null;
+        }
+        l.raw("\",\"resource\":\"");
+        if (!l.plain(a.resource())) {
+            return null;
+        }
+        return l.raw("\",\"generation\":").num(a.generation()).raw(",\"timeoutMs\":")
+                .num(a.timeout().getSeconds() * 1000 + a.timeout().getNano() / 1_000_000).raw("}");
     }
 
     /** The SHA-256 digest that journals of earlier builds hold. */

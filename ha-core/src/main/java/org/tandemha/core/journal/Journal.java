@@ -281,35 +281,31 @@ public final class Journal implements AutoCloseable {
      * any other input (or text that would need escaping), which takes the general way.
      */
     static byte[] fastLine(long nowMs, Input input, String digest) {
-        StringBuilder b = new StringBuilder(256).append("{\"t\":").append(nowMs).append(",\"in\":");
+        AsciiLine b = AsciiLine.get().raw("{\"t\":").num(nowMs).raw(",\"in\":");
         if (input instanceof Input.Tick) {
-            b.append("{\"kind\":\"tick\"}");
+            b.raw("{\"kind\":\"tick\"}");
         } else if (input instanceof Input.CheckDone c && c.result() != null && c.result().output().isEmpty()
-                && c.result().duration() != null && c.result().health() != null && c.result().severity() != null
-                && plain(c.result().reason())) {
+                && c.result().duration() != null && c.result().health() != null && c.result().severity() != null) {
             org.tandemha.api.CheckResult r = c.result();
             java.time.Duration d = r.duration();
             long sec = d.getSeconds();
-            if (sec <= -9_000_000_000L || sec >= 9_000_000_000L) {
+            if (sec < 0 || sec >= 9_000_000_000L) {
                 return null;
             }
-            b.append("{\"kind\":\"checkDone\",\"id\":").append(c.id()).append(",\"result\":{\"health\":\"")
-                    .append(r.health().name()).append("\",\"severity\":\"").append(r.severity().name())
-                    .append("\",\"reason\":\"").append(r.reason()).append("\",\"durationMs\":");
-            if (d.getNano() % 1_000_000 == 0) {
-                b.append(sec * 1000 + d.getNano() / 1_000_000);
-            } else {
-                b.append(java.math.BigDecimal.valueOf(sec * 1_000_000_000L + d.getNano(), 6).stripTrailingZeros());
+            b.raw("{\"kind\":\"checkDone\",\"id\":").num(c.id()).raw(",\"result\":{\"health\":\"")
+                    .raw(r.health().name()).raw("\",\"severity\":\"").raw(r.severity().name()).raw("\",\"reason\":\"");
+            if (!b.plain(r.reason())) {
+                return null;
             }
-            b.append("}}");
+            b.raw("\",\"durationMs\":").millis(sec * 1_000_000_000L + d.getNano()).raw("}}");
         } else {
             return null;
         }
-        if (!plain(digest)) {
+        b.raw(",\"digest\":\"");
+        if (!b.plain(digest)) {
             return null;
         }
-        b.append(",\"digest\":\"").append(digest).append("\"}\n");
-        return b.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // (ASCII only)
+        return b.raw("\"}\n").bytes();
     }
 
     /** Printable ASCII that JSON writes as it is (no quote, no backslash, no control character). */

@@ -143,9 +143,11 @@ public final class CoreBench {
             measuring = true;
             Thread.sleep(seconds * 1000L);
             measuring = false;
-            probe.interrupt();
-            long cpu = os.getProcessCpuTime() - cpu0;
+            // the probe is the bench's instrument (100 wake-ups a second), not the node's: its CPU is not counted
+            long probeCpu = Math.max(0, threads.getThreadCpuTime(probe.getId()));
+            long cpu = os.getProcessCpuTime() - cpu0 - probeCpu;
             long wall = System.nanoTime() - t0;
+            probe.interrupt();
             int live = threads.getThreadCount();
             // where the CPU went: Tandem's threads by name (numbers dropped), the rest is the JVM's (GC, JIT)
             java.util.Map<String, Long> byName = new java.util.TreeMap<>();
@@ -154,6 +156,9 @@ public final class CoreBench {
                 long c = threads.getThreadCpuTime(id);
                 java.lang.management.ThreadInfo ti = threads.getThreadInfo(id);
                 if (c < 0 || ti == null) {
+                    continue;
+                }
+                if (id == probe.getId()) {
                     continue;
                 }
                 long d = c - threadCpu0.getOrDefault(id, 0L);
@@ -187,7 +192,8 @@ public final class CoreBench {
             // a check's rhythm crosses three thread wake-ups (the engine's timer, a check thread, the engine again);
             // this is how late one plain timed wake-up of a normal-priority thread is on this machine right now
             System.out.printf(Locale.ROOT, "%s wake-up floor: a plain thread parked 10 ms at a time wakes late p99=%.1f ms"
-                    + " max=%.1f ms (%d wake-ups, normal priority)%n", label, wakeP99, wakeMax, wk.length);
+                    + " max=%.1f ms (%d wake-ups, normal priority; its own cpu=%.2f%%, not in the node's)%n", label, wakeP99,
+                    wakeMax, wk.length, 100.0 * probeCpu / wall);
             node.close();
             deleteTree(state);
         }

@@ -55,6 +55,7 @@ final class ReusedBuffer {
         }
 
         @Override
+        @SuppressWarnings("deprecation") // Netty 4.1's signature (Handle); the handle is an ExtendedHandle
         public Handle newHandle() {
             return new MaxMessageHandle() {
                 @Override

@@ -106,6 +106,7 @@ class SendRhythmTest {
     @Test
     void aHeartbeatDueWithinHalfAnIntervalAnswersThePeersAtOnceAndNeverComesTwiceAsOften() throws Exception {
         try (DatagramSocket hb = new DatagramSocket(ports2[0], LO); DatagramSocket pub = new DatagramSocket(ports2[1], LO)) {
+            assertThat(pub.isBound()).isTrue(); // held so that node1's public-path frames have a socket to go to
             node1 = build(200, 200);
             node1.start(new TestNodes.Recorder());
             FrameCodec codec = new FrameCodec("test", TestNodes.KEY);

@@ -370,7 +370,7 @@ final class HeartbeatMembership implements Membership {
             }
             for (int i = 0; i < paths.size(); i++) {
                 PathRuntime p = paths.get(i);
-                if (p.spec.network() ? now - p.nextSendAt >= -early(p) : now - p.nextSendAt >= 0) {
+                if (due(p, now)) {
                     sendPath(p, now);
                 }
             }
@@ -403,6 +403,11 @@ final class HeartbeatMembership implements Membership {
         return p.spec.intervalNanos / 2;
     }
 
+    /** Whether {@code p}'s heartbeat goes out at {@code now}: due, or within {@link #early} of it for a network path. */
+    private static boolean due(PathRuntime p, long now) {
+        return now - p.nextSendAt >= (p.spec.network() ? -early(p) : 0);
+    }
+
     /** Sends {@code p}'s heartbeat to every peer now, and sets its next one (fixed rate when on time, else from now). */
     private void sendPath(PathRuntime p, long now) {
         long late = now - p.nextSendAt;
@@ -430,7 +435,7 @@ final class HeartbeatMembership implements Membership {
             boolean sent = false;
             for (int i = 0; i < paths.size(); i++) {
                 PathRuntime p = paths.get(i);
-                if (p.spec.network() && now - p.nextSendAt >= -early(p)) {
+                if (p.spec.network() && due(p, now)) {
                     sendPath(p, now);
                     sent = true;
                 }

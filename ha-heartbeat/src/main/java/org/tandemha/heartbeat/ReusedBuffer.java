@@ -28,7 +28,8 @@ final class ReusedBuffer {
             if (buf != null) {
                 buf.release();
             }
-            int cap = Math.min(maxCapacity, Math.max(len, Integer.highestOneBit(Math.max(len, 256) - 1) << 1));
+            // the next power of two (at least 256: a heartbeat is ~210 bytes), at most the limit, never below len
+            int cap = Math.max(len, Math.min(maxCapacity, Integer.highestOneBit(Math.max(len, 256) - 1) << 1));
             buf = alloc.directBuffer(cap, cap);
             return buf.retainedDuplicate().clear();
         }

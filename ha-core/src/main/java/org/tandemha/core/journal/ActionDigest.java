@@ -72,7 +72,7 @@ public final class ActionDigest {
             Action a = actions.get(i);
             AsciiLine fast = fastLine(a);
             if (fast != null) {
-                h = fast.fnv(h, FNV_PRIME);
+                h = fnv(h, fast.buffer(), fast.length());
             } else {
                 h = fnv(h, JsonTrees.bytes(encode(a)));
             }
@@ -81,8 +81,12 @@ public final class ActionDigest {
     }
 
     private static long fnv(long h, byte[] bytes) {
-        for (byte b : bytes) {
-            h = (h ^ (b & 0xff)) * FNV_PRIME;
+        return fnv(h, bytes, bytes.length);
+    }
+
+    private static long fnv(long h, byte[] bytes, int len) {
+        for (int i = 0; i < len; i++) {
+            h = (h ^ (bytes[i] & 0xff)) * FNV_PRIME;
         }
         return h;
     }

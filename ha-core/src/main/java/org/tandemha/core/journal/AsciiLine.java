@@ -37,8 +37,8 @@ final class AsciiLine {
     }
 
     /**
-     * Appends {@code s} when it is printable ASCII without quote or backslash (a JSON string's content as is, see
-     * {@link Journal#plain}); false, and the line left unusable, otherwise.
+     * Appends {@code s} when it is printable ASCII without quote or backslash (what JSON writes as it is inside a
+     * string: no escaping needed); false, and the line left unusable, otherwise.
      */
     boolean plain(String s) {
         if (s == null) {
@@ -99,12 +99,13 @@ final class AsciiLine {
         return this;
     }
 
-    /** FNV-1a over the line's bytes, from {@code h}. */
-    long fnv(long h, long prime) {
-        for (int i = 0; i < n; i++) {
-            h = (h ^ (b[i] & 0xff)) * prime;
-        }
-        return h;
+    /** The buffer: the line is its first {@link #length} bytes (valid until this thread's next {@link #get}). */
+    byte[] buffer() {
+        return b;
+    }
+
+    int length() {
+        return n;
     }
 
     /** The line's bytes (a copy of its length). */

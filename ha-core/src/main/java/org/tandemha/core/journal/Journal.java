@@ -308,20 +308,6 @@ public final class Journal implements AutoCloseable {
         return b.raw("\"}\n").bytes();
     }
 
-    /** Printable ASCII that JSON writes as it is (no quote, no backslash, no control character). */
-    static boolean plain(String s) {
-        if (s == null) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static byte[] lineBytes(JsonNode n) {
         byte[] json = JsonTrees.bytes(n);
         byte[] b = java.util.Arrays.copyOf(json, json.length + 1);
